@@ -1,0 +1,38 @@
+/**
+ * Formats a sample value the way Go's expfmt text encoder does: special cases for
+ * 0, 1, -1, NaN and infinities, otherwise strconv.FormatFloat(v, 'g', -1, 64).
+ * Dashboards do not care, but byte-identical output lets us diff against node_exporter.
+ */
+export function formatGoFloat(v: number): string {
+  if (v === 1) return '1';
+  if (v === 0) return '0';
+  if (v === -1) return '-1';
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return formatShortestG(v);
+}
+
+/** strconv.FormatFloat(v, 'g', -1, 64) for finite, non-zero v. */
+export function formatShortestG(v: number): string {
+  const negative = v < 0;
+  // toExponential() without an argument yields the shortest round-tripping digits.
+  const exp = Math.abs(v).toExponential();
+  const eAt = exp.indexOf('e');
+  const digits = exp.slice(0, eAt).replace('.', '');
+  const e = Number(exp.slice(eAt + 1));
+  const nd = digits.length;
+  let eprec = 6;
+  if (nd < eprec && nd >= e + 1) eprec = nd;
+  let out: string;
+  if (e < -4 || e >= eprec) {
+    const abs = Math.abs(e);
+    out = digits[0] + (nd > 1 ? '.' + digits.slice(1) : '') + 'e' + (e < 0 ? '-' : '+') + (abs < 10 ? '0' : '') + abs;
+  } else {
+    const dp = e + 1;
+    if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;
+    else if (dp >= nd) out = digits + '0'.repeat(dp - nd);
+    else out = digits.slice(0, dp) + '.' + digits.slice(dp);
+  }
+  return negative ? '-' + out : out;
+}

@@ -1,0 +1,66 @@
+/**
+ * The exporter's own metrics, kept by prom-client: the Node.js process (process_*, nodejs_*)
+ * and the promhttp_* handler counters that node_exporter also exposes. They are converted to
+ * our exposition model so one writer serialises the whole scrape in node_exporter's format.
+ */
+import client from 'prom-client';
+import { formatGoFloat } from './exposition/go-float.js';
+import { desc, type MetricFamily, type MetricType, type Sample } from './exposition/model.js';
+
+export class SelfMetrics {
+  readonly registry = new client.Registry();
+  readonly requests: client.Counter<'code'>;
+  readonly inFlight: client.Gauge;
+  readonly errors: client.Counter<'cause'>;
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
+    this.requests = new client.Counter({
+      name: 'promhttp_metric_handler_requests_total',
+      help: 'Total number of scrapes by HTTP status code.',
+      labelNames: ['code'],
+      registers: [this.registry],
+    });
+    for (const code of ['200', '500', '503']) this.requests.inc({ code }, 0);
+    this.inFlight = new client.Gauge({
+      name: 'promhttp_metric_handler_requests_in_flight',
+      help: 'Current number of scrapes being served.',
+      registers: [this.registry],
+    });
+    this.errors = new client.Counter({
+      name: 'promhttp_metric_handler_errors_total',
+      help: 'Total number of internal errors encountered by the promhttp metric handler.',
+      labelNames: ['cause'],
+      registers: [this.registry],
+    });
+    for (const cause of ['encoding', 'gathering']) this.errors.inc({ cause }, 0);
+  }
+
+  async families(): Promise<MetricFamily[]> {
+    const json = await this.registry.getMetricsAsJSON();
+    return json.map((m) => fromPromClient(m as unknown as PromClientMetric));
+  }
+}
+
+interface PromClientMetric {
+  name: string;
+  help: string;
+  type: string;
+  values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
+}
+
+/** Converts prom-client's JSON view of one metric to our model. */
+export function fromPromClient(m: PromClientMetric): MetricFamily {
+  const type = (['counter', 'gauge', 'histogram', 'summary'].includes(m.type) ? m.type : 'untyped') as MetricType;
+  const labelNames = new Set<string>();
+  const samples: Sample[] = m.values.map((v) => {
+    const labels: Record<string, string> = {};
+    for (const [k, raw] of Object.entries(v.labels)) {
+      labels[k] = typeof raw === 'number' ? formatGoFloat(raw) : String(raw);
+      if (k !== 'le' && k !== 'quantile') labelNames.add(k);
+    }
+    const suffix = v.metricName && v.metricName.startsWith(m.name) ? v.metricName.slice(m.name.length) : '';
+    return { suffix, labels, value: v.value };
+  });
+  return { desc: desc(m.name, m.help, type, [...labelNames]), samples };
+}

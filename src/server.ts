@@ -1,0 +1,181 @@
+/**
+ * The HTTP side: the telemetry path (with node_exporter's collect[]/exclude[] filters and its
+ * in-flight limit), a landing page, health endpoints, and plain-text 404s and errors.
+ */
+import { gzipSync } from 'node:zlib';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { NodeCollector } from './collector/node-collector.js';
+import { desc, type MetricFamily } from './exposition/model.js';
+import { contentTypeOf, negotiateFormat, writeFormat } from './exposition/text.js';
+import type { Logger } from './log.js';
+import type { SelfMetrics } from './self-metrics.js';
+
+export interface ServerOptions {
+  readonly version: string;
+  readonly telemetryPath: string;
+  /** Scrapes served at once; 0 means no limit. */
+  readonly maxRequests: number;
+  /** Upper bound for each collector; a shorter X-Prometheus-Scrape-Timeout-Seconds wins. */
+  readonly collectorTimeoutMs: number;
+  readonly nodeCollector: NodeCollector;
+  /** Names of every collector the exporter knows, enabled or not, for filter errors. */
+  readonly knownCollectors: readonly string[];
+  /** Undefined with --web.disable-exporter-metrics. */
+  readonly selfMetrics?: SelfMetrics;
+  readonly log: Logger;
+}
+
+const buildInfo = desc(
+  'sidecar_exporter_build_info',
+  'A metric with a constant \'1\' value labeled by version, revision, and nodeversion from which sidecar_exporter was built.',
+  'gauge',
+  ['nodeversion', 'revision', 'version'],
+);
+
+/** Reads a repeated query parameter (`collect[]=a&collect[]=b`) as a list of strings. */
+function queryList(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === 'string');
+}
+
+export class FilterError extends Error {}
+
+/** node_exporter's per-request filter: collect[] keeps only those, exclude[] drops those. */
+export function resolveFilter(
+  query: Record<string, unknown>,
+  enabled: readonly string[],
+  known: readonly string[],
+): Set<string> | undefined {
+  const collect = queryList(query['collect[]']);
+  const exclude = queryList(query['exclude[]']);
+  if (collect.length > 0 && exclude.length > 0) throw new FilterError('Combined collect and exclude queries are not allowed.');
+  if (collect.length === 0 && exclude.length === 0) return undefined;
+  for (const name of [...collect, ...exclude]) {
+    if (!enabled.includes(name)) {
+      const why = known.includes(name) ? 'disabled collector' : 'missing collector';
+      throw new FilterError(`Couldn't create filtered metrics handler: couldn't create collector: ${why}: ${name.slice(0, 100)}`);
+    }
+  }
+  return collect.length > 0 ? new Set(collect) : new Set(enabled.filter((n) => !exclude.includes(n)));
+}
+
+/** The collector deadline: Prometheus' scrape timeout less half a second, capped by the flag. */
+export function scrapeDeadlineMs(header: string | undefined, capMs: number): number {
+  const seconds = header === undefined ? NaN : Number(header);
+  if (!Number.isFinite(seconds) || seconds <= 0) return capMs;
+  return Math.max(100, Math.min(capMs, seconds * 1000 - 500));
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';').map((s) => s.trim());
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function landingPage(version: string, telemetryPath: string): string {
+  const v = escapeHtml(version);
+  const p = escapeHtml(telemetryPath);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sidecar-exporter</title>
+<style>body{font-family:sans-serif;margin:0}header{background:#e6522c;color:#fff;padding:0.5em 1em}main{padding:1em}</style>
+</head>
+<body>
+<header><h1>sidecar-exporter</h1></header>
+<main>
+<p>Prometheus exporter for host, process and uptime metrics, compatible with node_exporter. Version ${v}.</p>
+<ul><li><a href="${p}">Metrics</a></li><li><a href="/-/healthy">Health</a></li></ul>
+</main>
+</body>
+</html>
+`;
+}
+
+export function createApp(opts: ServerOptions): express.Express {
+  const app = express();
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  const enabled = opts.nodeCollector.names;
+  let inFlight = 0;
+
+  app.get(opts.telemetryPath, async (req: Request, res: Response) => {
+    const self = opts.selfMetrics;
+    if (opts.maxRequests > 0 && inFlight >= opts.maxRequests) {
+      self?.requests.inc({ code: '503' });
+      res.status(503).type('text/plain').send(`Limit of concurrent requests reached (${opts.maxRequests}), try again later.\n`);
+      return;
+    }
+    let only: Set<string> | undefined;
+    try {
+      only = resolveFilter(req.query as Record<string, unknown>, enabled, opts.knownCollectors);
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err;
+      opts.log.warn('bad scrape request', { err: err.message });
+      res.status(400).type('text/plain').send(err.message + '\n');
+      return;
+    }
+    inFlight++;
+    self?.inFlight.set(inFlight);
+    try {
+      const deadline = scrapeDeadlineMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.collectorTimeoutMs);
+      const [host, own] = await Promise.all([
+        opts.nodeCollector.collect(deadline, only),
+        self ? self.families().catch((err: unknown): MetricFamily[] => {
+          self.errors.inc({ cause: 'gathering' });
+          opts.log.error('error gathering exporter metrics', { err });
+          return [];
+        }) : Promise.resolve([]),
+      ]);
+      const info: MetricFamily = {
+        desc: buildInfo,
+        samples: [{ suffix: '', labels: { version: opts.version, revision: 'unknown', nodeversion: process.version }, value: 1 }],
+      };
+      const format = negotiateFormat(req.get('Accept'));
+      let body: Buffer = Buffer.from(writeFormat(format, [...host, ...own, info]));
+      res.set('Content-Type', contentTypeOf(format));
+      if (acceptsGzip(req.get('Accept-Encoding'))) {
+        body = gzipSync(body, { level: 1 });
+        res.set('Content-Encoding', 'gzip');
+      }
+      res.set('Vary', 'Accept-Encoding');
+      res.status(200).end(body);
+      self?.requests.inc({ code: '200' });
+    } finally {
+      inFlight--;
+      self?.inFlight.set(inFlight);
+    }
+  });
+
+  if (opts.telemetryPath !== '/') {
+    app.get('/', (_req, res) => {
+      res.type('text/html').send(landingPage(opts.version, opts.telemetryPath));
+    });
+  }
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Healthy\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    res.type('text/plain').send('Ready\n');
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('404 page not found\n');
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    opts.log.error('request failed', { path: req.path, err });
+    opts.selfMetrics?.requests.inc({ code: '500' });
+    if (res.headersSent) return;
+    const status = (err as { status?: number }).status;
+    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    res.status(code).type('text/plain').send(code === 500 ? 'Internal server error\n' : `${(err as Error).message}\n`);
+  });
+  return app;
+}
