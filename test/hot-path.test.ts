@@ -1,0 +1,32 @@
+/**
+ * The scrape path reads files; it never spawns a process (systeminformation, pidusage and ping
+ * all spawn on Linux) and never blocks the event loop on a synchronous file read.
+ */
+import test from 'ava';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
+/** Folders and files that run while a scrape is served. */
+const SCRAPE_PATH = ['collector', 'procfs', 'sysfs', 'exposition', 'server.ts', 'io.ts', 'paths.ts', 'self-metrics.ts'];
+
+function sources(entry: string): string[] {
+  const full = path.join(SRC, entry);
+  let st;
+  try {
+    st = statSync(full);
+  } catch {
+    return [];
+  }
+  if (st.isFile()) return full.endsWith('.ts') ? [full] : [];
+  return readdirSync(full).flatMap((e) => sources(path.join(entry, e)));
+}
+
+test('scrape-path sources import no process-spawning module and make no synchronous reads', (t) => {
+  const files = SCRAPE_PATH.flatMap(sources);
+  t.true(files.length >= 8, `found ${files.length} scrape-path sources`);
+  const forbidden = /from ['"](node:)?child_process['"]|from ['"](systeminformation|pidusage|ping)['"]|\b(readFileSync|readdirSync|statSync|existsSync|execSync|spawnSync)\(/;
+  const offenders = files.filter((f) => forbidden.test(readFileSync(f, 'utf8'))).map((f) => path.relative(SRC, f));
+  t.deepEqual(offenders, []);
+});
