@@ -3,8 +3,24 @@
  * plus one line here; the --collector.<name> flags and the README table follow from this list.
  */
 import type { CollectorFactory } from './collector.js';
+import { cpuCollector } from './cpu.js';
 import { loadavgCollector } from './loadavg.js';
+import { vmstatCollector } from './vmstat.js';
+import { pressureCollector } from './pressure.js';
+import { meminfoCollector } from './meminfo.js';
+import { filefdCollector } from './filefd.js';
+import { entropyCollector } from './entropy.js';
+import { statCollector } from './stat.js';
 
-export const collectorFactories: readonly CollectorFactory[] = [loadavgCollector].sort((a, b) =>
+export const collectorFactories: readonly CollectorFactory[] = [
+  cpuCollector,
+  entropyCollector,
+  filefdCollector,
+  loadavgCollector,
+  meminfoCollector,
+  pressureCollector,
+  statCollector,
+  vmstatCollector,
+].sort((a, b) =>
   a.name.localeCompare(b.name),
 );

@@ -48,11 +48,10 @@ export function parseStat(text: string): ProcStat {
   for (const line of text.split('\n')) {
     const [key, ...values] = fields(line);
     if (key === undefined) continue;
-    const isCpu = key.startsWith('cpu');
-    if (!isCpu && !SINGLE_VALUE_KEYS.has(key) && key !== 'intr' && key !== 'softirq') continue;
+    if (!isKnownKey(key)) continue;
     if (values.length === 0) throw new ParseError(`line ${JSON.stringify(key)} has no values`);
     known++;
-    if (isCpu) {
+    if (key.startsWith('cpu')) {
       const times = parseCpuTimes(values, key);
       if (key === 'cpu') stat.cpuTotal = times;
       else stat.cpus.set(parseUint(key.slice(3), `${key}: cpu number`), times);
@@ -80,6 +79,10 @@ const SINGLE_VALUE_KEYS: ReadonlyMap<string, SingleValueField> = new Map([
   ['procs_running', 'procsRunning'],
   ['procs_blocked', 'procsBlocked'],
 ]);
+
+function isKnownKey(key: string): boolean {
+  return key.startsWith('cpu') || key === 'intr' || key === 'softirq' || SINGLE_VALUE_KEYS.has(key);
+}
 
 function parseCpuTimes(values: string[], key: string): CpuTimes {
   const times = {} as CpuTimes;
