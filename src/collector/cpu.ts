@@ -1,8 +1,12 @@
+import { readdir } from 'node:fs/promises';
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile, parseText, readTextIfExists, readUintIfExists } from '../io.js';
 import type { Logger } from '../log.js';
+import type { HostPaths } from '../paths.js';
 import { CPU_TIME_FIELDS, type CpuTimes, parseStat } from '../procfs/stat.js';
-import type { CollectorFactory } from './collector.js';
+import { parseCpuList } from '../sysfs/cpulist.js';
+import { isNotFound, type CollectorFactory } from './collector.js';
+import type { MetricSink } from './sink.js';
 
 const cpuSeconds = desc('node_cpu_seconds_total', 'Seconds the CPUs spent in each mode.', 'counter', ['cpu', 'mode']);
 const cpuGuestSeconds = desc(
@@ -11,6 +15,20 @@ const cpuGuestSeconds = desc(
   'counter',
   ['cpu', 'mode'],
 );
+
+const cpuIsolated = desc(
+  'node_cpu_isolated',
+  'Whether each core is isolated, information from /sys/devices/system/cpu/isolated.',
+  'gauge',
+  ['cpu'],
+);
+const coreThrottles = desc('node_cpu_core_throttles_total', 'Number of times this CPU core has been throttled.', 'counter', [
+  'package',
+  'core',
+]);
+const packageThrottles = desc('node_cpu_package_throttles_total', 'Number of times this CPU package has been throttled.', 'counter', [
+  'package',
+]);
 
 /** The `mode` label of node_cpu_seconds_total; each is also the CpuTimes field it reads. */
 const MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
@@ -71,7 +89,52 @@ export const cpuCollector: CollectorFactory = {
             sink.add(cpuGuestSeconds, times.guestNice, label, 'nice');
           }
         }
+        await addIsolated(sink, paths, signal);
+        await addThermalThrottles(sink, paths, log, signal);
       },
     };
   },
 };
+
+async function addIsolated(sink: MetricSink, paths: HostPaths, signal: AbortSignal): Promise<void> {
+  const file = paths.sys('devices/system/cpu/isolated');
+  const text = await readTextIfExists(file, signal);
+  if (text === undefined) return;
+  for (const cpu of parseText(file, text, parseCpuList)) sink.add(cpuIsolated, 1, String(cpu));
+}
+
+/**
+ * Throttle counts from sysfs, read once per core and once per package, since every CPU of a
+ * core (and of a package) shows the same counter. Some CPUs have only core counters.
+ */
+async function addThermalThrottles(sink: MetricSink, paths: HostPaths, log: Logger, signal: AbortSignal): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(paths.sys('devices/system/cpu'));
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  const byPackage = new Map<number, number>();
+  const byCore = new Map<string, { pkg: number; core: number; count: number }>();
+  for (const cpu of entries.filter((e) => /^cpu\d+$/.test(e)).sort()) {
+    const dir = paths.sys('devices/system/cpu', cpu);
+    const pkg = await readUintIfExists(`${dir}/topology/physical_package_id`, signal);
+    const core = await readUintIfExists(`${dir}/topology/core_id`, signal);
+    if (pkg === undefined || core === undefined) {
+      log.debug('CPU is missing physical_package_id or core_id', { cpu });
+      continue;
+    }
+    const coreKey = `${pkg}/${core}`;
+    if (!byCore.has(coreKey)) {
+      const count = await readUintIfExists(`${dir}/thermal_throttle/core_throttle_count`, signal);
+      if (count !== undefined) byCore.set(coreKey, { pkg, core, count });
+    }
+    if (!byPackage.has(pkg)) {
+      const count = await readUintIfExists(`${dir}/thermal_throttle/package_throttle_count`, signal);
+      if (count !== undefined) byPackage.set(pkg, count);
+    }
+  }
+  for (const [pkg, count] of byPackage) sink.add(packageThrottles, count, String(pkg));
+  for (const { pkg, core, count } of byCore.values()) sink.add(coreThrottles, count, String(pkg), String(core));
+}
