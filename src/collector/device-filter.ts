@@ -19,13 +19,14 @@ export class DeviceFilter {
 
 /** The two flag specs of a pair: `<prefix>-include` and `<prefix>-exclude` (with its default). */
 export function filterFlags(prefix: string, what: string, defaultExclude?: string): FlagSpec[] {
+  const last = prefix.slice(prefix.lastIndexOf('.') + 1);
   return [
-    { name: `${prefix}-include`, kind: 'regex', help: `Regexp of ${what} to include (mutually exclusive to ${what}-exclude).` },
+    { name: `${prefix}-include`, kind: 'regex', help: `Regexp of ${what} to include (mutually exclusive to ${last}-exclude).` },
     {
       name: `${prefix}-exclude`,
       kind: 'regex',
       ...(defaultExclude === undefined ? {} : { default: defaultExclude }),
-      help: `Regexp of ${what} to exclude (mutually exclusive to ${what}-include).`,
+      help: `Regexp of ${what} to exclude (mutually exclusive to ${last}-include).`,
     },
   ];
 }

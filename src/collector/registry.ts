@@ -4,6 +4,9 @@
  */
 import type { CollectorFactory } from './collector.js';
 import { cpuCollector } from './cpu.js';
+import { diskstatsCollector } from './diskstats.js';
+import { netclassCollector } from './netclass.js';
+import { netdevCollector } from './netdev.js';
 import { loadavgCollector } from './loadavg.js';
 import { vmstatCollector } from './vmstat.js';
 import { pressureCollector } from './pressure.js';
@@ -14,6 +17,9 @@ import { statCollector } from './stat.js';
 
 export const collectorFactories: readonly CollectorFactory[] = [
   cpuCollector,
+  diskstatsCollector,
+  netclassCollector,
+  netdevCollector,
   entropyCollector,
   filefdCollector,
   loadavgCollector,

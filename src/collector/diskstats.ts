@@ -1,0 +1,144 @@
+import { stat } from 'node:fs/promises';
+import { desc, type MetricDesc } from '../exposition/model.js';
+import { parseFile, readText } from '../io.js';
+import type { Logger } from '../log.js';
+import type { HostPaths } from '../paths.js';
+import { parseDiskstats, type DiskStats } from '../procfs/diskstats.js';
+import { parseFloatStrict, parseUint } from '../procfs/parse.js';
+import { parseUdevProperties, udevBlockDeviceFile } from '../udev.js';
+import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { filterFlags, filterFromFlags } from './device-filter.js';
+
+const DEVICE_FLAGS = 'collector.diskstats.device';
+const UDEV_FLAG = 'path.udev.data';
+/** Partitions and ram, zram, loop and floppy devices, whose I/O is counted on the disk too. */
+const DEFAULT_EXCLUDE = '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
+
+/** The kernel counts sectors of 512 bytes whatever the device's block size (block/stat.rst). */
+const SECTOR_BYTES = 512;
+const MS = 0.001;
+
+const counter = (name: string, help: string): MetricDesc => desc(`node_disk_${name}`, help, 'counter', ['device']);
+
+/** One entry per /proc/diskstats counter, in the kernel's order, with the factor to its unit. */
+const STATS: ReadonlyArray<readonly [MetricDesc, number]> = [
+  [counter('reads_completed_total', 'The total number of reads completed successfully.'), 1],
+  [counter('reads_merged_total', 'The total number of reads merged.'), 1],
+  [counter('read_bytes_total', 'The total number of bytes read successfully.'), SECTOR_BYTES],
+  [counter('read_time_seconds_total', 'The total number of seconds spent by all reads.'), MS],
+  [counter('writes_completed_total', 'The total number of writes completed successfully.'), 1],
+  [counter('writes_merged_total', 'The number of writes merged.'), 1],
+  [counter('written_bytes_total', 'The total number of bytes written successfully.'), SECTOR_BYTES],
+  [counter('write_time_seconds_total', 'This is the total number of seconds spent by all writes.'), MS],
+  [desc('node_disk_io_now', 'The number of I/Os currently in progress.', 'gauge', ['device']), 1],
+  [counter('io_time_seconds_total', 'Total seconds spent doing I/Os.'), MS],
+  [counter('io_time_weighted_seconds_total', 'The weighted # of seconds spent doing I/Os.'), MS],
+  [counter('discards_completed_total', 'The total number of discards completed successfully.'), 1],
+  [counter('discards_merged_total', 'The total number of discards merged.'), 1],
+  // Unlike reads and writes, node_exporter leaves discards in sectors.
+  [counter('discarded_sectors_total', 'The total number of sectors discarded successfully.'), 1],
+  [counter('discard_time_seconds_total', 'This is the total number of seconds spent by all discards.'), MS],
+  // node_exporter's help has no trailing period here.
+  [counter('flush_requests_total', 'The total number of flush requests completed successfully'), 1],
+  [counter('flush_requests_time_seconds_total', 'This is the total number of seconds spent by all flush requests.'), MS],
+];
+
+const info = desc('node_disk_info', 'Info of /sys/block/<block_device>.', 'gauge', [
+  'device', 'major', 'minor', 'path', 'wwn', 'model', 'serial', 'revision', 'rotational',
+]);
+const filesystemInfo = desc('node_disk_filesystem_info', 'Info about disk filesystem.', 'gauge', ['device', 'type', 'usage', 'uuid', 'version']);
+const deviceMapperInfo = desc('node_disk_device_mapper_info', 'Info about disk device mapper.', 'gauge', [
+  'device', 'name', 'uuid', 'vg_name', 'lv_name', 'lv_layer',
+]);
+/** Emitted for ATA disks (udev ID_ATA set), each when its udev property is present. */
+const ATA: ReadonlyArray<readonly [property: string, MetricDesc]> = [
+  ['ID_ATA_WRITE_CACHE', desc('node_disk_ata_write_cache', 'ATA disk has a write cache.', 'gauge', ['device'])],
+  ['ID_ATA_WRITE_CACHE_ENABLED', desc('node_disk_ata_write_cache_enabled', 'ATA disk has its write cache enabled.', 'gauge', ['device'])],
+  ['ID_ATA_ROTATION_RATE_RPM', desc('node_disk_ata_rotation_rate_rpm', 'ATA disk rotation rate in RPMs (0 for SSDs).', 'gauge', ['device'])],
+];
+
+/** udev properties of a disk, or none when --path.udev.data is unusable or has no file for it. */
+async function udevProperties(dir: string | undefined, disk: DiskStats, log: Logger, signal: AbortSignal): Promise<Map<string, string>> {
+  if (dir === undefined) return new Map();
+  try {
+    return parseUdevProperties(await readText(udevBlockDeviceFile(dir, disk.major, disk.minor), signal));
+  } catch (err) {
+    log.debug('Failed to parse udev info', { err });
+    return new Map();
+  }
+}
+
+/** "1" for a spinning disk, "0" otherwise, and "0" when sysfs has no answer, as node_exporter. */
+async function rotational(paths: HostPaths, device: string, signal: AbortSignal): Promise<string> {
+  try {
+    const text = await readText(paths.sys('block', device, 'queue', 'rotational'), signal);
+    return parseUint(text.trim(), 'rotational') === 1 ? '1' : '0';
+  } catch {
+    return '0';
+  }
+}
+
+/** --path.udev.data if it is a directory; checked once, at start, where node_exporter checks it. */
+async function udevDataDir(dir: string, log: Logger): Promise<string | undefined> {
+  const isDirectory = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (isDirectory) return dir;
+  log.error('Failed to open directory, disabling udev device properties', { path: dir });
+  return undefined;
+}
+
+export const diskstatsCollector: CollectorFactory = {
+  name: 'diskstats',
+  defaultEnabled: true,
+  flags: [
+    ...filterFlags(DEVICE_FLAGS, 'diskstats devices', DEFAULT_EXCLUDE),
+    { name: UDEV_FLAG, kind: 'string', default: '/run/udev/data', help: 'udev data path.' },
+  ],
+  create: ({ paths, flags, log }) => {
+    const filter = filterFromFlags(flags, DEVICE_FLAGS);
+    // Started now, so a bad directory is logged at start; never rejects.
+    const udevDirChecked = udevDataDir(flags.string(UDEV_FLAG) as string, log);
+    return {
+      async update(sink, signal) {
+        const file = paths.proc('diskstats');
+        const disks = await parseFile(file, parseDiskstats, signal).catch((err: Error) => {
+          throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
+        });
+        const kept = disks.filter((d) => !filter.ignored(d.device));
+        const udevDir = await udevDirChecked;
+        const extras = await Promise.all(
+          kept.map((d) => Promise.all([udevProperties(udevDir, d, log, signal), rotational(paths, d.device, signal)])),
+        );
+        kept.forEach((disk, i) => {
+          const [udev, rotation] = extras[i] as [Map<string, string>, string];
+          const dev = disk.device;
+          const prop = (key: string): string => udev.get(key) ?? '';
+          // The serial printed on the label, else the short serial, else ID_SERIAL (virtio disks).
+          const serial = prop('SCSI_IDENT_SERIAL') || prop('ID_SERIAL_SHORT') || prop('ID_SERIAL');
+          sink.add(info, 1, dev, String(disk.major), String(disk.minor), prop('ID_PATH'), prop('ID_WWN'), prop('ID_MODEL'),
+            serial, prop('ID_REVISION'), rotation);
+          disk.stats.forEach((value, s) => {
+            const [d, factor] = STATS[s] as readonly [MetricDesc, number];
+            sink.add(d, value * factor, dev);
+          });
+          if (prop('ID_FS_TYPE') !== '') {
+            sink.add(filesystemInfo, 1, dev, prop('ID_FS_TYPE'), prop('ID_FS_USAGE'), prop('ID_FS_UUID'), prop('ID_FS_VERSION'));
+          }
+          if (prop('DM_NAME') !== '') {
+            sink.add(deviceMapperInfo, 1, dev, prop('DM_NAME'), prop('DM_UUID'), prop('DM_VG_NAME'), prop('DM_LV_NAME'), prop('DM_LV_LAYER'));
+          }
+          if (prop('ID_ATA') !== '') {
+            for (const [property, d] of ATA) {
+              const text = udev.get(property);
+              if (text === undefined) continue;
+              try {
+                sink.add(d, parseFloatStrict(text, property), dev);
+              } catch (err) {
+                log.error('Failed to parse ATA value', { err });
+              }
+            }
+          }
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,64 @@
+import { desc } from '../exposition/model.js';
+import { parseFile } from '../io.js';
+import type { Logger } from '../log.js';
+import type { HostPaths } from '../paths.js';
+import { NET_DEV_COUNTERS, parseNetDev } from '../procfs/netdev.js';
+import { ParseError, parseUint } from '../procfs/parse.js';
+import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { filterFlags, filterFromFlags } from './device-filter.js';
+
+const DEVICE_FLAGS = 'collector.netdev.device';
+
+const statistic = (key: string) => desc(`node_network_${key}_total`, `Network device statistic ${key}.`, 'counter', ['device']);
+const counters = NET_DEV_COUNTERS.map((key) => [key, statistic(key)] as const);
+const receiveNoHandler = statistic('receive_nohandler');
+
+/**
+ * rx_nohandler (packets dropped for want of a protocol handler) is not in /proc/net/dev;
+ * node_exporter takes it from netlink, this exporter from sysfs. Absent on kernels before 4.6
+ * and for interfaces sysfs does not list; only a malformed value is an error.
+ */
+async function readNoHandler(paths: HostPaths, device: string, log: Logger, signal: AbortSignal): Promise<number | undefined> {
+  // Kernel interface names never hold '/', but this one was read from a file.
+  if (device.includes('/') || device === '.' || device === '..') return undefined;
+  const file = paths.sys('class', 'net', device, 'statistics', 'rx_nohandler');
+  try {
+    return await parseFile(file, (text) => parseUint(text.trim(), 'rx_nohandler'), signal);
+  } catch (err) {
+    if ((err as Error).cause instanceof ParseError) throw err;
+    log.debug('Could not read rx_nohandler', { file, err });
+    return undefined;
+  }
+}
+
+export const netdevCollector: CollectorFactory = {
+  name: 'netdev',
+  defaultEnabled: true,
+  flags: [
+    ...filterFlags(DEVICE_FLAGS, 'net devices'),
+    {
+      name: 'collector.netdev.netlink',
+      kind: 'bool',
+      default: 'true',
+      help: 'Accepted for node_exporter compatibility and ignored: statistics always come from /proc/net/dev (plus rx_nohandler from sysfs).',
+    },
+  ],
+  create: ({ paths, flags, log }) => {
+    const filter = filterFromFlags(flags, DEVICE_FLAGS);
+    return {
+      async update(sink, signal) {
+        const file = paths.proc('net', 'dev');
+        const devices = await parseFile(file, parseNetDev, signal).catch((err: Error) => {
+          throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
+        });
+        const kept = [...devices].filter(([device]) => !filter.ignored(device));
+        const noHandler = await Promise.all(kept.map(([device]) => readNoHandler(paths, device, log, signal)));
+        kept.forEach(([device, values], i) => {
+          for (const [key, d] of counters) sink.add(d, values[key], device);
+          const dropped = noHandler[i];
+          if (dropped !== undefined) sink.add(receiveNoHandler, dropped, device);
+        });
+      },
+    };
+  },
+};
