@@ -14,6 +14,9 @@ import { meminfoCollector } from './meminfo.js';
 import { filefdCollector } from './filefd.js';
 import { entropyCollector } from './entropy.js';
 import { statCollector } from './stat.js';
+import { osCollector } from './os.js';
+import { timeCollector } from './time.js';
+import { unameCollector } from './uname.js';
 
 export const collectorFactories: readonly CollectorFactory[] = [
   cpuCollector,
@@ -26,6 +29,9 @@ export const collectorFactories: readonly CollectorFactory[] = [
   meminfoCollector,
   pressureCollector,
   statCollector,
+  osCollector,
+  timeCollector,
+  unameCollector,
   vmstatCollector,
 ].sort((a, b) =>
   a.name.localeCompare(b.name),

@@ -1,0 +1,64 @@
+import { desc } from '../exposition/model.js';
+import { parseFile } from '../io.js';
+import { parseOsRelease, type OsRelease } from '../procfs/os-release.js';
+import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+
+const INFO_LABELS = [
+  'build_id',
+  'id',
+  'id_like',
+  'image_id',
+  'image_version',
+  'name',
+  'pretty_name',
+  'variant',
+  'variant_id',
+  'version',
+  'version_codename',
+  'version_id',
+] as const;
+
+const osInfo = desc(
+  'node_os_info',
+  `A metric with a constant '1' value labeled by ${INFO_LABELS.join(', ')}.`,
+  'gauge',
+  INFO_LABELS,
+);
+const osVersion = desc('node_os_version', 'Metric containing the major.minor part of the OS version.', 'gauge', [
+  'id',
+  'id_like',
+  'name',
+]);
+const osSupportEnd = desc(
+  'node_os_support_end_timestamp_seconds',
+  'Metric containing the end-of-life date timestamp of the OS.',
+  'gauge',
+);
+
+/** Looked up under --path.rootfs, first match wins; only a missing file moves on to the next. */
+const OS_RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release'];
+
+export const osCollector: CollectorFactory = {
+  name: 'os',
+  defaultEnabled: true,
+  create: ({ paths }) => ({
+    async update(sink, signal) {
+      const r = await readOsRelease(OS_RELEASE_FILES.map((f) => paths.root(f)), signal);
+      sink.add(osInfo, 1, r.buildId, r.id, r.idLike, r.imageId, r.imageVersion, r.name, r.prettyName,
+        r.variant, r.variantId, r.version, r.versionCodename, r.versionId);
+      if (r.versionNumber > 0) sink.add(osVersion, r.versionNumber, r.id, r.idLike, r.name);
+      if (r.supportEnd !== undefined) sink.add(osSupportEnd, r.supportEnd);
+    },
+  }),
+};
+
+async function readOsRelease(files: readonly string[], signal: AbortSignal): Promise<OsRelease> {
+  for (const file of files) {
+    try {
+      return await parseFile(file, parseOsRelease, signal);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  throw new NoDataError(`no os-release file found (${files.join(', ')})`);
+}
