@@ -1,0 +1,74 @@
+/**
+ * Reads the exporter's YAML config file and validates it against the schema. Every problem is
+ * reported as `<file>: <path.in.file>: <what is wrong> (line L, column C)`, so a user can fix
+ * a broken file without guessing; nothing half-valid is ever returned.
+ */
+import { readFile } from 'node:fs/promises';
+import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ExporterFileConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Path = readonly PropertyKey[];
+
+function formatPath(path: Path): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += (out === '' ? '' : '.') + String(p);
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function positionOf(doc: Document, lines: LineCounter, path: Path, key?: string): string {
+  let node = doc.getIn(path as unknown[], true);
+  if (key !== undefined && isMap(node)) {
+    node = node.items.find((pair) => isNode(pair.key) && (pair.key as { value?: unknown }).value === key)?.key ?? node;
+  }
+  const offset = isNode(node) ? node.range?.[0] : undefined;
+  if (offset === undefined) return '';
+  const { line, col } = lines.linePos(offset);
+  return ` (line ${line}, column ${col})`;
+}
+
+function describeIssue(file: string, doc: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const where = positionOf(doc, lines, issue.path, keys[0]);
+    return `${file}: ${formatPath(issue.path)}: unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}${where}`;
+  }
+  return `${file}: ${formatPath(issue.path)}: ${issue.message}${positionOf(doc, lines, issue.path)}`;
+}
+
+/** Parses and validates config text; `file` names it in messages. */
+export function parseConfig(text: string, file: string): ExporterFileConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const at = err.linePos?.[0];
+    throw new ConfigError(`${file}: invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${at ? ` (line ${at.line}, column ${at.col})` : ''}`);
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const messages = result.error.issues.slice(0, 5).map((i) => describeIssue(file, doc, lines, i));
+    const more = result.error.issues.length > 5 ? `\n(and ${result.error.issues.length - 5} more problems)` : '';
+    throw new ConfigError(messages.join('\n') + more);
+  }
+  return result.data;
+}
+
+export async function loadConfigFile(file: string): Promise<ExporterFileConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`${file}: cannot read the config file: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  return parseConfig(text, file);
+}
