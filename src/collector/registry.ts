@@ -2,37 +2,55 @@
  * Every collector this exporter has, with its default state. Adding a collector is one file
  * plus one line here; the --collector.<name> flags and the README table follow from this list.
  */
+import { arpCollector } from './arp.js';
 import type { CollectorFactory } from './collector.js';
+import { conntrackCollector } from './conntrack.js';
 import { cpuCollector } from './cpu.js';
 import { diskstatsCollector } from './diskstats.js';
+import { entropyCollector } from './entropy.js';
+import { filefdCollector } from './filefd.js';
+import { interruptsCollector } from './interrupts.js';
+import { loadavgCollector } from './loadavg.js';
+import { meminfoCollector } from './meminfo.js';
 import { netclassCollector } from './netclass.js';
 import { netdevCollector } from './netdev.js';
-import { loadavgCollector } from './loadavg.js';
-import { vmstatCollector } from './vmstat.js';
-import { pressureCollector } from './pressure.js';
-import { meminfoCollector } from './meminfo.js';
-import { filefdCollector } from './filefd.js';
-import { entropyCollector } from './entropy.js';
-import { statCollector } from './stat.js';
+import { netstatCollector } from './netstat.js';
 import { osCollector } from './os.js';
+import { pressureCollector } from './pressure.js';
+import { processesCollector } from './processes.js';
+import { schedstatCollector } from './schedstat.js';
+import { sockstatCollector } from './sockstat.js';
+import { softnetCollector } from './softnet.js';
+import { statCollector } from './stat.js';
+import { tcpstatCollector } from './tcpstat.js';
 import { timeCollector } from './time.js';
+import { udpQueuesCollector } from './udp_queues.js';
 import { unameCollector } from './uname.js';
+import { vmstatCollector } from './vmstat.js';
 
 export const collectorFactories: readonly CollectorFactory[] = [
+  arpCollector,
+  conntrackCollector,
   cpuCollector,
   diskstatsCollector,
-  netclassCollector,
-  netdevCollector,
   entropyCollector,
   filefdCollector,
+  interruptsCollector,
   loadavgCollector,
   meminfoCollector,
-  pressureCollector,
-  statCollector,
+  netclassCollector,
+  netdevCollector,
+  netstatCollector,
   osCollector,
+  pressureCollector,
+  processesCollector,
+  schedstatCollector,
+  sockstatCollector,
+  softnetCollector,
+  statCollector,
+  tcpstatCollector,
   timeCollector,
+  udpQueuesCollector,
   unameCollector,
   vmstatCollector,
-].sort((a, b) =>
-  a.name.localeCompare(b.name),
-);
+].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

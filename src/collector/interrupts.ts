@@ -1,0 +1,38 @@
+import { desc } from '../exposition/model.js';
+import { parseInterrupts } from '../procfs/interrupts.js';
+import type { CollectorFactory } from './collector.js';
+import { filterFlags, filterFromFlags } from './device-filter.js';
+import { parseFileOrNoData } from './optional-files.js';
+
+const NAME_FLAGS = 'collector.interrupts.name';
+const ZEROS_FLAG = 'collector.interrupts.include-zeros';
+
+const interruptsTotal = desc('node_interrupts_total', 'Interrupt details.', 'counter', ['cpu', 'type', 'info', 'devices']);
+
+/**
+ * node_interrupts_total{cpu,type,info,devices}. `cpu` is the column index, not the N of the
+ * header's "CPUn" (they differ when CPUs are offline), as in node_exporter. The name filter and
+ * include-zeros came in node_exporter 1.9; the filter matches "name;info;devices".
+ */
+export const interruptsCollector: CollectorFactory = {
+  name: 'interrupts',
+  defaultEnabled: false,
+  flags: [
+    ...filterFlags(NAME_FLAGS, 'interrupts name'),
+    { name: ZEROS_FLAG, kind: 'bool', default: 'true', help: 'Include interrupts that have a zero value' },
+  ],
+  create: ({ paths, flags }) => {
+    const names = filterFromFlags(flags, NAME_FLAGS);
+    const includeZeros = flags.bool(ZEROS_FLAG);
+    return {
+      async update(sink, signal) {
+        for (const { name, info, devices, counts } of await parseFileOrNoData(paths.proc('interrupts'), parseInterrupts, signal)) {
+          if (names.ignored(`${name};${info};${devices}`)) continue;
+          counts.forEach((count, cpu) => {
+            if (includeZeros || count !== 0) sink.add(interruptsTotal, count, String(cpu), name, info, devices);
+          });
+        }
+      },
+    };
+  },
+};

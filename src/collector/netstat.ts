@@ -1,0 +1,40 @@
+import { desc } from '../exposition/model.js';
+import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
+import { NoDataError, type CollectorFactory } from './collector.js';
+import { parseFileIfExists } from './optional-files.js';
+
+const FIELDS_FLAG = 'collector.netstat.fields';
+
+/** node_exporter 1.12's default; 1.5 lacks TCPOFOQueue and TCPRcvQDrop, which dashboard 1860 plots. */
+const DEFAULT_FIELDS =
+  '^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$';
+
+export const netstatCollector: CollectorFactory = {
+  name: 'netstat',
+  defaultEnabled: true,
+  flags: [{ name: FIELDS_FLAG, kind: 'regex', default: DEFAULT_FIELDS, help: 'Regexp of fields to return for netstat collector.' }],
+  create: ({ paths, flags }) => {
+    const fieldPattern = flags.regex(FIELDS_FLAG) as RegExp;
+    const read = (file: string, parse: (text: string) => NetStatistic[], signal: AbortSignal) =>
+      parseFileIfExists(paths.proc('net', file), parse, signal);
+    return {
+      async update(sink, signal) {
+        // All three files are parsed in full before anything is added, so a corrupt one fails
+        // the scrape whatever the field filter keeps.
+        const [netstat, snmp, snmp6] = await Promise.all([
+          read('netstat', parseNetstat, signal),
+          read('snmp', parseNetstat, signal),
+          read('snmp6', parseSnmp6, signal), // absent when IPv6 is disabled
+        ]);
+        if (!netstat || !snmp) throw new NoDataError(`${paths.proc('net', netstat ? 'snmp' : 'netstat')} does not exist`);
+        // Keyed like node_exporter's merged map, so a repeated name is served once (the last).
+        const byKey = new Map<string, NetStatistic>();
+        for (const stat of [...netstat, ...snmp, ...(snmp6 ?? [])]) byKey.set(`${stat.protocol}_${stat.field}`, stat);
+        for (const [key, { protocol, field, value }] of byKey) {
+          if (!fieldPattern.test(key)) continue;
+          sink.add(desc(`node_netstat_${key}`, `Statistic ${protocol}${field}.`, 'untyped'), value);
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,94 @@
+import { readdir } from 'node:fs/promises';
+import { desc } from '../exposition/model.js';
+import { parseFile } from '../io.js';
+import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
+import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import { readUintFileOrNoData } from './optional-files.js';
+import type { HostPaths } from '../paths.js';
+
+const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);
+
+const threads = gauge('threads', 'Allocated threads in system');
+const maxThreads = gauge('max_threads', 'Limit of threads in the system');
+const threadsState = gauge('threads_state', 'Number of threads in each state.', ['thread_state']);
+const procsState = gauge('state', 'Number of processes in each state.', ['state']);
+const pids = gauge('pids', 'Number of PIDs');
+const maxProcesses = gauge('max_processes', 'Number of max PIDs limit');
+
+/** Processes read at once; bounded so a host with many thousands of pids cannot flood the I/O pool. */
+const CONCURRENCY = 32;
+
+/** A process or thread that exited between listing and reading (node_exporter's isIgnoredError). */
+function vanished(err: unknown): boolean {
+  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
+}
+
+/** The numeric entries of a /proc-like directory, or undefined if the directory vanished. */
+async function listIds(dir: string): Promise<string[] | undefined> {
+  try {
+    return (await readdir(dir)).filter((name) => /^\d+$/.test(name));
+  } catch (err) {
+    if (vanished(err)) return undefined;
+    throw err;
+  }
+}
+
+async function readStat(file: string, signal: AbortSignal): Promise<PidStat | undefined> {
+  try {
+    return await parseFile(file, parsePidStat, signal);
+  } catch (err) {
+    if (vanished(err)) return undefined;
+    throw err;
+  }
+}
+
+interface Census {
+  pids: number;
+  threads: number;
+  procStates: Map<string, number>;
+  threadStates: Map<string, number>;
+}
+
+const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
+
+/**
+ * One pid: its stat counts the process and its num_threads; each task's stat counts a thread
+ * state, the main thread taking the process's state, as in node_exporter's processes_linux.go.
+ */
+async function countProcess(paths: HostPaths, pid: string, census: Census, signal: AbortSignal): Promise<void> {
+  const stat = await readStat(paths.proc(pid, 'stat'), signal);
+  if (!stat) return;
+  census.pids++;
+  census.threads += stat.numThreads;
+  bump(census.procStates, stat.state);
+  const tids = await listIds(paths.proc(pid, 'task'));
+  if (!tids) return;
+  const states = await Promise.all(
+    tids.map(async (tid) => (tid === pid ? stat.state : (await readStat(paths.proc(pid, 'task', tid, 'stat'), signal))?.state)),
+  );
+  for (const state of states) if (state !== undefined) bump(census.threadStates, state);
+}
+
+export const processesCollector: CollectorFactory = {
+  name: 'processes',
+  defaultEnabled: false,
+  create: ({ paths }) => ({
+    async update(sink, signal) {
+      const census: Census = { pids: 0, threads: 0, procStates: new Map(), threadStates: new Map() };
+      const all = await listIds(paths.proc());
+      if (!all) throw new NoDataError(`${paths.proc()} does not exist`);
+      for (let i = 0; i < all.length; i += CONCURRENCY) {
+        signal.throwIfAborted();
+        await Promise.all(all.slice(i, i + CONCURRENCY).map((pid) => countProcess(paths, pid, census, signal)));
+      }
+      const sysKernel = (name: string) => paths.proc('sys', 'kernel', name);
+      sink.add(threads, census.threads);
+      sink.add(maxThreads, await readUintFileOrNoData(sysKernel('threads-max'), signal));
+      for (const [state, count] of census.procStates) sink.add(procsState, count, state);
+      for (const [state, count] of census.threadStates) sink.add(threadsState, count, state);
+      const pidMax = await readUintFileOrNoData(sysKernel('pid_max'), signal);
+      sink.add(pids, census.pids);
+      sink.add(maxProcesses, pidMax);
+    },
+  }),
+};

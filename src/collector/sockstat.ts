@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { desc } from '../exposition/model.js';
+import { parseAuxvPageSize } from '../procfs/auxv.js';
+import { parseSockstat, type Sockstat } from '../procfs/sockstat.js';
+import { NoDataError, type CollectorFactory } from './collector.js';
+import { parseFileIfExists } from './optional-files.js';
+import type { MetricSink } from './sink.js';
+
+const socketsUsed = desc('node_sockstat_sockets_used', 'Number of IPv4 sockets in use.', 'gauge');
+
+/** The keys node_exporter exports, in its order; `inuse` is exported (as 0) even when absent. */
+const KEYS = ['inuse', 'orphan', 'tw', 'alloc', 'mem', 'memory'] as const;
+
+const FALLBACK_PAGE_SIZE = 4096;
+const ARCHS_32_BIT = new Set(['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390']);
+let pageSizeOnce: Promise<number> | undefined;
+
+/**
+ * The page size of this machine, like Go's os.Getpagesize(): AT_PAGESZ from our own auxiliary
+ * vector. It is read from the real /proc, not --path.procfs, because it belongs to the kernel
+ * we run on (a mounted host /proc has no "self" for us). 4096 if /proc is not mounted.
+ */
+export function systemPageSize(): Promise<number> {
+  pageSizeOnce ??= readFile('/proc/self/auxv').then(
+    (auxv) =>
+      parseAuxvPageSize(auxv, { wordBytes: ARCHS_32_BIT.has(os.arch()) ? 4 : 8, littleEndian: os.endianness() === 'LE' }) ??
+      FALLBACK_PAGE_SIZE,
+    () => FALLBACK_PAGE_SIZE,
+  );
+  return pageSizeOnce;
+}
+
+function gauge(protocol: string, key: string) {
+  return desc(`node_sockstat_${protocol}_${key}`, `Number of ${protocol} sockets in state ${key}.`, 'gauge');
+}
+
+function addSockstat(sink: MetricSink, stat: Sockstat, pageSize: number, isIPv4: boolean): void {
+  if (isIPv4 && stat.used !== undefined) sink.add(socketsUsed, stat.used);
+  for (const { protocol, values } of stat.protocols) {
+    for (const key of KEYS) {
+      const value = values.get(key) ?? (key === 'inuse' ? 0 : undefined);
+      if (value !== undefined) sink.add(gauge(protocol, key), value);
+    }
+    const mem = values.get('mem'); // in pages
+    if (mem !== undefined) sink.add(gauge(protocol, 'mem_bytes'), mem * pageSize);
+  }
+}
+
+export const sockstatCollector: CollectorFactory = {
+  name: 'sockstat',
+  defaultEnabled: true,
+  create: ({ paths, log }) => {
+    const read = async (file: string, signal: AbortSignal) => {
+      const stat = await parseFileIfExists(paths.proc('net', file), parseSockstat, signal);
+      if (!stat) log.debug(`${file} statistics not found, skipping`);
+      return stat;
+    };
+    return {
+      async update(sink, signal) {
+        // Either file is absent when its IP version is disabled in the kernel.
+        const [v4, v6, pageSize] = await Promise.all([read('sockstat', signal), read('sockstat6', signal), systemPageSize()]);
+        if (!v4 && !v6) throw new NoDataError(`neither ${paths.proc('net', 'sockstat')} nor sockstat6 exists`);
+        if (v4) addSockstat(sink, v4, pageSize, true);
+        if (v6) addSockstat(sink, v6, pageSize, false);
+      },
+    };
+  },
+};
