@@ -89,3 +89,41 @@ test('negotiateFormat picks OpenMetrics only when asked for a supported version'
   t.is(negotiateFormat('application/openmetrics-text;q=0'), 'text');
   t.is(negotiateFormat('application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'), 'text');
 });
+
+test('series with fewer labels sort first, then by their own sorted label values', (t) => {
+  const info = desc('x_info', 'Info.', 'gauge');
+  const text = writeText([
+    {
+      desc: info,
+      samples: [
+        { suffix: '', labels: { type: 'Battery', model: 'b' }, value: 1 },
+        { suffix: '', labels: { type: 'Mains' }, value: 1 },
+        { suffix: '', labels: { type: 'Battery', capacity: 'a' }, value: 1 },
+      ],
+    },
+  ]);
+  t.deepEqual(text.split('\n').filter((l) => l.startsWith('x_info{')), [
+    'x_info{type="Mains"} 1',
+    'x_info{capacity="a",type="Battery"} 1',
+    'x_info{model="b",type="Battery"} 1',
+  ]);
+});
+
+test('le and quantile come after the family\'s own labels, as expfmt writes them', (t) => {
+  const h = desc('req_seconds', 'Latency.', 'histogram', ['path']);
+  const s = desc('q_seconds', 'Quantiles.', 'summary', ['path']);
+  const text = writeText([
+    {
+      desc: h,
+      samples: [
+        { suffix: '_bucket', labels: { path: '/', le: '0.1' }, value: 1 },
+        { suffix: '_bucket', labels: { path: '/', le: '+Inf' }, value: 2 },
+        { suffix: '_sum', labels: { path: '/' }, value: 0.5 },
+        { suffix: '_count', labels: { path: '/' }, value: 2 },
+      ],
+    },
+    { desc: s, samples: [{ suffix: '', labels: { path: '/', quantile: '0.5' }, value: 0.2 }] },
+  ]);
+  t.regex(text, /\nreq_seconds_bucket\{path="\/",le="0\.1"\} 1\nreq_seconds_bucket\{path="\/",le="\+Inf"\} 2\nreq_seconds_sum\{path="\/"\} 0\.5\nreq_seconds_count\{path="\/"\} 2\n/);
+  t.regex(text, /\nq_seconds\{path="\/",quantile="0\.5"\} 0\.2\n/);
+});

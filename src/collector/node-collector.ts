@@ -110,7 +110,7 @@ function dedupe(family: MetricFamily, source: string, log: Logger): MetricFamily
   const seen = new Set<string>();
   const out: MetricFamily['samples'] = [];
   for (const s of family.samples) {
-    const key = family.desc.labelNames.map((n) => s.labels[n] ?? '').join('\u0000');
+    const key = s.suffix + '\u0001' + Object.keys(s.labels).sort().map((n) => `${n}\u0000${s.labels[n]}`).join('\u0001');
     if (seen.has(key)) {
       log.error('series collected twice; keeping the first', { collector: source, metric: family.desc.name, labels: s.labels });
       continue;

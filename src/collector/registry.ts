@@ -6,9 +6,11 @@ import { arpCollector } from './arp.js';
 import type { CollectorFactory } from './collector.js';
 import { conntrackCollector } from './conntrack.js';
 import { cpuCollector } from './cpu.js';
+import { cpufreqCollector } from './cpufreq.js';
 import { diskstatsCollector } from './diskstats.js';
 import { entropyCollector } from './entropy.js';
 import { filefdCollector } from './filefd.js';
+import { hwmonCollector } from './hwmon.js';
 import { interruptsCollector } from './interrupts.js';
 import { loadavgCollector } from './loadavg.js';
 import { meminfoCollector } from './meminfo.js';
@@ -16,6 +18,7 @@ import { netclassCollector } from './netclass.js';
 import { netdevCollector } from './netdev.js';
 import { netstatCollector } from './netstat.js';
 import { osCollector } from './os.js';
+import { powerSupplyClassCollector } from './powersupplyclass.js';
 import { pressureCollector } from './pressure.js';
 import { processesCollector } from './processes.js';
 import { schedstatCollector } from './schedstat.js';
@@ -23,6 +26,8 @@ import { sockstatCollector } from './sockstat.js';
 import { softnetCollector } from './softnet.js';
 import { statCollector } from './stat.js';
 import { tcpstatCollector } from './tcpstat.js';
+import { textfileCollector } from './textfile.js';
+import { thermalZoneCollector } from './thermal_zone.js';
 import { timeCollector } from './time.js';
 import { udpQueuesCollector } from './udp_queues.js';
 import { unameCollector } from './uname.js';
@@ -32,9 +37,11 @@ export const collectorFactories: readonly CollectorFactory[] = [
   arpCollector,
   conntrackCollector,
   cpuCollector,
+  cpufreqCollector,
   diskstatsCollector,
   entropyCollector,
   filefdCollector,
+  hwmonCollector,
   interruptsCollector,
   loadavgCollector,
   meminfoCollector,
@@ -42,6 +49,7 @@ export const collectorFactories: readonly CollectorFactory[] = [
   netdevCollector,
   netstatCollector,
   osCollector,
+  powerSupplyClassCollector,
   pressureCollector,
   processesCollector,
   schedstatCollector,
@@ -49,6 +57,8 @@ export const collectorFactories: readonly CollectorFactory[] = [
   softnetCollector,
   statCollector,
   tcpstatCollector,
+  textfileCollector,
+  thermalZoneCollector,
   timeCollector,
   udpQueuesCollector,
   unameCollector,

@@ -3,7 +3,7 @@
  * expfmt writes them, so that our output can be diffed line for line against node_exporter's.
  */
 import { formatGoFloat } from './go-float.js';
-import type { MetricDesc, MetricFamily, Sample } from './model.js';
+import type { MetricFamily, Sample } from './model.js';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores';
@@ -38,32 +38,32 @@ function escapeLabelValue(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-const sortedLabelNamesCache = new WeakMap<MetricDesc, string[]>();
-
-function sortedLabelNames(d: MetricDesc): string[] {
-  let names = sortedLabelNamesCache.get(d);
-  if (!names) {
-    names = [...d.labelNames].sort();
-    sortedLabelNamesCache.set(d, names);
-  }
-  return names;
+/** A sample's label values in the order of its own sorted label names (client_golang's LabelPair order). */
+function sortedValues(sample: Sample): string[] {
+  return Object.keys(sample.labels)
+    .sort()
+    .map((k) => sample.labels[k] as string);
 }
 
-/** client_golang's MetricSorter: series ordered by label values, taken in label-name order. */
+/**
+ * client_golang's MetricSorter: fewer labels first, then label values compared in label-name
+ * order (as strings, so cpu="10" sorts before cpu="2"). Histogram and summary parts keep the
+ * order they were produced in.
+ */
 export function sortSamples(family: MetricFamily): Sample[] {
   const { desc, samples } = family;
-  if (desc.type === 'histogram' || desc.type === 'summary' || samples.length < 2 || desc.labelNames.length === 0) {
-    return samples;
-  }
-  const names = sortedLabelNames(desc);
-  return [...samples].sort((a, b) => {
-    for (const n of names) {
-      const va = a.labels[n] ?? '';
-      const vb = b.labels[n] ?? '';
+  if (desc.type === 'histogram' || desc.type === 'summary' || samples.length < 2) return samples;
+  const keyed = samples.map((sample) => ({ sample, values: sortedValues(sample) }));
+  keyed.sort((a, b) => {
+    if (a.values.length !== b.values.length) return a.values.length - b.values.length;
+    for (let i = 0; i < a.values.length; i++) {
+      const va = a.values[i] as string;
+      const vb = b.values[i] as string;
       if (va !== vb) return va < vb ? -1 : 1;
     }
     return 0;
   });
+  return keyed.map((k) => k.sample);
 }
 
 /** OpenMetrics floats always carry a '.' or an exponent (expfmt's writeOpenMetricsFloat). */
@@ -72,8 +72,16 @@ function formatOpenMetricsFloat(v: number): string {
   return /[.eIN]/.test(s) ? s : s + '.0';
 }
 
-function writeSample(out: string[], name: string, sample: Sample, fmt: (v: number) => string): void {
+/** `le` and `quantile` are written after the family's own labels, as expfmt does. */
+function labelOrder(sample: Sample): string[] {
   const keys = Object.keys(sample.labels).sort();
+  const last = sample.suffix === '_bucket' ? 'le' : sample.suffix === '' && 'quantile' in sample.labels ? 'quantile' : undefined;
+  if (last === undefined || !(last in sample.labels)) return keys;
+  return [...keys.filter((k) => k !== last), last];
+}
+
+function writeSample(out: string[], name: string, sample: Sample, fmt: (v: number) => string): void {
+  const keys = labelOrder(sample);
   let line = name + sample.suffix;
   if (keys.length > 0) {
     const pairs: string[] = [];

@@ -1,0 +1,145 @@
+/**
+ * node_exporter's hwmon collector: every hwmonN under /sys/class/hwmon, sensors read from the
+ * directory and from its `device` directory (where older drivers put them), named as in
+ * src/sysfs/hwmon.ts. A chip that cannot be listed fails the scrape after the others are served.
+ */
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { desc, type MetricDesc } from '../exposition/model.js';
+import { readText } from '../io.js';
+import type { Logger } from '../log.js';
+import {
+  type ChipCandidate,
+  type HwmonSeries,
+  chipNameFromDevicePath,
+  cleanHwmonName,
+  parseSensorFileName,
+  sensorSeries,
+  uniqueChipNames,
+} from '../sysfs/hwmon.js';
+import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import { type DeviceFilter, filterFlags, filterFromFlags } from './device-filter.js';
+import type { MetricSink } from './sink.js';
+
+const chipNamesDesc = desc('node_hwmon_chip_names', 'Annotation metric for human-readable chip names', 'gauge', ['chip', 'chip_name']);
+const sensorLabelDesc = desc('node_hwmon_sensor_label', 'Label for given chip and sensor', 'gauge', ['chip', 'sensor', 'label']);
+
+/** Sensor metric names are derived from file names, so their descs are made on first sight. */
+const sensorDescs = new Map<string, MetricDesc>();
+function sensorDesc(s: HwmonSeries): MetricDesc {
+  const key = `${s.name}\0${s.help}\0${s.type}`;
+  let d = sensorDescs.get(key);
+  if (!d) sensorDescs.set(key, (d = desc(s.name, s.help, s.type, ['chip', 'sensor'])));
+  return d;
+}
+
+export const hwmonCollector: CollectorFactory = {
+  name: 'hwmon',
+  defaultEnabled: true,
+  flags: [...filterFlags('collector.hwmon.chip', 'hwmon chip'), ...filterFlags('collector.hwmon.sensor', 'hwmon sensor')],
+  create: ({ paths, flags, log }) => {
+    const chipFilter = filterFromFlags(flags, 'collector.hwmon.chip');
+    // Sensors are matched as "<chip>;<sensor>", e.g. "platform_coretemp_0;temp3".
+    const sensorFilter = filterFromFlags(flags, 'collector.hwmon.sensor');
+    return {
+      async update(sink, signal) {
+        const root = paths.sys('class', 'hwmon');
+        let entries: string[];
+        try {
+          entries = (await readdir(root)).sort();
+        } catch (err) {
+          if (isNotFound(err)) throw new NoDataError('hwmon collector metrics are not available for this system');
+          throw err;
+        }
+        const chips = (await Promise.all(entries.map((e) => chipCandidate(path.join(root, e), log)))).filter(
+          (c): c is ChipCandidate => c !== undefined,
+        );
+        const names = uniqueChipNames(chips);
+        let lastError: unknown;
+        await Promise.all(
+          chips.map(async (c, i) => {
+            const chip = names[i] as string;
+            if (chipFilter.ignored(chip)) return log.debug('ignoring hwmon chip', { chip });
+            try {
+              await addChip(sink, c, chip, sensorFilter, signal);
+            } catch (err) {
+              lastError = err;
+            }
+          }),
+        );
+        if (lastError !== undefined) throw lastError;
+      },
+    };
+  },
+};
+
+/** A hwmonN entry (usually a symlink) that is a directory, with the name node_exporter derives for it. */
+async function chipCandidate(dir: string, log: Logger): Promise<ChipCandidate | undefined> {
+  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
+  const nameFile = (await readText(path.join(dir, 'name')).catch(() => '')).trim();
+  // Preference: the device the chip belongs to (stable), then the driver's name, then hwmonN.
+  const device = await realpath(path.join(dir, 'device')).catch(() => undefined);
+  let baseName = device === undefined ? undefined : chipNameFromDevicePath(device);
+  if (!baseName && cleanHwmonName(nameFile) !== '') baseName = cleanHwmonName(nameFile);
+  if (!baseName) {
+    const own = await realpath(dir).catch(() => dir);
+    baseName = cleanHwmonName(path.basename(own)) || undefined;
+  }
+  if (!baseName) {
+    log.debug('failed to derive hwmon chip name', { dir });
+    return undefined;
+  }
+  return { dir, baseName, nameFile };
+}
+
+async function addChip(sink: MetricSink, c: ChipCandidate, chip: string, sensorFilter: DeviceFilter, signal: AbortSignal): Promise<void> {
+  const data = new Map<string, Map<string, string>>();
+  await readSensors(c.dir, data, signal);
+  const device = path.join(c.dir, 'device');
+  if (await stat(device).then(() => true, () => false)) await readSensors(device, data, signal);
+
+  const chipName = cleanHwmonName(c.nameFile);
+  if (chipName !== '') sink.add(chipNamesDesc, 1, chip, chipName);
+  for (const [sensor, props] of data) {
+    if (sensorFilter.ignored(`${chip};${sensor}`)) continue;
+    const label = props.get('label');
+    if (label !== undefined) sink.add(sensorLabelDesc, 1, chip, sensor, label);
+    for (const s of sensorSeries(sensor, props)) sink.add(sensorDesc(s), s.value, chip, s.sensor);
+  }
+}
+
+/** Adds the sensor attributes of `dir` to `data` (sensor → property → text); unreadable ones are left out. */
+async function readSensors(dir: string, data: Map<string, Map<string, string>>, signal: AbortSignal): Promise<void> {
+  const files = (await readdir(dir)).sort();
+  const values = await Promise.all(
+    files.map(async (file) => {
+      const parsed = parseSensorFileName(file);
+      return parsed && { parsed, text: await readAttribute(path.join(dir, file)) };
+    }),
+  );
+  signal.throwIfAborted();
+  for (const v of values) {
+    if (v?.text === undefined) continue;
+    let props = data.get(v.parsed.sensor);
+    if (!props) data.set(v.parsed.sensor, (props = new Map()));
+    props.set(v.parsed.property, v.text);
+  }
+}
+
+/**
+ * One read of at most 128 bytes, as node_exporter does: some broken drivers never finish a
+ * read, so one read and done. Newlines are trimmed; any error means "no value".
+ */
+async function readAttribute(file: string): Promise<string | undefined> {
+  try {
+    const handle = await open(file);
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(128), 0, 128, null);
+      return buffer.toString('utf8', 0, bytesRead).replace(/^\n+|\n+$/g, '');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
