@@ -15,6 +15,11 @@ export const coreFlags: readonly FlagSpec[] = [
     default: '10s',
     help: 'Deadline for each collector within a scrape; Prometheus\' X-Prometheus-Scrape-Timeout-Seconds less 0.5s applies when shorter.',
   },
+  {
+    name: 'config.file',
+    kind: 'string',
+    help: 'YAML file with process groups (process_names), uptime checks (checks) and /probe modules (modules).',
+  },
   { name: 'path.procfs', kind: 'string', default: '/proc', help: 'procfs mountpoint.' },
   { name: 'path.sysfs', kind: 'string', default: '/sys', help: 'sysfs mountpoint.' },
   { name: 'path.rootfs', kind: 'string', default: '/', help: 'rootfs mountpoint.' },
@@ -47,6 +52,7 @@ export interface ExporterConfig {
   readonly disableExporterMetrics: boolean;
   readonly maxRequests: number;
   readonly collectorTimeoutMs: number;
+  readonly configFile: string | undefined;
   readonly procfs: string;
   readonly sysfs: string;
   readonly rootfs: string;
@@ -87,6 +93,7 @@ export function toConfig(factories: readonly CollectorFactory[], flags: ParsedFl
     disableExporterMetrics: flags.bool('web.disable-exporter-metrics'),
     maxRequests: flags.number('web.max-requests') as number,
     collectorTimeoutMs,
+    configFile: flags.string('config.file'),
     procfs: flags.string('path.procfs') as string,
     sysfs: flags.string('path.sysfs') as string,
     rootfs: flags.string('path.rootfs') as string,

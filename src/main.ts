@@ -45,6 +45,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${PROGRAM}: ${signal} received, shutting down\n`);
     exporter.close().then(() => process.exit(0), () => process.exit(1));
   };
+  process.on('SIGHUP', () => {
+    exporter.reload().catch(() => {
+      // Already logged; the running config stays in force.
+    });
+  });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }

@@ -23,7 +23,13 @@ export interface ServerOptions {
   /** Undefined with --web.disable-exporter-metrics. */
   readonly selfMetrics?: SelfMetrics;
   readonly log: Logger;
+  /** Re-reads the config file (POST /-/reload); rejects with the reason when it is invalid. */
+  readonly reload?: () => Promise<void>;
+  /** More endpoints, installed before the 404 handler. */
+  readonly routes?: readonly RouteInstaller[];
 }
+
+export type RouteInstaller = (app: express.Express) => void;
 
 const buildInfo = desc(
   'sidecar_exporter_build_info',
@@ -166,6 +172,22 @@ export function createApp(opts: ServerOptions): express.Express {
   app.get('/-/ready', (_req, res) => {
     res.type('text/plain').send('Ready\n');
   });
+  app.post('/-/reload', async (_req, res) => {
+    if (!opts.reload) {
+      res.status(404).type('text/plain').send('404 page not found\n');
+      return;
+    }
+    try {
+      await opts.reload();
+      res.type('text/plain').send('OK\n');
+    } catch (err) {
+      res.status(500).type('text/plain').send(`failed to reload config: ${(err as Error).message}\n`);
+    }
+  });
+  app.all('/-/reload', (_req, res) => {
+    res.status(405).set('Allow', 'POST').type('text/plain').send('This endpoint requires a POST request.\n');
+  });
+  for (const install of opts.routes ?? []) install(app);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('404 page not found\n');
   });

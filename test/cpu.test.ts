@@ -10,7 +10,7 @@ import { parseFlags } from '../src/flags.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { HostPaths } from '../src/paths.js';
 import { type CpuTimes, parseStat } from '../src/procfs/stat.js';
-import { collect, fixture, valueOf } from './helpers/collect.js';
+import { collect, fixture, testContext, valueOf } from './helpers/collect.js';
 
 const seconds = (cpu: string, mode: string): string => `node_cpu_seconds_total{cpu="${cpu}",mode="${mode}"}`;
 const guest = (cpu: string, mode: string): string => `node_cpu_guest_seconds_total{cpu="${cpu}",mode="${mode}"}`;
@@ -136,7 +136,7 @@ test('the collector keeps its cache between scrapes and across a failed scrape',
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const statFile = path.join(dir, 'stat');
   const flags = parseFlags(allFlags([cpuCollector]), []);
-  const collector = cpuCollector.create({ paths: new HostPaths(dir), flags, log: silentLogger });
+  const collector = cpuCollector.create(testContext({ paths: new HostPaths(dir), flags, log: silentLogger }));
 
   await writeFile(statFile, `cpu  0 0 0 0\n${cpuLine(0, 1000, 50000, 30)}\n${cpuLine(1, 1000, 50000)}\n`);
   let v = await scrape(collector);

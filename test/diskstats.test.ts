@@ -8,7 +8,7 @@ import { createLogger } from '../src/log.js';
 import { HostPaths } from '../src/paths.js';
 import { parseDiskstats } from '../src/procfs/diskstats.js';
 import { parseUdevProperties, udevBlockDeviceFile } from '../src/udev.js';
-import { collect, fixture, valueOf } from './helpers/collect.js';
+import { collect, fixture, testContext, valueOf } from './helpers/collect.js';
 
 const basic = fixture('diskstats', 'basic');
 const basicArgs = ['--path.procfs', `${basic}/proc`, '--path.sysfs', `${basic}/sys`, '--path.udev.data', `${basic}/udev/data`];
@@ -179,11 +179,13 @@ test('older kernels: only as many series as the line has counters', async (t) =>
 test('an unreadable --path.udev.data is reported once at start and leaves the udev labels empty', async (t) => {
   const logs: string[] = [];
   const flags = parseFlags(allFlags([diskstatsCollector]), ['--path.udev.data', fixture('does-not-exist')]);
-  const collector = diskstatsCollector.create({
-    paths: new HostPaths(`${basic}/proc`, `${basic}/sys`),
-    flags,
-    log: createLogger('debug', 'logfmt', (line) => logs.push(line)),
-  });
+  const collector = diskstatsCollector.create(
+    testContext({
+      paths: new HostPaths(`${basic}/proc`, `${basic}/sys`),
+      flags,
+      log: createLogger('debug', 'logfmt', (line) => logs.push(line)),
+    }),
+  );
   const sinks = [new MetricSink(), new MetricSink()];
   for (const sink of sinks) await collector.update(sink, new AbortController().signal);
   t.is(logs.filter((l) => l.includes('level=ERROR') && l.includes('Failed to open directory, disabling udev device properties')).length, 1);

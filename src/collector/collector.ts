@@ -6,17 +6,22 @@
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import type { Logger } from '../log.js';
 import type { MetricSink } from './sink.js';
-import { HostPaths } from '../paths.js';
+import type { ConfigStore } from '../config/store.js';
+import type { HostPaths } from '../paths.js';
 
 export interface CollectorContext {
   readonly paths: HostPaths;
   readonly flags: ParsedFlags;
   readonly log: Logger;
+  /** The --config.file contents (empty when none), with reload notifications. */
+  readonly config: ConfigStore;
 }
 
 export interface Collector {
   /** Reads and adds series; rejects on failure. Series added before a failure are kept. */
   update(sink: MetricSink, signal: AbortSignal): Promise<void>;
+  /** Stops background work (timers, workers) at shutdown. */
+  close?(): Promise<void> | void;
 }
 
 export interface CollectorFactory {

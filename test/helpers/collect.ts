@@ -2,7 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { allFlags } from '../../src/cli.js';
-import type { CollectorFactory } from '../../src/collector/collector.js';
+import type { CollectorContext, CollectorFactory } from '../../src/collector/collector.js';
+import { ConfigStore } from '../../src/config/store.js';
 import { NodeCollector } from '../../src/collector/node-collector.js';
 import { collectorFactories } from '../../src/collector/registry.js';
 import { createCollectors } from '../../src/exporter.js';
@@ -69,4 +70,11 @@ export function valueOf(text: string, series: string): number | undefined {
     if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
   }
   return undefined;
+}
+
+/** A CollectorContext for calling a factory's create() directly: empty config file unless given. */
+export function testContext(
+  ctx: Omit<CollectorContext, 'config'> & { config?: CollectorContext['config'] },
+): CollectorContext {
+  return { config: ConfigStore.of({ process_names: [], checks: [], modules: {} }), ...ctx };
 }

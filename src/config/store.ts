@@ -1,0 +1,62 @@
+/**
+ * The config file currently in force. A reload (SIGHUP or POST /-/reload) validates the new
+ * file completely before swapping it in; a broken file leaves the running config untouched.
+ */
+import { ConfigError, loadConfigFile, parseConfig } from './load.js';
+import type { ExporterFileConfig } from './schema.js';
+
+export type ConfigListener = (config: ExporterFileConfig, previous: ExporterFileConfig) => void;
+
+export class ConfigStore {
+  private listeners: ConfigListener[] = [];
+  private lastReload = { ok: true, at: Date.now() };
+
+  private constructor(
+    /** Undefined when no --config.file was given: the empty config. */
+    readonly file: string | undefined,
+    private config: ExporterFileConfig,
+  ) {}
+
+  static async open(file: string | undefined): Promise<ConfigStore> {
+    return new ConfigStore(file, file === undefined ? parseConfig('', '(none)') : await loadConfigFile(file));
+  }
+
+  /** A store holding a fixed config, for tests and embedding. */
+  static of(config: ExporterFileConfig): ConfigStore {
+    return new ConfigStore(undefined, config);
+  }
+
+  get current(): ExporterFileConfig {
+    return this.config;
+  }
+
+  get lastReloadSuccessful(): boolean {
+    return this.lastReload.ok;
+  }
+
+  get lastReloadAt(): number {
+    return this.lastReload.at;
+  }
+
+  /** Calls `listener` after every successful reload. */
+  onChange(listener: ConfigListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Re-reads the file; throws ConfigError (keeping the old config) when it is invalid. */
+  async reload(): Promise<ExporterFileConfig> {
+    if (this.file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
+    let next: ExporterFileConfig;
+    try {
+      next = await loadConfigFile(this.file);
+    } catch (err) {
+      this.lastReload = { ok: false, at: Date.now() };
+      throw err;
+    }
+    const previous = this.config;
+    this.config = next;
+    this.lastReload = { ok: true, at: Date.now() };
+    for (const listener of this.listeners) listener(next, previous);
+    return next;
+  }
+}
