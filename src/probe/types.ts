@@ -1,0 +1,95 @@
+/**
+ * The prober contract (blackbox_exporter's prober/ shape: one file per protocol, one
+ * signature). The same probers serve the scheduled uptime checks and the /probe endpoint;
+ * each caller turns a ProbeResult into its own metrics.
+ */
+import type { Logger } from '../log.js';
+
+/** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
+export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export type IpProtocol = 'ip4' | 'ip6';
+
+export interface HeaderMatch {
+  readonly header: string;
+  readonly regexp: RegExp;
+  readonly allowMissing: boolean;
+}
+
+/** What an HTTP probe does; built from a `checks:` entry or a blackbox `modules:` entry. */
+export interface HttpProbeOptions {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Empty: any 2xx. */
+  readonly validStatusCodes: readonly number[];
+  /** Empty: any version. Values as blackbox writes them: "HTTP/1.1", "HTTP/2.0". */
+  readonly validHttpVersions: readonly string[];
+  readonly followRedirects: boolean;
+  readonly failIfSsl: boolean;
+  readonly failIfNotSsl: boolean;
+  readonly failIfBodyMatches: readonly RegExp[];
+  readonly failIfBodyNotMatches: readonly RegExp[];
+  readonly failIfHeaderMatches: readonly HeaderMatch[];
+  readonly failIfHeaderNotMatches: readonly HeaderMatch[];
+  readonly insecureSkipVerify: boolean;
+  readonly serverName?: string;
+  readonly preferredIpProtocol: IpProtocol;
+  readonly ipProtocolFallback: boolean;
+}
+
+export interface IcmpProbeOptions {
+  readonly preferredIpProtocol: IpProtocol;
+  readonly ipProtocolFallback: boolean;
+  /** Echo requests sent; success needs at least one reply. */
+  readonly count: number;
+  readonly payloadSize?: number;
+  readonly dontFragment: boolean;
+  readonly ttl?: number;
+}
+
+export interface HttpDetails {
+  /** 0 when no response arrived. */
+  readonly statusCode: number;
+  /** Seconds, summed over redirects, as blackbox's probe_http_duration_seconds{phase}. */
+  readonly phases: Readonly<Record<'resolve' | 'connect' | 'tls' | 'processing' | 'transfer', number>>;
+  /** -1 when the response had no Content-Length. */
+  readonly contentLength: number;
+  readonly uncompressedBodyLength: number;
+  readonly redirects: number;
+  /** Whether the final response came over TLS. */
+  readonly ssl: boolean;
+  /** 1.0, 1.1, 2.0; 0 when no response. */
+  readonly httpVersion: number;
+  /** Earliest NotAfter of the presented chain, Unix seconds; only over TLS. */
+  readonly certExpiryTimestamp?: number;
+  readonly failedDueToRegex: boolean;
+}
+
+export interface IcmpDetails {
+  /** Seconds, as blackbox's probe_icmp_duration_seconds{phase}; all 0 when not reached. */
+  readonly phases: Readonly<Record<'resolve' | 'setup' | 'rtt', number>>;
+  /** Fraction of echo requests without a reply, 0..1. */
+  readonly packetLoss: number;
+}
+
+export interface ProbeResult {
+  readonly success: boolean;
+  /** Set exactly when success is false. */
+  readonly reason?: FailureReason;
+  /** Wall time of the whole probe. */
+  readonly durationSeconds: number;
+  /** 4 or 6; 0 when resolution failed. */
+  readonly ipProtocol: 0 | 4 | 6;
+  readonly dnsLookupSeconds: number;
+  readonly http?: HttpDetails;
+  readonly icmp?: IcmpDetails;
+}
+
+/**
+ * Probes `target` once. Resolves (never rejects) with the outcome; when `signal` aborts (the
+ * deadline), the probe stops its work (aborts the request, kills the ping child) and resolves
+ * with reason 'timeout'. Log lines go to `log` (the /probe?debug=true output shows them).
+ */
+export type Prober<Options> = (target: string, options: Options, signal: AbortSignal, log: Logger) => Promise<ProbeResult>;
