@@ -4,6 +4,7 @@
  */
 import { arpCollector } from './arp.js';
 import type { CollectorFactory } from './collector.js';
+import { cgroupCollector } from './cgroup.js';
 import { conntrackCollector } from './conntrack.js';
 import { cpuCollector } from './cpu.js';
 import { cpufreqCollector } from './cpufreq.js';
@@ -35,6 +36,7 @@ import { vmstatCollector } from './vmstat.js';
 
 export const collectorFactories: readonly CollectorFactory[] = [
   arpCollector,
+  cgroupCollector,
   conntrackCollector,
   cpuCollector,
   cpufreqCollector,
