@@ -9,6 +9,7 @@ import { conntrackCollector } from './conntrack.js';
 import { cpuCollector } from './cpu.js';
 import { cpufreqCollector } from './cpufreq.js';
 import { diskstatsCollector } from './diskstats.js';
+import { dmiCollector } from './dmi.js';
 import { entropyCollector } from './entropy.js';
 import { filefdCollector } from './filefd.js';
 import { hwmonCollector } from './hwmon.js';
@@ -33,16 +34,21 @@ import { timeCollector } from './time.js';
 import { udpQueuesCollector } from './udp_queues.js';
 import { unameCollector } from './uname.js';
 import { vmstatCollector } from './vmstat.js';
+import { fallbackCollectorFactories } from '../platform/fallback-registry.js';
+import { hostCpuCollector } from '../platform/host-cpu.js';
 
-export const collectorFactories: readonly CollectorFactory[] = [
+/** The /proc and /sys collectors, as node_exporter has them on Linux. */
+const linuxCollectors: readonly CollectorFactory[] = [
   arpCollector,
   cgroupCollector,
   conntrackCollector,
   cpuCollector,
   cpufreqCollector,
   diskstatsCollector,
+  dmiCollector,
   entropyCollector,
   filefdCollector,
+  hostCpuCollector,
   hwmonCollector,
   interruptsCollector,
   loadavgCollector,
@@ -65,4 +71,19 @@ export const collectorFactories: readonly CollectorFactory[] = [
   udpQueuesCollector,
   unameCollector,
   vmstatCollector,
-].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+];
+
+/** Collectors that read no /proc or /sys, so they run everywhere. */
+const portableCollectors: readonly CollectorFactory[] = [textfileCollector, timeCollector, unameCollector];
+
+function byName(a: CollectorFactory, b: CollectorFactory): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * On Linux the /proc and /sys collectors; elsewhere (a developer's macOS or Windows laptop)
+ * systeminformation-based stand-ins under the same names, plus the portable ones.
+ */
+export const collectorFactories: readonly CollectorFactory[] = (
+  process.platform === 'linux' ? [...linuxCollectors] : [...fallbackCollectorFactories, ...portableCollectors]
+).sort(byName);
