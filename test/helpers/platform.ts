@@ -7,7 +7,7 @@ import { parseFlags } from '../../src/flags.js';
 import { createLogger } from '../../src/log.js';
 import { HostPaths } from '../../src/paths.js';
 import type { FallbackDeps, HostOs, SystemInfoSource } from '../../src/platform/system-info.js';
-import { testContext } from './helpers/collect.js';
+import { testContext } from './collect.js';
 
 /** A source whose every call fails the test unless the test supplied it: no real systeminformation call. */
 export function fakeSi(calls: Partial<SystemInfoSource> = {}): SystemInfoSource {
