@@ -4,6 +4,7 @@ import { allFlags } from './cli.js';
 import { collectorFactories } from './collector/registry.js';
 import { startExporter } from './exporter.js';
 import { FlagError, formatHelp, parseFlags } from './flags.js';
+import { probeFlags, probeRoutesFromFlags } from './probe/handler.js';
 import { packageVersion } from './version.js';
 
 const PROGRAM = 'sidecar-exporter';
@@ -14,7 +15,7 @@ function fail(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
-  const specs = allFlags(collectorFactories);
+  const specs = [...allFlags(collectorFactories), ...probeFlags];
   let flags;
   try {
     flags = parseFlags(specs, process.argv.slice(2));
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   }
   let exporter;
   try {
-    exporter = await startExporter(collectorFactories, flags, version);
+    exporter = await startExporter(collectorFactories, flags, version, undefined, [probeRoutesFromFlags(flags)]);
   } catch (err) {
     if (err instanceof FlagError) fail(err.message, 2);
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };

@@ -107,10 +107,14 @@ function dedupe(family: MetricFamily, source: string, log: Logger): MetricFamily
   if (family.samples.length < 2 || family.desc.type === 'histogram' || family.desc.type === 'summary') {
     return family.samples;
   }
+  const names = [...family.desc.labelNames].sort();
   const seen = new Set<string>();
   const out: MetricFamily['samples'] = [];
   for (const s of family.samples) {
-    const key = s.suffix + '\u0001' + Object.keys(s.labels).sort().map((n) => `${n}\u0000${s.labels[n]}`).join('\u0001');
+    // Values in label-name order identify a series; labels outside the desc are appended by name.
+    let key = s.suffix;
+    for (const n of names) key += '\u0000' + (s.labels[n] ?? '\u0001');
+    for (const n in s.labels) if (!family.desc.labelNames.includes(n)) key += `\u0002${n}\u0000${s.labels[n]}`;
     if (seen.has(key)) {
       log.error('series collected twice; keeping the first', { collector: source, metric: family.desc.name, labels: s.labels });
       continue;

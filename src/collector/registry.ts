@@ -12,6 +12,7 @@ import { diskstatsCollector } from './diskstats.js';
 import { dmiCollector } from './dmi.js';
 import { entropyCollector } from './entropy.js';
 import { filefdCollector } from './filefd.js';
+import { filesystemCollector } from './filesystem.js';
 import { hwmonCollector } from './hwmon.js';
 import { interruptsCollector } from './interrupts.js';
 import { loadavgCollector } from './loadavg.js';
@@ -22,6 +23,7 @@ import { netstatCollector } from './netstat.js';
 import { osCollector } from './os.js';
 import { powerSupplyClassCollector } from './powersupplyclass.js';
 import { pressureCollector } from './pressure.js';
+import { processGroupsCollector } from './process_groups.js';
 import { processesCollector } from './processes.js';
 import { schedstatCollector } from './schedstat.js';
 import { sockstatCollector } from './sockstat.js';
@@ -33,6 +35,7 @@ import { thermalZoneCollector } from './thermal_zone.js';
 import { timeCollector } from './time.js';
 import { udpQueuesCollector } from './udp_queues.js';
 import { unameCollector } from './uname.js';
+import { uptimeCollector } from './uptime.js';
 import { vmstatCollector } from './vmstat.js';
 import { fallbackCollectorFactories } from '../platform/fallback-registry.js';
 import { hostCpuCollector } from '../platform/host-cpu.js';
@@ -48,6 +51,7 @@ const linuxCollectors: readonly CollectorFactory[] = [
   dmiCollector,
   entropyCollector,
   filefdCollector,
+  filesystemCollector,
   hostCpuCollector,
   hwmonCollector,
   interruptsCollector,
@@ -59,6 +63,7 @@ const linuxCollectors: readonly CollectorFactory[] = [
   osCollector,
   powerSupplyClassCollector,
   pressureCollector,
+  processGroupsCollector,
   processesCollector,
   schedstatCollector,
   sockstatCollector,
@@ -70,11 +75,18 @@ const linuxCollectors: readonly CollectorFactory[] = [
   timeCollector,
   udpQueuesCollector,
   unameCollector,
+  uptimeCollector,
   vmstatCollector,
 ];
 
 /** Collectors that read no /proc or /sys, so they run everywhere. */
-const portableCollectors: readonly CollectorFactory[] = [textfileCollector, timeCollector, unameCollector];
+const portableCollectors: readonly CollectorFactory[] = [
+  processGroupsCollector,
+  textfileCollector,
+  timeCollector,
+  unameCollector,
+  uptimeCollector,
+];
 
 function byName(a: CollectorFactory, b: CollectorFactory): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;

@@ -34,15 +34,46 @@ function escapeHelp(s: string, quotes: boolean): string {
   return out;
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 function escapeLabelValue(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/** A sample's label values in the order of its own sorted label names (client_golang's LabelPair order). */
-function sortedValues(sample: Sample): string[] {
-  return Object.keys(sample.labels)
-    .sort()
-    .map((k) => sample.labels[k] as string);
+/** The family's label names, sorted; samples added through MetricSink.add have exactly these. */
+function familyShape(family: MetricFamily): string[] {
+  return [...family.desc.labelNames].sort();
+}
+
+/** Whether a sample's labels are exactly `names` (checked without allocating). */
+function hasShape(sample: Sample, names: readonly string[]): boolean {
+  let count = 0;
+  for (const k in sample.labels) {
+    if (!Object.prototype.hasOwnProperty.call(sample.labels, k)) continue;
+    count++;
+  }
+  if (count !== names.length) return false;
+  for (const n of names) if (!(n in sample.labels)) return false;
+  return true;
+}
+
+/** A sample's label names in written order: sorted, with `le`/`quantile` last, as expfmt does. */
+function labelOrder(sample: Sample, shape: readonly string[]): readonly string[] {
+  const last = sample.suffix === '_bucket' ? 'le' : sample.suffix === '' && 'quantile' in sample.labels ? 'quantile' : undefined;
+  if (last === undefined && hasShape(sample, shape)) return shape;
+  const keys = Object.keys(sample.labels).sort();
+  if (last === undefined || !(last in sample.labels)) return keys;
+  return [...keys.filter((k) => k !== last), last];
+}
+
+function compareBy(names: readonly string[], a: Sample, b: Sample): number {
+  for (const n of names) {
+    const va = a.labels[n] as string;
+    const vb = b.labels[n] as string;
+    if (va !== vb) return va < vb ? -1 : 1;
+  }
+  return 0;
 }
 
 /**
@@ -50,15 +81,16 @@ function sortedValues(sample: Sample): string[] {
  * order (as strings, so cpu="10" sorts before cpu="2"). Histogram and summary parts keep the
  * order they were produced in.
  */
-export function sortSamples(family: MetricFamily): Sample[] {
+export function sortSamples(family: MetricFamily, shape: readonly string[] = familyShape(family)): Sample[] {
   const { desc, samples } = family;
   if (desc.type === 'histogram' || desc.type === 'summary' || samples.length < 2) return samples;
-  const keyed = samples.map((sample) => ({ sample, values: sortedValues(sample) }));
+  if (samples.every((s) => hasShape(s, shape))) return [...samples].sort((a, b) => compareBy(shape, a, b));
+  const keyed = samples.map((sample) => ({ sample, names: Object.keys(sample.labels).sort() }));
   keyed.sort((a, b) => {
-    if (a.values.length !== b.values.length) return a.values.length - b.values.length;
-    for (let i = 0; i < a.values.length; i++) {
-      const va = a.values[i] as string;
-      const vb = b.values[i] as string;
+    if (a.names.length !== b.names.length) return a.names.length - b.names.length;
+    for (let i = 0; i < a.names.length; i++) {
+      const va = a.sample.labels[a.names[i] as string] as string;
+      const vb = b.sample.labels[b.names[i] as string] as string;
       if (va !== vb) return va < vb ? -1 : 1;
     }
     return 0;
@@ -72,23 +104,24 @@ function formatOpenMetricsFloat(v: number): string {
   return /[.eIN]/.test(s) ? s : s + '.0';
 }
 
-/** `le` and `quantile` are written after the family's own labels, as expfmt does. */
-function labelOrder(sample: Sample): string[] {
-  const keys = Object.keys(sample.labels).sort();
-  const last = sample.suffix === '_bucket' ? 'le' : sample.suffix === '' && 'quantile' in sample.labels ? 'quantile' : undefined;
-  if (last === undefined || !(last in sample.labels)) return keys;
-  return [...keys.filter((k) => k !== last), last];
-}
-
-function writeSample(out: string[], name: string, sample: Sample, fmt: (v: number) => string): void {
-  const keys = labelOrder(sample);
-  let line = name + sample.suffix;
-  if (keys.length > 0) {
-    const pairs: string[] = [];
-    for (const k of keys) pairs.push(`${k}="${escapeLabelValue(sample.labels[k] as string)}"`);
-    line += '{' + pairs.join(',') + '}';
+/** Appends one family's samples; string concatenation keeps a large scrape free of per-line arrays. */
+function writeSamples(name: string, family: MetricFamily, fmt: (v: number) => string): string {
+  const shape = familyShape(family);
+  let out = '';
+  for (const sample of sortSamples(family, shape)) {
+    out += name + sample.suffix;
+    const keys = labelOrder(sample, shape);
+    if (keys.length > 0) {
+      let sep = '{';
+      for (const k of keys) {
+        out += sep + k + '="' + escapeLabelValue(sample.labels[k] as string) + '"';
+        sep = ',';
+      }
+      out += '}';
+    }
+    out += ' ' + fmt(sample.value) + '\n';
   }
-  out.push(line + ' ' + fmt(sample.value));
+  return out;
 }
 
 function byName(a: MetricFamily, b: MetricFamily): number {
@@ -97,30 +130,27 @@ function byName(a: MetricFamily, b: MetricFamily): number {
 
 /** Writes families sorted by name; families without samples are left out, as client_golang does. */
 export function writeText(families: Iterable<MetricFamily>): string {
-  const out: string[] = [];
+  let out = '';
   for (const family of [...families].sort(byName)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
-    out.push(`# HELP ${name} ${escapeHelp(help, false)}`, `# TYPE ${name} ${type}`);
-    for (const s of sortSamples(family)) writeSample(out, name, s, formatGoFloat);
+    out += `# HELP ${name} ${escapeHelp(help, false)}\n# TYPE ${name} ${type}\n`;
+    out += writeSamples(name, family, formatGoFloat);
   }
-  out.push('');
-  return out.join('\n');
+  return out;
 }
 
 export function writeOpenMetrics(families: Iterable<MetricFamily>): string {
-  const out: string[] = [];
+  let out = '';
   for (const family of [...families].sort(byName)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
     const isCounter = type === 'counter';
     const familyName = isCounter && name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
-    out.push(`# HELP ${familyName} ${escapeHelp(help, true)}`, `# TYPE ${familyName} ${type === 'untyped' ? 'unknown' : type}`);
-    const sampleName = isCounter ? familyName + '_total' : name;
-    for (const s of sortSamples(family)) writeSample(out, sampleName, s, formatOpenMetricsFloat);
+    out += `# HELP ${familyName} ${escapeHelp(help, true)}\n# TYPE ${familyName} ${type === 'untyped' ? 'unknown' : type}\n`;
+    out += writeSamples(isCounter ? familyName + '_total' : name, family, formatOpenMetricsFloat);
   }
-  out.push('# EOF', '');
-  return out.join('\n');
+  return out + '# EOF\n';
 }
 
 export function writeFormat(format: ExpositionFormat, families: Iterable<MetricFamily>): string {

@@ -47,6 +47,11 @@ export interface IcmpProbeOptions {
   readonly payloadSize?: number;
   readonly dontFragment: boolean;
   readonly ttl?: number;
+  /**
+   * The time budget in seconds, used for ping's own reply wait (-W) so that it exits by
+   * itself near the deadline; the signal still bounds the probe. Default 10 (iputils' own).
+   */
+  readonly timeoutSeconds?: number;
 }
 
 export interface HttpDetails {
@@ -65,6 +70,10 @@ export interface HttpDetails {
   /** Earliest NotAfter of the presented chain, Unix seconds; only over TLS. */
   readonly certExpiryTimestamp?: number;
   readonly failedDueToRegex: boolean;
+  /** As blackbox's probe_tls_version_info label ("TLS 1.3"); only over TLS. */
+  readonly tlsVersion?: string;
+  /** Earliest NotAfter of the verified chain, Unix seconds; only over TLS when verified. */
+  readonly lastChainExpiryTimestamp?: number;
 }
 
 export interface IcmpDetails {
@@ -72,6 +81,8 @@ export interface IcmpDetails {
   readonly phases: Readonly<Record<'resolve' | 'setup' | 'rtt', number>>;
   /** Fraction of echo requests without a reply, 0..1. */
   readonly packetLoss: number;
+  /** TTL (IPv4) or hop limit (IPv6) of the first reply, when ping printed it. */
+  readonly replyHopLimit?: number;
 }
 
 export interface ProbeResult {
@@ -83,6 +94,8 @@ export interface ProbeResult {
   /** 4 or 6; 0 when resolution failed. */
   readonly ipProtocol: 0 | 4 | 6;
   readonly dnsLookupSeconds: number;
+  /** The address probed, after resolution (blackbox hashes it into probe_ip_addr_hash). */
+  readonly ipAddress?: string;
   readonly http?: HttpDetails;
   readonly icmp?: IcmpDetails;
 }

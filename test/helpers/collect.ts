@@ -47,7 +47,12 @@ export async function collect(
   ]);
   const config = toConfig(factories, flags);
   const collectors = createCollectors(factories, config, flags, log);
-  const families = await new NodeCollector(collectors, log).collect(timeoutMs);
+  let families: MetricFamily[];
+  try {
+    families = await new NodeCollector(collectors, log).collect(timeoutMs);
+  } finally {
+    await Promise.allSettled([...collectors.values()].map(async (c) => c.close?.()));
+  }
   const success: Record<string, number> = {};
   for (const f of families) {
     if (f.desc.name !== 'node_scrape_collector_success') continue;

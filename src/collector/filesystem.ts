@@ -1,0 +1,185 @@
+import { desc } from '../exposition/model.js';
+import type { ParsedFlags } from '../flags.js';
+import { readText } from '../io.js';
+import type { Logger } from '../log.js';
+import type { HostPaths } from '../paths.js';
+import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
+import { StatfsPool, type StatfsOutcome } from '../statfs/statfs-pool.js';
+import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { DeviceFilter, filterFlags, filterFromFlags } from './device-filter.js';
+import type { MetricSink } from './sink.js';
+
+const MOUNT_POINTS = 'collector.filesystem.mount-points';
+const FS_TYPES = 'collector.filesystem.fs-types';
+const MOUNT_TIMEOUT = 'collector.filesystem.mount-timeout';
+const STAT_WORKERS = 'collector.filesystem.stat-workers';
+const DEPRECATED_MOUNT_POINTS = 'collector.filesystem.ignored-mount-points';
+const DEPRECATED_FS_TYPES = 'collector.filesystem.ignored-fs-types';
+
+const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
+const DEFAULT_FS_TYPES_EXCLUDE =
+  '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+/** node_exporter's device_error label for a mount whose statfs has not answered. */
+export const MOUNT_TIMEOUT_ERROR = 'mountpoint timeout';
+
+/** Left of the collector deadline when it is shorter than the mount timeout, to still answer. */
+const DEADLINE_SHARE = 0.9;
+
+const LABELS = ['device', 'mountpoint', 'fstype', 'device_error'];
+const sizeBytes = desc('node_filesystem_size_bytes', 'Filesystem size in bytes.', 'gauge', LABELS);
+const freeBytes = desc('node_filesystem_free_bytes', 'Filesystem free space in bytes.', 'gauge', LABELS);
+const availBytes = desc('node_filesystem_avail_bytes', 'Filesystem space available to non-root users in bytes.', 'gauge', LABELS);
+const files = desc('node_filesystem_files', 'Filesystem total file nodes.', 'gauge', LABELS);
+const filesFree = desc('node_filesystem_files_free', 'Filesystem total free file nodes.', 'gauge', LABELS);
+const readOnly = desc('node_filesystem_readonly', 'Filesystem read-only status.', 'gauge', LABELS);
+const deviceError = desc(
+  'node_filesystem_device_error',
+  'Whether an error occurred while getting statistics for the given device.',
+  'gauge',
+  LABELS,
+);
+const mountInfo = desc('node_filesystem_mount_info', 'Filesystem mount information.', 'gauge', ['device', 'major', 'minor', 'mountpoint']);
+
+/** A mount as reported: host mountpoint (rootfs prefix stripped) and where to statfs it. */
+interface Mount {
+  readonly device: string;
+  readonly mountpoint: string;
+  readonly fstype: string;
+  readonly major: string;
+  readonly minor: string;
+  readonly readOnly: boolean;
+  readonly statfsPath: string;
+}
+
+/** The host's mounts (pid 1's namespace), or the exporter's own where pid 1 is hidden (hidepid). */
+async function readMounts(paths: HostPaths, signal: AbortSignal, log: Logger): Promise<MountInfo[]> {
+  let text: string;
+  try {
+    text = await readText(paths.proc('1', 'mountinfo'), signal);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    log.debug('Reading root mounts failed, falling back to self mounts', { err });
+    try {
+      text = await readText(paths.proc('self', 'mountinfo'), signal);
+    } catch (selfErr) {
+      if (isNotFound(selfErr)) throw new NoDataError(`no mountinfo under ${paths.procfs}`);
+      throw selfErr;
+    }
+  }
+  try {
+    return parseMountinfo(text);
+  } catch (err) {
+    throw new Error(`parsing mountinfo: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Go's strings.ToValidUTF8: the file was decoded with U+FFFD per bad byte; Go writes one per run. */
+function validUtf8(text: string): string {
+  return text.includes('\uFFFD') ? text.replace(/\uFFFD+/g, '\uFFFD') : text;
+}
+
+/** An include/exclude pair that also honours node_exporter's hidden, deprecated ignored-* flag. */
+function filterWithDeprecated(flags: ParsedFlags, prefix: string, deprecated: string, log: Logger): DeviceFilter {
+  const old = flags.regex(deprecated);
+  if (!old) return filterFromFlags(flags, prefix);
+  if (flags.explicit.has(`${prefix}-exclude`)) throw new Error(`--${deprecated} and --${prefix}-exclude are mutually exclusive`);
+  if (flags.regex(`${prefix}-include`)) throw new Error(`--${prefix}-exclude and --${prefix}-include are mutually exclusive`);
+  log.warn(`--${deprecated} is DEPRECATED and will be removed in 2.0.0, use --${prefix}-exclude`);
+  return new DeviceFilter(old);
+}
+
+function addMount(sink: MetricSink, m: Mount, outcome: StatfsOutcome): void {
+  const ro = m.readOnly ? 1 : 0;
+  if (outcome.kind !== 'ok') {
+    const error = outcome.kind === 'error' ? outcome.error : MOUNT_TIMEOUT_ERROR;
+    sink.add(deviceError, 1, m.device, m.mountpoint, m.fstype, error);
+    sink.add(readOnly, ro, m.device, m.mountpoint, m.fstype, error);
+    return;
+  }
+  const s = outcome.stats;
+  const labels = [m.device, m.mountpoint, m.fstype, ''];
+  sink.add(deviceError, 0, ...labels);
+  sink.add(readOnly, ro, ...labels);
+  sink.add(sizeBytes, s.blocks * s.bsize, ...labels);
+  sink.add(freeBytes, s.bfree * s.bsize, ...labels);
+  sink.add(availBytes, s.bavail * s.bsize, ...labels);
+  sink.add(files, s.files, ...labels);
+  sink.add(filesFree, s.ffree, ...labels);
+}
+
+export const filesystemCollector: CollectorFactory = {
+  name: 'filesystem',
+  defaultEnabled: true,
+  flags: [
+    ...filterFlags(MOUNT_POINTS, 'mount points', DEFAULT_MOUNT_POINTS_EXCLUDE),
+    ...filterFlags(FS_TYPES, 'filesystem types', DEFAULT_FS_TYPES_EXCLUDE),
+    { name: DEPRECATED_MOUNT_POINTS, kind: 'regex', help: `Deprecated: use --${MOUNT_POINTS}-exclude.` },
+    { name: DEPRECATED_FS_TYPES, kind: 'regex', help: `Deprecated: use --${FS_TYPES}-exclude.` },
+    {
+      name: MOUNT_TIMEOUT,
+      kind: 'duration',
+      default: '5s',
+      help: 'How long to wait for a mount to respond before marking it as stale; a stale mount is not asked again until its earlier statfs returns.',
+    },
+    { name: STAT_WORKERS, kind: 'int', default: '4', min: 1, help: 'How many statfs calls to process simultaneously (worker threads).' },
+  ],
+  create: ({ paths, flags, log }) => {
+    const mountPoints = filterWithDeprecated(flags, MOUNT_POINTS, DEPRECATED_MOUNT_POINTS, log);
+    const fsTypes = filterWithDeprecated(flags, FS_TYPES, DEPRECATED_FS_TYPES, log);
+    const mountTimeoutMs = flags.number(MOUNT_TIMEOUT) as number;
+    if (mountTimeoutMs <= 0) throw new Error(`--${MOUNT_TIMEOUT} must be above 0`);
+    // Answer even when the collector's own deadline is shorter than the mount timeout.
+    const collectorTimeoutMs = flags.number('scrape.collector-timeout') ?? Infinity;
+    const answerWithinMs = Math.min(mountTimeoutMs, collectorTimeoutMs * DEADLINE_SHARE);
+    // Two worker threads start now; more only when a mount is slow.
+    const pool = new StatfsPool({ workers: flags.number(STAT_WORKERS) as number, mountTimeoutMs, log });
+    pool.warmUp();
+
+    return {
+      close: () => pool.close(),
+      async update(sink, signal) {
+        const mounts: Mount[] = [];
+        for (const m of await readMounts(paths, signal, log)) {
+          const mountpoint = validUtf8(paths.stripRootfs(m.mountPoint));
+          if (mountPoints.ignored(mountpoint)) {
+            log.debug('Ignoring mount point', { mountpoint });
+            continue;
+          }
+          const fstype = validUtf8(m.fsType);
+          if (fsTypes.ignored(fstype)) {
+            log.debug('Ignoring fs type', { type: fstype });
+            continue;
+          }
+          mounts.push({
+            device: validUtf8(m.source),
+            mountpoint,
+            fstype,
+            major: String(m.major),
+            minor: String(m.minor),
+            readOnly: m.options.includes('ro') || m.superOptions.includes('ro') || m.superOptions.includes('emergency_ro'),
+            statfsPath: paths.root(mountpoint),
+          });
+        }
+        const outcomes = await pool.statfsAll(
+          mounts.map((m) => m.statfsPath),
+          answerWithinMs,
+        );
+        // The same mount can be listed twice (over-mounts, the same device mounted twice with
+        // other options): the first one is reported, as a label set may appear only once.
+        const seen = new Set<string>();
+        for (const m of mounts) {
+          const outcome = outcomes.get(m.statfsPath) as StatfsOutcome;
+          if (outcome.kind === 'timeout') log.debug('Mount point is in an unresponsive state', { mountpoint: m.mountpoint });
+          if (outcome.kind === 'error') log.debug('Error on statfs() system call', { rootfs: m.statfsPath, err: outcome.error });
+          const series = JSON.stringify(['fs', m.device, m.mountpoint, m.fstype]);
+          if (!seen.has(series)) addMount(sink, m, outcome);
+          seen.add(series);
+          const info = JSON.stringify(['info', m.device, m.major, m.minor, m.mountpoint]);
+          if (outcome.kind === 'ok' && !seen.has(info)) sink.add(mountInfo, 1, m.device, m.major, m.minor, m.mountpoint);
+          seen.add(info);
+        }
+      },
+    };
+  },
+};

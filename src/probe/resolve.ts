@@ -1,0 +1,158 @@
+/**
+ * Target resolution as blackbox_exporter's chooseProtocol does it: one address of the
+ * preferred family, or of the other one when fallback is allowed; no retries, no cache.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Logger } from '../log.js';
+import type { IpProtocol } from './types.js';
+
+export type Resolution =
+  | { readonly ok: true; readonly address: string; readonly family: 4 | 6; readonly lookupSeconds: number }
+  | { readonly ok: false; readonly reason: 'dns' | 'timeout'; readonly message: string; readonly lookupSeconds: number };
+
+/**
+ * getaddrinfo runs on libuv's thread pool (4 threads by default), which also serves the file
+ * reads of every scrape; a slow DNS server must not occupy all of it, so lookups queue here.
+ */
+const MAX_CONCURRENT_LOOKUPS = 2;
+let lookupsInFlight = 0;
+const lookupQueue: (() => void)[] = [];
+
+async function withLookupSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (lookupsInFlight >= MAX_CONCURRENT_LOOKUPS) await new Promise<void>((resolve) => lookupQueue.push(resolve));
+  lookupsInFlight++;
+  try {
+    return await work();
+  } finally {
+    lookupsInFlight--;
+    lookupQueue.shift()?.();
+  }
+}
+
+/** The error an aborted probe step ends with. */
+export function abortError(): Error {
+  const err = new Error('The operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => reject(abortError());
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/** Resolves `work`, or rejects with an AbortError when `signal` fires first. */
+export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {});
+  return Promise.race([work, abortPromise(signal)]);
+}
+
+/** RFC 6761 §6.4: names under .invalid never resolve, so they are not sent to a DNS server. */
+function isSpecialInvalid(host: string): boolean {
+  return /(^|\.)invalid\.?$/i.test(host);
+}
+
+/**
+ * Go's isDomainName, which blackbox's resolver applies before sending any query: letters,
+ * digits, '_' and '-' (not at a label's ends), labels of 1 to 63 bytes, at most 254 in all,
+ * not all digits. Anything else (spaces, option-like "-c", non-ASCII) fails without a lookup.
+ */
+export function isDomainName(host: string): boolean {
+  if (host === '.') return true;
+  if (host.length === 0 || host.length > 254) return false;
+  const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
+  return (
+    labels.every((l) => l.length >= 1 && l.length <= 63 && /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(l)) &&
+    /[A-Za-z_-]/.test(host)
+  );
+}
+
+function notFound(host: string): Error {
+  return Object.assign(new Error(`lookup ${host}: no such host`), { code: 'ENOTFOUND' });
+}
+
+async function lookupAll(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<{ address: string; family: number }[]> {
+  if (isIP(host)) return [{ address: host, family: isIP(host) }];
+  if (!isDomainName(host) || isSpecialInvalid(host)) throw notFound(host);
+  return raceSignal(
+    withLookupSlot(() => lookup(host, { all: true, family, verbatim: true })),
+    signal,
+  );
+}
+
+function isAbort(err: unknown): boolean {
+  return (err as Error | undefined)?.name === 'AbortError';
+}
+
+/** Picks the address to probe for `host` (a name or an IP literal, without brackets). */
+export async function resolveTarget(
+  host: string,
+  preferred: IpProtocol,
+  fallback: boolean,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Resolution> {
+  const wanted = preferred === 'ip4' ? 4 : 6;
+  log.info('Resolving target address', { target: host, ip_protocol: preferred });
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await lookupAll(host, fallback ? 0 : wanted, signal);
+  } catch (err) {
+    const timedOut = signal.aborted || isAbort(err);
+    const message = timedOut ? 'context deadline exceeded' : (err as Error).message;
+    log.error('Resolution with IP protocol failed', { target: host, err: message });
+    return { ok: false, reason: timedOut ? 'timeout' : 'dns', message, lookupSeconds: elapsed() };
+  }
+  const chosen = addresses.find((a) => a.family === wanted) ?? (fallback ? addresses[0] : undefined);
+  if (!chosen) {
+    const message = addresses.length === 0 ? 'no addresses' : 'unable to find ip; no fallback';
+    log.error('Resolution with IP protocol failed', { target: host, err: message });
+    return { ok: false, reason: 'dns', message, lookupSeconds: elapsed() };
+  }
+  log.info('Resolved target address', { target: host, ip: chosen.address });
+  return { ok: true, address: chosen.address, family: chosen.family === 6 ? 6 : 4, lookupSeconds: elapsed() };
+}
+
+/** The bytes of an IP literal (4 for IPv4, 16 for IPv6, as Go's To4/To16). */
+export function ipBytes(address: string): Uint8Array {
+  const plain = address.replace(/%.*$/, '');
+  const kind = isIP(plain);
+  if (kind === 4) return Uint8Array.from(plain.split('.').map(Number));
+  if (kind !== 6) throw new Error(`not an IP address: ${address}`);
+  let text = plain;
+  const tail: number[] = [];
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    tail.push(...(v4[1] as string).split('.').map(Number));
+    text = text.slice(0, -(v4[1] as string).length) + '0:0';
+  }
+  const [head = '', rest] = text.split('::');
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const before = groups(head);
+  const after = rest === undefined ? [] : groups(rest);
+  const all = [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
+  const bytes = all.flatMap((g) => {
+    const n = parseInt(g, 16);
+    return [n >> 8, n & 0xff];
+  });
+  if (tail.length === 4) bytes.splice(12, 4, ...tail);
+  // An IPv4-mapped address counts as IPv4, as Go's To4 does.
+  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return Uint8Array.from(mapped ? bytes.slice(12) : bytes);
+}
+
+/** FNV-32a of the address bytes: blackbox's probe_ip_addr_hash. */
+export function ipAddrHash(address: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of ipBytes(address)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}

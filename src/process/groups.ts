@@ -1,0 +1,218 @@
+/**
+ * Which processes are tracked in which group, and the per-group totals (process-exporter's
+ * proc/tracker.go and proc/grouper.go, same rules):
+ * - A process is matched once, when first seen (and again here when its comm changes, i.e.
+ *   after an exec). With `children`, an unmatched process whose parent is tracked joins the
+ *   parent's group.
+ * - Counters are kept per process (last value seen) and the group adds the deltas, so a
+ *   process that exits leaves its share in the group's total and counters never go back.
+ * - Processes already running at the first scrape count from that scrape on; processes that
+ *   start later count from their start (as process-exporter does for its start time), so the
+ *   exporter's first scrape does not report a burst of lifetime CPU.
+ * - A group with no process left is forgotten (process-exporter's -remove-empty-groups): no
+ *   label set outlives its processes. If it comes back, its counters start again from 0.
+ */
+import { mapBounded } from './concurrency.js';
+import type { ProcessAttributes, ProcessMatcher } from './match.js';
+import {
+  COUNTER_NAMES,
+  type Counters,
+  type CounterName,
+  type ListedProcess,
+  type ProcessMetrics,
+  STATE_NAMES,
+  type StateCounts,
+  zeroStates,
+} from './source.js';
+
+interface TrackedState {
+  /** undefined: seen and not tracked (ignored until it exits or execs). */
+  readonly group: string | undefined;
+  readonly comm: string;
+  /** Last counter values, for deltas. */
+  last: Counters;
+  /** A process that started after the first scrape contributes its counts from zero. */
+  readonly countFromStart: boolean;
+}
+
+/** One group's series for one scrape. */
+export interface GroupStats {
+  procs: number;
+  counters: Record<CounterName, number>;
+  residentBytes: number;
+  virtualBytes: number;
+  swappedBytes: number;
+  openFds: number;
+  worstFdRatio: number;
+  numThreads: number;
+  states: StateCounts;
+  /** Seconds since the epoch, of the group's oldest process. */
+  oldestStartTime: number;
+}
+
+function zeroCounters(): Record<CounterName, number> {
+  return Object.fromEntries(COUNTER_NAMES.map((c) => [c, 0])) as Record<CounterName, number>;
+}
+
+function emptyGroup(): GroupStats {
+  return {
+    procs: 0,
+    counters: zeroCounters(),
+    residentBytes: 0,
+    virtualBytes: 0,
+    swappedBytes: 0,
+    openFds: 0,
+    worstFdRatio: 0,
+    numThreads: 0,
+    states: zeroStates(),
+    oldestStartTime: Infinity,
+  };
+}
+
+/** How many processes' attributes are read at once. */
+const ATTRIBUTE_CONCURRENCY = 32;
+
+export class GroupTracker {
+  private readonly processes = new Map<string, TrackedState>();
+  private readonly totals = new Map<string, Record<CounterName, number>>();
+  private firstScrapeDone = false;
+
+  constructor(
+    private matcher: ProcessMatcher,
+    private readonly trackChildren: boolean,
+  ) {}
+
+  /** New rules: forget everything; the next scrape starts the counts again, like a restart. */
+  reset(matcher: ProcessMatcher): void {
+    this.matcher = matcher;
+    this.processes.clear();
+    this.totals.clear();
+    this.firstScrapeDone = false;
+  }
+
+  /**
+   * Decides the group of every listed process not decided yet, forgets processes that are gone,
+   * and returns the tracked ones with their group.
+   */
+  async classify<P extends ListedProcess>(
+    listed: readonly P[],
+    attributesOf: (p: P) => Promise<ProcessAttributes | undefined>,
+  ): Promise<Map<P, string>> {
+    const current = new Set(listed.map((p) => p.id));
+    for (const id of this.processes.keys()) if (!current.has(id)) this.processes.delete(id);
+
+    const undecided = listed.filter((p) => this.processes.get(p.id)?.comm !== p.comm);
+    const attributes = await mapBounded(undecided, ATTRIBUTE_CONCURRENCY, attributesOf);
+    // From here on nothing waits, so an aborted scrape cannot leave the decisions half made.
+    const previous = new Map<string, TrackedState>();
+    const unmatched = new Map<string, P>();
+    const matched: [P, string][] = [];
+    undecided.forEach((p, i) => {
+      const attrs = attributes[i];
+      if (attrs === undefined) return; // Exited (or unreadable) meanwhile: decided next time.
+      const state = this.processes.get(p.id);
+      if (state) previous.set(p.id, state);
+      this.processes.delete(p.id);
+      const group = this.matcher.match(attrs);
+      if (group === undefined) unmatched.set(p.id, p);
+      else matched.push([p, group]);
+    });
+    for (const [p, group] of matched) this.decide(p, group, previous.get(p.id));
+    if (this.trackChildren) {
+      const byPid = new Map(listed.map((p) => [p.pid, p]));
+      for (const p of unmatched.values()) this.inheritGroup(p, byPid, unmatched, previous, new Set());
+    } else {
+      for (const p of unmatched.values()) this.decide(p, undefined, previous.get(p.id));
+    }
+
+    const tracked = new Map<P, string>();
+    for (const p of listed) {
+      const group = this.processes.get(p.id)?.group;
+      if (group !== undefined) tracked.set(p, group);
+    }
+    return tracked;
+  }
+
+  /** process-exporter's checkAncestry: the group of the nearest tracked ancestor, if any. */
+  private inheritGroup<P extends ListedProcess>(
+    p: P,
+    byPid: ReadonlyMap<number, P>,
+    unmatched: ReadonlyMap<string, P>,
+    previous: ReadonlyMap<string, TrackedState>,
+    visiting: Set<string>,
+  ): string | undefined {
+    const decided = this.processes.get(p.id);
+    if (decided) return decided.group;
+    visiting.add(p.id);
+    const parent = byPid.get(p.ppid);
+    let group: string | undefined;
+    if (parent && !visiting.has(parent.id)) {
+      const parentState = this.processes.get(parent.id);
+      if (parentState) group = parentState.group;
+      else if (unmatched.has(parent.id)) group = this.inheritGroup(parent, byPid, unmatched, previous, visiting);
+    }
+    this.decide(p, group, previous.get(p.id));
+    return group;
+  }
+
+  private decide(p: ListedProcess, group: string | undefined, previous: TrackedState | undefined): void {
+    this.processes.set(p.id, {
+      group,
+      comm: p.comm,
+      // After an exec the process keeps its counters: only what it does from now on is new.
+      last: previous?.last ?? {},
+      countFromStart: previous ? previous.countFromStart : this.firstScrapeDone,
+    });
+  }
+
+  /**
+   * Adds this scrape's readings to the group totals and returns every group that has a process
+   * now. `measured` holds the tracked processes that could be read, with their group.
+   */
+  accumulate(measured: Iterable<{ readonly id: string; readonly group: string; readonly metrics: ProcessMetrics }>): Map<string, GroupStats> {
+    const groups = new Map<string, GroupStats>();
+    for (const { id, group, metrics } of measured) {
+      const state = this.processes.get(id);
+      if (!state) continue;
+      let stats = groups.get(group);
+      if (!stats) groups.set(group, (stats = emptyGroup()));
+      this.addDeltas(state, metrics.counters, stats.counters);
+      addGauges(stats, metrics);
+    }
+    for (const [group, stats] of groups) {
+      const total = this.totals.get(group) ?? zeroCounters();
+      for (const c of COUNTER_NAMES) total[c] += stats.counters[c];
+      this.totals.set(group, total);
+      stats.counters = { ...total };
+    }
+    for (const group of this.totals.keys()) if (!groups.has(group)) this.totals.delete(group);
+    this.firstScrapeDone = true;
+    return groups;
+  }
+
+  private addDeltas(state: TrackedState, current: Counters, into: Record<CounterName, number>): void {
+    for (const c of COUNTER_NAMES) {
+      const now = current[c];
+      if (now === undefined) continue; // Unreadable this time: the last value stays the base.
+      const before = state.last[c];
+      const delta = before === undefined ? (state.countFromStart ? now : 0) : now - before;
+      // A sum over threads drops when a thread exits; a counter never goes back.
+      if (delta > 0) into[c] += delta;
+      state.last[c] = now;
+    }
+  }
+}
+
+function addGauges(stats: GroupStats, m: ProcessMetrics): void {
+  stats.procs++;
+  stats.residentBytes += m.residentBytes ?? 0;
+  stats.virtualBytes += m.virtualBytes ?? 0;
+  stats.swappedBytes += m.swappedBytes ?? 0;
+  stats.numThreads += m.numThreads ?? 0;
+  if (m.openFds !== undefined) {
+    stats.openFds += m.openFds;
+    if (m.fdLimit !== undefined && m.fdLimit > 0) stats.worstFdRatio = Math.max(stats.worstFdRatio, m.openFds / m.fdLimit);
+  }
+  for (const s of STATE_NAMES) stats.states[s] += m.states[s];
+  stats.oldestStartTime = Math.min(stats.oldestStartTime, m.startTimeSeconds);
+}

@@ -1,0 +1,252 @@
+/**
+ * The Linux process source: /proc/<pid>/{stat,cmdline,status,io,fd,limits} and, for
+ * multi-threaded processes, task/<tid>/{stat,status}, read with readFile/readdir so that no
+ * descriptor stays open between scrapes (pidusage keeps one per pid for a minute; see README).
+ */
+import { readdir } from 'node:fs/promises';
+import { isNotFound } from '../collector/collector.js';
+import { systemPageSize } from '../collector/sockstat.js';
+import { parseText, readText } from '../io.js';
+import type { HostPaths } from '../paths.js';
+import { parsePidCmdline } from '../procfs/pid-cmdline.js';
+import { parsePidIo } from '../procfs/pid-io.js';
+import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
+import { parsePidStat, parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
+import { parsePidStatus } from '../procfs/pid-status.js';
+import { parseStat, USER_HZ } from '../procfs/stat.js';
+import { mapBounded } from './concurrency.js';
+import type { AttributeNeeds, ProcessAttributes } from './match.js';
+import {
+  type Counters,
+  type Listing,
+  type ListedProcess,
+  type Measurements,
+  type OptionalFamily,
+  type ProcessMetrics,
+  type ProcessSource,
+  stateName,
+  type StateCounts,
+  zeroStates,
+} from './source.js';
+import { UserNames } from './users.js';
+
+export interface ProcfsProcess extends ListedProcess {
+  readonly stat: PidStatDetail;
+}
+
+/** Processes read at once, and threads of one process read at once (bounded: libuv's pool is shared). */
+const CONCURRENCY = 32;
+const THREAD_CONCURRENCY = 8;
+
+/** The process (or thread) is gone: it exited between the listing and the read. */
+function vanished(err: unknown): boolean {
+  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
+}
+
+/** Outcome of reading one optional file: the value, gone, or unreadable (a partial error). */
+type Read<T> = { readonly value: T } | { readonly vanished: true } | { readonly failed: unknown };
+
+export class ProcfsSource implements ProcessSource<ProcfsProcess> {
+  readonly provides: ReadonlySet<OptionalFamily> = new Set<OptionalFamily>([
+    'cpuSystem',
+    'io',
+    'pageFaults',
+    'contextSwitches',
+    'virtualMemory',
+    'swappedMemory',
+    'fds',
+    'threads',
+    'states',
+  ]);
+  private bootTime: Promise<number> | undefined;
+  private readonly users: UserNames;
+
+  constructor(
+    private readonly paths: HostPaths,
+    private readonly pageSize: () => Promise<number> = systemPageSize,
+  ) {
+    this.users = new UserNames(paths.root('etc', 'passwd'));
+  }
+
+  async list(signal: AbortSignal): Promise<Listing<ProcfsProcess>> {
+    const pids = (await readdir(this.paths.proc())).filter((name) => /^\d+$/.test(name));
+    let readErrors = 0;
+    const stats = await mapBounded(pids, CONCURRENCY, async (pid) => {
+      const r = await this.read(pid, 'stat', parsePidStatDetail, signal);
+      if ('failed' in r) readErrors++;
+      return 'value' in r ? r.value : undefined;
+    });
+    const processes: ProcfsProcess[] = [];
+    stats.forEach((stat, i) => {
+      if (!stat) return;
+      const pid = Number(pids[i]);
+      processes.push({ pid, id: `${pid}:${stat.startTicks}`, ppid: stat.ppid, comm: stat.comm, stat });
+    });
+    return { processes, readErrors };
+  }
+
+  async attributes(p: ProcfsProcess, needs: AttributeNeeds, signal: AbortSignal): Promise<ProcessAttributes | undefined> {
+    const cmdline = await this.read(String(p.pid), 'cmdline', parsePidCmdline, signal);
+    // Unreadable: undecided for now, looked at again next scrape (process-exporter does the same).
+    if (!('value' in cmdline)) return undefined;
+    let username: string | undefined;
+    if (needs.username) {
+      const status = await this.read(String(p.pid), 'status', parsePidStatus, signal);
+      if (!('value' in status)) return undefined;
+      const uid = status.value.effectiveUid;
+      username = uid === undefined ? '' : await this.users.name(uid, signal);
+    }
+    let cgroups: string[] | undefined;
+    if (needs.cgroups) {
+      const r = await this.read(String(p.pid), 'cgroup', cgroupPaths, signal);
+      if ('vanished' in r) return undefined;
+      // As process-exporter: no cgroups (not mounted, unreadable) is an empty list.
+      cgroups = 'value' in r ? r.value : [];
+    }
+    return {
+      pid: p.pid,
+      comm: p.comm,
+      cmdline: cmdline.value,
+      startTimeSeconds: (await this.bootTimeSeconds(signal)) + p.stat.startTicks / USER_HZ,
+      username,
+      cgroups,
+    };
+  }
+
+  async measure(processes: readonly ProcfsProcess[], signal: AbortSignal): Promise<Measurements<ProcfsProcess>> {
+    const [bootTime, pageSize] = await Promise.all([this.bootTimeSeconds(signal), this.pageSize()]);
+    const metrics = new Map<ProcfsProcess, ProcessMetrics>();
+    let partialErrors = 0;
+    let readErrors = 0;
+    const results = await mapBounded(processes, CONCURRENCY, (p) => this.measureOne(p, bootTime, pageSize, signal));
+    results.forEach((r, i) => {
+      if (r === 'vanished') return;
+      if (r === 'failed') {
+        readErrors++;
+        return;
+      }
+      metrics.set(processes[i] as ProcfsProcess, r.metrics);
+      if (r.partial) partialErrors++;
+    });
+    return { metrics, partialErrors, readErrors };
+  }
+
+  private async measureOne(
+    p: ProcfsProcess,
+    bootTime: number,
+    pageSize: number,
+    signal: AbortSignal,
+  ): Promise<{ metrics: ProcessMetrics; partial: boolean } | 'vanished' | 'failed'> {
+    const pid = String(p.pid);
+    const [status, io, fds, fdLimit, threads] = await Promise.all([
+      this.read(pid, 'status', parsePidStatus, signal),
+      this.read(pid, 'io', parsePidIo, signal),
+      this.countFds(pid, signal),
+      this.read(pid, 'limits', parseOpenFilesSoftLimit, signal),
+      p.stat.numThreads > 1 ? this.readThreads(pid, signal) : undefined,
+    ]);
+    if ('vanished' in status) return 'vanished';
+    if ('failed' in status) return 'failed';
+    const optional = [io, fds, fdLimit, ...(threads ? [threads] : [])];
+    const { stat } = p;
+    const counters: Counters = {
+      cpuUserMs: (stat.utimeTicks * 1000) / USER_HZ,
+      cpuSystemMs: (stat.stimeTicks * 1000) / USER_HZ,
+      readBytes: 'value' in io ? io.value.readBytes : undefined,
+      writeBytes: 'value' in io ? io.value.writeBytes : undefined,
+      majorPageFaults: stat.majorFaults,
+      minorPageFaults: stat.minorFaults,
+      voluntaryCtxSwitches: status.value.voluntaryCtxtSwitches,
+      nonvoluntaryCtxSwitches: status.value.nonvoluntaryCtxtSwitches,
+    };
+    const states = zeroStates();
+    states[stateName(stat.state)]++;
+    // As process-exporter: with two or more threads read, context switches are the threads'
+    // sum (a process's own status counts only its main thread), and each thread's state is
+    // counted too, on top of the process's.
+    if (threads && 'value' in threads && threads.value.count >= 2) {
+      counters.voluntaryCtxSwitches = threads.value.voluntary;
+      counters.nonvoluntaryCtxSwitches = threads.value.nonvoluntary;
+      for (const [name, n] of Object.entries(threads.value.states) as [keyof StateCounts, number][]) states[name] += n;
+    }
+    return {
+      metrics: {
+        counters,
+        residentBytes: Math.max(0, stat.rssPages) * pageSize,
+        virtualBytes: stat.virtualBytes,
+        swappedBytes: status.value.swapBytes,
+        openFds: 'value' in fds ? fds.value : undefined,
+        fdLimit: 'value' in fdLimit ? fdLimit.value : undefined,
+        numThreads: stat.numThreads,
+        states,
+        startTimeSeconds: bootTime + stat.startTicks / USER_HZ,
+      },
+      partial: optional.some((r) => 'failed' in r),
+    };
+  }
+
+  /** The number of entries in /proc/<pid>/fd (open descriptors), as process-exporter counts them. */
+  private async countFds(pid: string, signal: AbortSignal): Promise<Read<number>> {
+    signal.throwIfAborted();
+    return this.attempt(async () => (await readdir(this.paths.proc(pid, 'fd'))).length, signal);
+  }
+
+  private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
+    const tids = await this.attempt(async () => (await readdir(this.paths.proc(pid, 'task'))).filter((t) => /^\d+$/.test(t)), signal);
+    if (!('value' in tids)) return tids;
+    const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
+      const [stat, status] = await Promise.all([
+        this.read(`${pid}/task/${tid}`, 'stat', parsePidStat, signal),
+        this.read(`${pid}/task/${tid}`, 'status', parsePidStatus, signal),
+      ]);
+      return 'value' in stat && 'value' in status ? { state: stat.value.state, status: status.value } : undefined;
+    });
+    const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
+    for (const t of threads) {
+      if (!t) continue; // A thread that ended meanwhile.
+      sum.count++;
+      sum.voluntary += t.status.voluntaryCtxtSwitches ?? 0;
+      sum.nonvoluntary += t.status.nonvoluntaryCtxtSwitches ?? 0;
+      sum.states[stateName(t.state)]++;
+    }
+    return { value: sum };
+  }
+
+  /** /proc/stat's btime, read once: it does not change while the machine runs. */
+  private bootTimeSeconds(signal: AbortSignal): Promise<number> {
+    if (!this.bootTime) {
+      const file = this.paths.proc('stat');
+      this.bootTime = readText(file, signal).then((text) => {
+        const bootTime = parseText(file, text, parseStat).bootTime;
+        if (bootTime === undefined) throw new Error(`${file} has no btime line`);
+        return bootTime;
+      });
+      this.bootTime.catch(() => {
+        this.bootTime = undefined; // Try again next scrape.
+      });
+    }
+    return this.bootTime;
+  }
+
+  private read<T>(dir: string, file: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
+    const path = this.paths.proc(dir, file);
+    return this.attempt(async () => parseText(path, await readText(path, signal), parse), signal);
+  }
+
+  private async attempt<T>(read: () => Promise<T>, signal: AbortSignal): Promise<Read<T>> {
+    try {
+      return { value: await read() };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return vanished(err) ? { vanished: true } : { failed: err };
+    }
+  }
+}
+
+/** /proc/<pid>/cgroup: "hierarchy-ID:controllers:path" lines; the paths, as process-exporter's {{.Cgroups}}. */
+function cgroupPaths(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(':').slice(2).join(':'));
+}

@@ -1,0 +1,320 @@
+/**
+ * A mount whose statfs never returns (test/helpers/hanging-fuse.py, like an NFS server gone
+ * away) must not stall the exporter: every scrape answers within its deadline, the first one
+ * included; the mount is reported as device_error="mountpoint timeout" and not asked again
+ * until its call returns; other mounts and other file reads go on; the process can still exit.
+ *
+ * The FUSE daemon runs in a private mount namespace (unshare), so no other process on the
+ * machine (other tests, a node_exporter) ever sees the hung mount. The exporter reads that
+ * namespace's mounts through a procfs whose 1/mountinfo is a copy of /proc/<daemon>/mountinfo,
+ * and statfs's them under --path.rootfs=/proc/<daemon>/root.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { allFlags } from '../src/cli.js';
+import { filesystemCollector } from '../src/collector/filesystem.js';
+import { NodeCollector } from '../src/collector/node-collector.js';
+import { collectorFactories } from '../src/collector/registry.js';
+import { writeText } from '../src/exposition/text.js';
+import { parseFlags } from '../src/flags.js';
+import { createLogger } from '../src/log.js';
+import { HostPaths } from '../src/paths.js';
+import { testContext } from './helpers/collect.js';
+import { REPO_ROOT, startExporter } from './helpers/exporters.js';
+import { type ParsedSample, byName, parseExposition } from './helpers/exposition-parse.js';
+
+const SYSTEM_PYTHON = '/usr/bin/python3'; // python3-fusepy is installed for this interpreter only
+const HELPER = path.join(REPO_ROOT, 'test/helpers/hanging-fuse.py');
+const BOUND_MS = 5000;
+
+interface HangingMount {
+  readonly pid: number;
+  readonly mountpoint: string;
+  /** A procfs whose 1/mountinfo lists the namespace's mounts, the hung one first. */
+  readonly procfs: string;
+  /** The namespace's root, as seen from here. */
+  readonly rootfs: string;
+  /** statfs calls the FUSE daemon has received. */
+  statfsCalls(): number;
+  /** Lets the hung statfs (and later ones) answer. */
+  release(): Promise<void>;
+  /** Unmounts and kills the daemon (idempotent, bounded in time). */
+  stop(): Promise<void>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = BOUND_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve) => execFile(file, args, { timeout: BOUND_MS }, () => resolve()));
+}
+
+function closed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('close', () => resolve());
+  });
+}
+
+async function boundedWait(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Mounts the hanging FUSE filesystem, or returns undefined after logging why the test is skipped. */
+async function mountHangingFuse(t: ExecutionContext): Promise<HangingMount | undefined> {
+  if (!existsSync('/dev/fuse')) {
+    t.log('SKIPPED: /dev/fuse is absent, so no FUSE filesystem can be mounted here.');
+    t.pass();
+    return undefined;
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hung-mount-'));
+  const mountpoint = path.join(dir, 'mnt');
+  const releaseFile = path.join(dir, 'release');
+  await mkdir(mountpoint);
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', SYSTEM_PYTHON, HELPER, mountpoint, releaseFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.on('error', (err) => (output += `\nspawn error: ${err.message}`));
+  const exited = closed(child);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        // Lazy unmount in the daemon's namespace, then kill it: a hung request is then aborted.
+        await run('nsenter', ['--target', String(child.pid), '--mount', 'fusermount', '-u', '-z', mountpoint]);
+        child.kill('SIGKILL');
+      }
+      if (!(await boundedWait(exited, BOUND_MS))) t.log(`the FUSE daemon (pid ${child.pid}) did not exit after SIGKILL`);
+      await rm(dir, { recursive: true, force: true });
+    })());
+  t.teardown(stop);
+
+  const ready = await boundedWait(
+    waitFor('the FUSE daemon to print "ready"', () => output.includes('ready') || child.exitCode !== null || child.signalCode !== null, 10_000),
+    11_000,
+  );
+  if (!ready || !output.includes('ready')) {
+    await stop();
+    if (/not permitted|permission denied|EPERM/i.test(output)) {
+      t.log(`SKIPPED: mounting FUSE in a private mount namespace is not permitted here:\n${output}`);
+      t.pass();
+      return undefined;
+    }
+    throw new Error(`the hanging FUSE filesystem did not mount:\n${output}`);
+  }
+  const pid = child.pid as number;
+  // The namespace's mounts, the hung one first, so that its worker hangs before the others run.
+  const lines = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter(Boolean);
+  const hung = lines.filter((l) => l.split(' ')[4] === mountpoint);
+  if (hung.length !== 1) throw new Error(`${mountpoint} is not in /proc/${pid}/mountinfo:\n${lines.join('\n')}`);
+  const procfs = path.join(dir, 'proc');
+  await mkdir(path.join(procfs, '1'), { recursive: true });
+  await writeFile(path.join(procfs, '1', 'mountinfo'), [...hung, ...lines.filter((l) => !hung.includes(l))].join('\n') + '\n');
+  return {
+    pid,
+    mountpoint,
+    procfs,
+    rootfs: `/proc/${pid}/root`,
+    statfsCalls: () => output.split('\n').filter((l) => l === 'statfs').length,
+    release: () => writeFile(releaseFile, ''),
+    stop,
+  };
+}
+
+function fuseLabels(m: HangingMount, deviceError: string): string {
+  return `device=hangingfuse,device_error=${deviceError},fstype=fuse.hanging,mountpoint=${m.mountpoint}`;
+}
+
+function labelKey(s: ParsedSample): string {
+  return Object.keys(s.labels)
+    .sort()
+    .map((k) => `${k}=${s.labels[k]}`)
+    .join(',');
+}
+
+function values(text: string, metric: string): Map<string, number> {
+  return new Map((byName(parseExposition(text)).get(metric)?.samples ?? []).map((s) => [labelKey(s), s.value]));
+}
+
+/** The root filesystem has its size series: healthy mounts are still served. */
+function rootHasSize(text: string): boolean {
+  return [...values(text, 'node_filesystem_size_bytes').keys()].some((k) => /^device=[^,]*,device_error=,fstype=[^,]*,mountpoint=\/$/.test(k));
+}
+
+/** Waits up to `ms` for the main thread of `pid` to stop running (zombie, or the process gone). */
+async function mainThreadEnded(pid: number, ms: number): Promise<string | undefined> {
+  await waitFor('the main thread to end', () => !['S', 'R', 'D'].includes(mainThreadState(pid) ?? 'gone'), ms).catch(() => undefined);
+  return mainThreadState(pid);
+}
+
+/** /proc/<pid>/task/<pid>/stat's state: the main thread, or undefined once the process is gone. */
+function mainThreadState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+test('scrapes answer within the deadline while a mount hangs, and the mount recovers', async (t) => {
+  const m = await mountHangingFuse(t);
+  if (!m) return;
+  const logs: string[] = [];
+  const log = createLogger('debug', 'logfmt', (l) => logs.push(l));
+  const flags = parseFlags(allFlags([filesystemCollector]), ['--collector.filesystem.mount-timeout=1s']);
+  const collector = filesystemCollector.create(testContext({ paths: new HostPaths(m.procfs, '/sys', m.rootfs), flags, log }));
+  t.teardown(() => collector.close?.());
+  const node = new NodeCollector(new Map([['filesystem', collector]]), log);
+  // The exporter starts a moment before Prometheus' first scrape: its statfs workers are loaded.
+  await sleep(1000);
+  const deadlineMs = 3000;
+  const scrape = async () => {
+    const start = performance.now();
+    const text = writeText(await node.collect(deadlineMs));
+    return { text, ms: performance.now() - start };
+  };
+
+  // 1. The first scrape meets the hang, and still answers in time.
+  const first = scrape();
+  await waitFor('the FUSE daemon to receive a statfs', () => m.statfsCalls() === 1);
+  // Meanwhile other file reads, more of them than libuv has threads, are not held up.
+  const readStart = performance.now();
+  await Promise.all(Array.from({ length: 16 }, () => readFile('/proc/loadavg', 'utf8')));
+  const readMs = performance.now() - readStart;
+  t.true(readMs < 1000, `16 reads of /proc/loadavg took ${readMs} ms during the hang`);
+  const s1 = await first;
+  t.true(s1.ms < deadlineMs, `first scrape took ${s1.ms} ms`);
+  t.is(values(s1.text, 'node_scrape_collector_success').get('collector=filesystem'), 1);
+  t.is(values(s1.text, 'node_filesystem_device_error').get(fuseLabels(m, 'mountpoint timeout')), 1);
+  t.is(values(s1.text, 'node_filesystem_readonly').get(fuseLabels(m, 'mountpoint timeout')), 1, 'mounted ro');
+  t.false(values(s1.text, 'node_filesystem_size_bytes').has(fuseLabels(m, 'mountpoint timeout')));
+  t.true(rootHasSize(s1.text), 'the worker stuck on the first mount was bypassed for the others');
+
+  // 2. Once the mount timeout has passed, the mount is stuck: reported at once, never re-asked.
+  await waitFor('the mount to be marked stuck', () => logs.some((l) => l.includes('reporting the mount as stuck')));
+  for (let i = 0; i < 2; i++) {
+    const s = await scrape();
+    t.true(s.ms < 1000, `scrape ${i + 2} took ${s.ms} ms; a stuck mount must not be waited for`);
+    t.is(values(s.text, 'node_filesystem_device_error').get(fuseLabels(m, 'mountpoint timeout')), 1);
+    t.true(rootHasSize(s.text));
+  }
+  t.is(m.statfsCalls(), 1, 'no second statfs of the stuck mount while the first has not returned');
+
+  // 3. The hung call returns: the mount has recovered and is asked again.
+  await m.release();
+  await waitFor('the recovery to be logged', () => logs.some((l) => l.includes('the mount has recovered')));
+  const s4 = await scrape();
+  const ok = fuseLabels(m, '');
+  t.is(values(s4.text, 'node_filesystem_device_error').get(ok), 0);
+  t.is(values(s4.text, 'node_filesystem_size_bytes').get(ok), 1000 * 4096);
+  t.is(values(s4.text, 'node_filesystem_free_bytes').get(ok), 250 * 4096);
+  t.is(values(s4.text, 'node_filesystem_avail_bytes').get(ok), 200 * 4096);
+  t.is(values(s4.text, 'node_filesystem_files').get(ok), 64);
+  t.is(values(s4.text, 'node_filesystem_files_free').get(ok), 32);
+  t.is(m.statfsCalls(), 2);
+});
+
+test('a process with a hung statfs worker still exits', async (t) => {
+  const m = await mountHangingFuse(t);
+  if (!m) return;
+  const target = path.join(m.rootfs, m.mountpoint);
+  const pool = pathToFileURL(path.join(REPO_ROOT, 'build/src/statfs/statfs-pool.js')).href;
+  const logModule = pathToFileURL(path.join(REPO_ROOT, 'build/src/log.js')).href;
+  // Hangs a statfs, waits until it is stuck, then lets the event loop run empty.
+  const script = `
+    const { StatfsPool } = await import(${JSON.stringify(pool)});
+    const { createLogger } = await import(${JSON.stringify(logModule)});
+    const pool = new StatfsPool({ workers: 1, mountTimeoutMs: 200, log: createLogger('info', 'logfmt') });
+    await pool.statfsAll([${JSON.stringify(target)}], 100);
+    while (!pool.isStuck(${JSON.stringify(target)})) await new Promise((r) => setTimeout(r, 20));
+    process.stdout.write('stuck\\n');
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+  t.teardown(async () => {
+    await m.stop();
+    child.kill('SIGKILL');
+  });
+
+  await waitFor('the child to have a stuck statfs', () => output.includes('stuck') || child.exitCode !== null, 10_000).catch((err: Error) => {
+    throw new Error(`${err.message}; output:\n${output}`);
+  });
+  t.true(output.includes('stuck'), output);
+  // Node would join the hung worker thread forever; the main thread must end instead. The
+  // kernel keeps the process until the FUSE request is aborted, so look at the main thread.
+  const state = await mainThreadEnded(child.pid as number, 3000);
+  t.true(state === undefined || state === 'Z', `main thread state ${state}; output:\n${output}`);
+  t.regex(output, /exiting while statfs calls are hung/);
+  // Killing the daemon aborts the hung request; then the process is gone, ended by its own signal.
+  await m.stop();
+  t.true(await boundedWait(exited, BOUND_MS), 'the process ended once the FUSE request was aborted');
+  t.is(await exited, 'SIGTERM');
+});
+
+test('the real exporter process serves and shuts down while a mount hangs', async (t) => {
+  if (!collectorFactories.some((f) => f.name === 'filesystem')) {
+    t.log('SKIPPED: the filesystem collector is not in src/collector/registry.ts yet, so the binary cannot run it.');
+    t.pass();
+    return;
+  }
+  const m = await mountHangingFuse(t);
+  if (!m) return;
+  const exporter = await startExporter('ours', [
+    '--collector.disable-defaults',
+    '--collector.filesystem',
+    `--path.procfs=${m.procfs}`,
+    `--path.rootfs=${m.rootfs}`,
+    '--collector.filesystem.mount-timeout=500ms',
+  ]);
+  // The daemon first: while the statfs hangs, the exporter process cannot fully end.
+  t.teardown(async () => {
+    await m.stop();
+    await exporter.stop();
+  });
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    const text = await exporter.scrape('/metrics', { timeoutMs: 5000 });
+    const ms = performance.now() - start;
+    t.true(ms < 3000, `scrape ${i + 1} took ${ms} ms`);
+    t.is(values(text, 'node_filesystem_device_error').get(fuseLabels(m, 'mountpoint timeout')), 1);
+    t.true(rootHasSize(text));
+    t.is(values(text, 'node_scrape_collector_success').get('collector=filesystem'), 1);
+    await sleep(300);
+  }
+  t.is(m.statfsCalls(), 1);
+  exporter.child.kill('SIGTERM');
+  const state = await mainThreadEnded(exporter.pid, 3000);
+  t.true(state === undefined || state === 'Z', `main thread state after SIGTERM: ${state}`);
+  await m.stop();
+  t.truthy(await exporter.waitExit(BOUND_MS), 'the exporter ended once the FUSE request was aborted');
+});
