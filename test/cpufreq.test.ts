@@ -75,11 +75,12 @@ test('a malformed frequency, an empty file or a bad offline list fail the scrape
   }
 });
 
-test('no cpufreq anywhere is "no data", logged at debug level', async (t) => {
+test('no cpufreq anywhere serves nothing and succeeds, as node_exporter does, saying so at debug level', async (t) => {
   for (const tree of ['no-cpufreq', 'does-not-exist']) {
     const r = await scrape(tree);
-    t.is(r.success['cpufreq'], 0, tree);
-    t.true(r.logs.some((l) => l.includes('level=DEBUG') && l.includes('collector returned no data')), tree);
+    t.is(r.success['cpufreq'], 1, tree);
+    t.false(r.text.includes('node_cpu_frequency'), tree);
+    t.true(r.logs.some((l) => l.includes('level=DEBUG') && l.includes('no cpufreq directories')), tree);
     t.false(r.logs.some((l) => l.includes('level=ERROR')), tree);
   }
 });

@@ -9,7 +9,7 @@ import { desc, type MetricDesc } from '../exposition/model.js';
 import { readText, readTextIfExists } from '../io.js';
 import { cpuEntries, governorStates, parseKilohertz } from '../sysfs/cpufreq.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import { isNotFound, type CollectorFactory } from './collector.js';
 
 const freq = (name: string, help: string): MetricDesc => desc(`node_cpu_${name}`, help, 'gauge', ['cpu']);
 
@@ -34,7 +34,7 @@ interface CpuFrequencies {
 export const cpufreqCollector: CollectorFactory = {
   name: 'cpufreq',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ paths, log }) => ({
     async update(sink, signal) {
       const cpuDir = paths.sys('devices', 'system', 'cpu');
       const entries = await readdir(cpuDir).catch((err: unknown) => {
@@ -48,7 +48,8 @@ export const cpufreqCollector: CollectorFactory = {
       const cpus = (await Promise.all(online.map((e) => readCpu(path.join(cpuDir, e, 'cpufreq'), e.slice(3), signal)))).filter(
         (c): c is CpuFrequencies => c !== undefined,
       );
-      if (cpus.length === 0) throw new NoDataError(`no cpufreq directories under ${cpuDir}`);
+      // node_exporter serves nothing and succeeds here (virtual machines have no cpufreq).
+      if (cpus.length === 0) log.debug('no cpufreq directories', { dir: cpuDir });
       for (const { cpu, hertz, governors } of cpus) {
         for (const [d, value] of hertz) sink.add(d, value, cpu);
         for (const [governor, value] of governors) sink.add(governorDesc, value, cpu, governor);
