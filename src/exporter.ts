@@ -9,6 +9,7 @@ import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './flags.js';
 import { formatListenAddress } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
+import { setKernelFsRoots } from './io.js';
 import { HostPaths } from './paths.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp, type RouteInstaller } from './server.js';
@@ -35,6 +36,7 @@ export function createCollectors(
   fileConfig: ConfigStore = ConfigStore.of({ process_names: [], checks: [], modules: {} }),
 ): Map<string, Collector> {
   const paths = new HostPaths(config.procfs, config.sysfs, config.rootfs);
+  setKernelFsRoots(config.procfs, config.sysfs);
   const collectors = new Map<string, Collector>();
   for (const f of factories) {
     if (!config.enabledCollectors.includes(f.name)) continue;

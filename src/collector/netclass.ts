@@ -1,7 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
+import { readBytes } from '../io.js';
 import {
   NET_CLASS_ATTRIBUTES,
   type NetClassIntAttribute,
@@ -67,7 +68,7 @@ async function readAttributes(dir: string, signal: AbortSignal): Promise<Map<str
       .filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name))
       .map(async (e) => {
         try {
-          const content = await readFile(path.join(dir, e.name), { signal });
+          const content = await readBytes(path.join(dir, e.name), signal);
           files.set(e.name, content.subarray(0, SYSFS_READ_LIMIT).toString('utf8'));
         } catch (err) {
           if (!isUnreadableAttribute(err)) throw err;
