@@ -25,6 +25,7 @@ import {
   startExporter,
 } from '../test/helpers/exporters.js';
 import { onlyCollectorsArgs } from '../test/helpers/proc-copy.js';
+import { positiveIntOption } from './options.js';
 
 /** Jiffies per second in /proc/<pid>/stat: Linux's USER_HZ, 100 on every mainstream architecture. */
 const USER_HZ = 100;
@@ -34,21 +35,9 @@ const GROWTH_TOLERANCE_BYTES = 5 * MB;
 const GROWTH_TOLERANCE_RATIO = 0.1;
 const RSS_LIMIT_BYTES = 60 * MB;
 
-function option(name: string, env: string, fallback: number): number {
-  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
-  const raw = arg?.slice(name.length + 3) ?? process.env[env];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write(`scrape-bench: --${name} / ${env} must be a positive integer, got ${JSON.stringify(raw)}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const SCRAPES = option('scrapes', 'BENCH_SCRAPES', 10_000);
-const ROUND_MS = option('round-ms', 'BENCH_ROUND_MS', 1000);
-const MAX_SECONDS = option('max-seconds', 'BENCH_MAX_SECONDS', 900);
+const SCRAPES = positiveIntOption('scrape-bench', 'scrapes', 'BENCH_SCRAPES', 10_000);
+const ROUND_MS = positiveIntOption('scrape-bench', 'round-ms', 'BENCH_ROUND_MS', 1000);
+const MAX_SECONDS = positiveIntOption('scrape-bench', 'max-seconds', 'BENCH_MAX_SECONDS', 900);
 /** The early RSS reading: scrape 1,000 of 10,000 (a tenth of the run when fewer are asked for). */
 const CHECKPOINT = Math.max(1, Math.min(1000, Math.floor(SCRAPES / 10)));
 

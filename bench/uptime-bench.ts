@@ -14,22 +14,11 @@
  *   UPTIME_BENCH_EXTRA_ARGS   extra exporter flags, space-separated (e.g. "--checks.max-concurrency=32")
  */
 import { runUptimeScale } from '../test/helpers/uptime-scale.js';
+import { positiveIntOption } from './options.js';
 
-function option(name: string, env: string, fallback: number): number {
-  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
-  const raw = arg?.slice(name.length + 3) ?? process.env[env];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write(`uptime-bench: --${name} / ${env} must be a positive integer, got ${JSON.stringify(raw)}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const TARGETS = option('targets', 'UPTIME_BENCH_TARGETS', 500);
-const INTERVAL = option('interval', 'UPTIME_BENCH_INTERVAL', 5);
-const DURATION = option('duration', 'UPTIME_BENCH_DURATION', 30);
+const TARGETS = positiveIntOption('uptime-bench', 'targets', 'UPTIME_BENCH_TARGETS', 500);
+const INTERVAL = positiveIntOption('uptime-bench', 'interval', 'UPTIME_BENCH_INTERVAL', 5);
+const DURATION = positiveIntOption('uptime-bench', 'duration', 'UPTIME_BENCH_DURATION', 30);
 const EXTRA_ARGS = (process.env['UPTIME_BENCH_EXTRA_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isNotFound } from './collector/collector.js';
+import { NoDataError, isNotFound } from './collector/collector.js';
 import { parseUint } from './procfs/parse.js';
 
 /**
@@ -111,4 +112,38 @@ export async function parseFile<T>(file: string, parse: (text: string) => T, sig
 export async function readUintIfExists(file: string, signal?: AbortSignal): Promise<number | undefined> {
   const text = await readTextIfExists(file, signal);
   return text === undefined ? undefined : parseText(file, text, (t) => parseUint(t.trim(), path.basename(file)));
+}
+
+/** Parses `file`, or gives undefined when it does not exist. */
+export async function parseFileIfExists<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T | undefined> {
+  try {
+    return await parseFile(file, parse, signal);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Parses `file`; its absence is node_exporter's ErrNoData (success 0, logged at debug). */
+export async function parseFileOrNoData<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
+  const parsed = await parseFileIfExists(file, parse, signal);
+  if (parsed === undefined) throw new NoDataError(`${file} does not exist`);
+  return parsed;
+}
+
+const parseUintText = (text: string) => parseUint(text.trim(), 'value');
+
+/** node_exporter's readUintFromFile (a one-number file such as pid_max), absent = no data. */
+export function readUintFileOrNoData(file: string, signal?: AbortSignal): Promise<number> {
+  return parseFileOrNoData(file, parseUintText, signal);
+}
+
+/** Lists a directory; its absence is node_exporter's ErrNoData (the feature is not on this machine). */
+export async function readdirOrNoData(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isNotFound(err)) throw new NoDataError(`${dir} does not exist`);
+    throw err;
+  }
 }

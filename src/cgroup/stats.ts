@@ -4,7 +4,7 @@
  * controllers can be absent, and older kernels lack some files (memory.peak, oom_kill, ...).
  */
 import path from 'node:path';
-import { parseFileIfExists } from '../collector/optional-files.js';
+import { parseFileIfExists } from '../io.js';
 import {
   cpuWeightToShares,
   parseBlkioServiceBytes,

@@ -2,7 +2,7 @@ import { desc } from '../exposition/model.js';
 import { parseArpEntries } from '../procfs/arp.js';
 import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
-import { parseFileOrNoData } from './optional-files.js';
+import { parseFileOrNoData } from '../io.js';
 
 const DEVICE_FLAGS = 'collector.arp.device';
 const NETLINK_FLAG = 'collector.arp.netlink';

@@ -2,7 +2,7 @@ import { desc } from '../exposition/model.js';
 import { parseInterrupts } from '../procfs/interrupts.js';
 import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
-import { parseFileOrNoData } from './optional-files.js';
+import { parseFileOrNoData } from '../io.js';
 
 const NAME_FLAGS = 'collector.interrupts.name';
 const ZEROS_FLAG = 'collector.interrupts.include-zeros';

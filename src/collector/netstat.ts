@@ -1,7 +1,7 @@
 import { desc } from '../exposition/model.js';
 import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from './optional-files.js';
+import { parseFileIfExists } from '../io.js';
 
 const FIELDS_FLAG = 'collector.netstat.fields';
 

@@ -1,14 +1,14 @@
+import { readdir } from 'node:fs/promises';
 /**
  * node_exporter's powersupplyclass collector: numeric attributes of each supply under
  * /sys/class/power_supply as node_power_supply_<name>, and its text attributes as labels of
  * node_power_supply_info. Like node_exporter, one unparsable value fails the whole scrape.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { readText } from '../io.js';
+import { readText, readdirOrNoData } from '../io.js';
 import { type PowerSupply, parsePowerSupply } from '../sysfs/power-supply.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
 
 const infoDesc = desc('node_power_supply_info', 'info of /sys/class/power_supply/<power_supply>.', 'gauge', ['power_supply']);
 
@@ -41,13 +41,7 @@ export const powerSupplyClassCollector: CollectorFactory = {
     return {
       async update(sink, signal) {
         const root = paths.sys('class', 'power_supply');
-        let entries: string[];
-        try {
-          entries = await readdir(root);
-        } catch (err) {
-          if (isNotFound(err)) throw new NoDataError(`${root} does not exist`);
-          throw err;
-        }
+        const entries = await readdirOrNoData(root);
         // Read everything first: as in node_exporter, a broken supply means no output at all.
         const supplies = await Promise.all(
           entries

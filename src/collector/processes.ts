@@ -1,9 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile, readUintFileOrNoData } from '../io.js';
 import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
 import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
-import { readUintFileOrNoData } from './optional-files.js';
 import type { HostPaths } from '../paths.js';
 
 const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);

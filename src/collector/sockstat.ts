@@ -4,7 +4,7 @@ import { desc } from '../exposition/model.js';
 import { parseAuxvPageSize } from '../procfs/auxv.js';
 import { parseSockstat, type Sockstat } from '../procfs/sockstat.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from './optional-files.js';
+import { parseFileIfExists } from '../io.js';
 import type { MetricSink } from './sink.js';
 
 const socketsUsed = desc('node_sockstat_sockets_used', 'Number of IPv4 sockets in use.', 'gauge');

@@ -3,13 +3,12 @@
  * /sys/class/thermal. A zone or device whose attributes cannot be read right now is left out;
  * a value that is not a number fails the scrape.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { desc } from '../exposition/model.js';
-import { readText } from '../io.js';
+import { readText, readdirOrNoData } from '../io.js';
 import type { Logger } from '../log.js';
 import { coolingDeviceEntries, parseCoolingState, parseZoneTemp, thermalZoneEntries } from '../sysfs/thermal.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
 
 const zoneTemp = desc('node_thermal_zone_temp', 'Zone temperature in Celsius', 'gauge', ['zone', 'type']);
 const curState = desc('node_cooling_device_cur_state', 'Current throttle state of the cooling device', 'gauge', ['name', 'type']);
@@ -28,13 +27,7 @@ export const thermalZoneCollector: CollectorFactory = {
   create: ({ paths, log }) => ({
     async update(sink, signal) {
       const root = paths.sys('class', 'thermal');
-      let entries: string[];
-      try {
-        entries = await readdir(root);
-      } catch (err) {
-        if (isNotFound(err)) throw new NoDataError(`${root} does not exist`);
-        throw err;
-      }
+      const entries = await readdirOrNoData(root);
       const read = (entry: string, file: string): Promise<string> => readText(path.join(root, entry, file), signal);
 
       const zones = await Promise.all(

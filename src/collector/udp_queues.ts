@@ -1,7 +1,7 @@
 import { desc } from '../exposition/model.js';
 import { parseIpSockets } from '../procfs/ip-sockets.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from './optional-files.js';
+import { parseFileIfExists } from '../io.js';
 
 const queues = desc('node_udp_queues', 'Number of allocated memory in the kernel for UDP datagrams in bytes.', 'gauge', ['queue', 'ip']);
 
