@@ -37,7 +37,7 @@ export const MAX_STUCK_WORKERS = 8;
  */
 const GROW_AFTER_MS = 50;
 
-const WARM_WORKERS = 2;
+const WARM_WORKERS = 1;
 
 const WORKER_URL = new URL('./statfs-worker.js', import.meta.url);
 
