@@ -6,6 +6,14 @@
 import client from 'prom-client';
 import { formatGoFloat } from './exposition/go-float.js';
 import { desc, type MetricFamily, type MetricType, type Sample } from './exposition/model.js';
+import { readText } from './io.js';
+
+/** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
+export function parseAddressSpaceLimit(limits: string): number | undefined {
+  const m = /^Max address space\s+(\S+)/m.exec(limits);
+  if (!m) return undefined;
+  return m[1] === 'unlimited' ? 18446744073709551615 : Number(m[1]);
+}
 
 export class SelfMetrics {
   readonly registry = new client.Registry();
@@ -34,6 +42,18 @@ export class SelfMetrics {
       registers: [this.registry],
     });
     for (const cause of ['encoding', 'gathering']) this.errors.inc({ cause }, 0);
+    // client_golang's process collector has it and prom-client does not; dashboard 1860 plots it.
+    if (process.platform === 'linux') {
+      new client.Gauge({
+        name: 'process_virtual_memory_max_bytes',
+        help: 'Maximum amount of virtual memory available in bytes.',
+        registers: [this.registry],
+        async collect() {
+          const limit = parseAddressSpaceLimit(await readText('/proc/self/limits'));
+          if (limit !== undefined && Number.isFinite(limit)) this.set(limit);
+        },
+      });
+    }
   }
 
   async families(): Promise<MetricFamily[]> {

@@ -53,3 +53,11 @@ test('log records in logfmt and json', (t) => {
   t.deepEqual(lines.length, 1);
   t.regex(lines[0] ?? '', /msg=shown a=1$/);
 });
+
+test('RLIMIT_AS is read from /proc/self/limits, unlimited as 2^64-1', async (t) => {
+  const { parseAddressSpaceLimit } = await import('../src/self-metrics.js');
+  const head = 'Limit                     Soft Limit           Hard Limit           Units     \n';
+  t.is(parseAddressSpaceLimit(head + 'Max address space         unlimited            unlimited            bytes     \n'), 18446744073709551615);
+  t.is(parseAddressSpaceLimit(head + 'Max address space         1073741824           unlimited            bytes     \n'), 1073741824);
+  t.is(parseAddressSpaceLimit(head), undefined);
+});
