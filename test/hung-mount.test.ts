@@ -238,6 +238,8 @@ test('scrapes answer within the deadline while a mount hangs, and the mount reco
   t.is(values(s4.text, 'node_filesystem_avail_bytes').get(ok), 200 * 4096);
   t.is(values(s4.text, 'node_filesystem_files').get(ok), 64);
   t.is(values(s4.text, 'node_filesystem_files_free').get(ok), 32);
+  // The daemon reports each call on its stdout, which may reach us after the answer did.
+  await waitFor('the daemon to report the second statfs', () => m.statfsCalls() >= 2);
   t.is(m.statfsCalls(), 2);
 });
 
