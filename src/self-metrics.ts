@@ -3,6 +3,7 @@
  * and the promhttp_* handler counters that node_exporter also exposes. They are converted to
  * our exposition model so one writer serialises the whole scrape in node_exporter's format.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import { formatGoFloat } from './exposition/go-float.js';
 import { desc, type MetricFamily, type MetricType, type Sample } from './exposition/model.js';
@@ -15,14 +16,30 @@ export function parseAddressSpaceLimit(limits: string): number | undefined {
   return m[1] === 'unlimited' ? 18446744073709551615 : Number(m[1]);
 }
 
+/** prom-client's event-loop-lag gauges: it computes them on every scrape; we do on a timer. */
+const EVENT_LOOP_LAG = {
+  nodejs_eventloop_lag_seconds: undefined,
+  nodejs_eventloop_lag_min_seconds: (h: Histogram) => h.min,
+  nodejs_eventloop_lag_max_seconds: (h: Histogram) => h.max,
+  nodejs_eventloop_lag_mean_seconds: (h: Histogram) => h.mean,
+  nodejs_eventloop_lag_stddev_seconds: (h: Histogram) => h.stddev,
+  nodejs_eventloop_lag_p50_seconds: (h: Histogram) => h.percentile(50),
+  nodejs_eventloop_lag_p90_seconds: (h: Histogram) => h.percentile(90),
+  nodejs_eventloop_lag_p99_seconds: (h: Histogram) => h.percentile(99),
+} as const;
+type Histogram = ReturnType<typeof monitorEventLoopDelay>;
+const EVENT_LOOP_REFRESH_MS = 5000;
+
 export class SelfMetrics {
   readonly registry = new client.Registry();
+  private readonly lagTimer: NodeJS.Timeout;
   readonly requests: client.Counter<'code'>;
   readonly inFlight: client.Gauge;
   readonly errors: client.Counter<'cause'>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
+    this.lagTimer = this.refreshEventLoopLagOnATimer();
     this.requests = new client.Counter({
       name: 'promhttp_metric_handler_requests_total',
       help: 'Total number of scrapes by HTTP status code.',
@@ -54,6 +71,33 @@ export class SelfMetrics {
         },
       });
     }
+  }
+
+  /**
+   * prom-client derives seven statistics from an event-loop-delay histogram on every scrape,
+   * about 1 ms of work each time. The same gauges are kept here, refreshed every 5 s off the
+   * scrape path, each describing the last 5 s.
+   */
+  private refreshEventLoopLagOnATimer(): NodeJS.Timeout {
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    const gauges: [client.Gauge, ((h: Histogram) => number) | undefined][] = [];
+    for (const [name, stat] of Object.entries(EVENT_LOOP_LAG)) {
+      const existing = this.registry.getSingleMetric(name) as { help?: string } | undefined;
+      this.registry.removeSingleMetric(name);
+      gauges.push([new client.Gauge({ name, help: existing?.help ?? name, registers: [this.registry] }), stat]);
+    }
+    const refresh = (): void => {
+      const started = process.hrtime.bigint();
+      setImmediate(() => gauges[0]?.[0].set(Number(process.hrtime.bigint() - started) / 1e9));
+      for (const [gauge, stat] of gauges) if (stat) gauge.set(stat(histogram) / 1e9);
+      histogram.reset();
+    };
+    return setInterval(refresh, EVENT_LOOP_REFRESH_MS).unref();
+  }
+
+  close(): void {
+    clearInterval(this.lagTimer);
   }
 
   async families(): Promise<MetricFamily[]> {

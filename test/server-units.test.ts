@@ -61,3 +61,16 @@ test('RLIMIT_AS is read from /proc/self/limits, unlimited as 2^64-1', async (t) 
   t.is(parseAddressSpaceLimit(head + 'Max address space         1073741824           unlimited            bytes     \n'), 1073741824);
   t.is(parseAddressSpaceLimit(head), undefined);
 });
+
+test('the exporter\'s own metrics keep prom-client\'s event-loop-lag names, each once', async (t) => {
+  const { SelfMetrics } = await import('../src/self-metrics.js');
+  const self = new SelfMetrics();
+  t.teardown(() => self.close());
+  const names = (await self.families()).map((f) => f.desc.name);
+  for (const stat of ['', '_min', '_max', '_mean', '_stddev', '_p50', '_p90', '_p99']) {
+    const name = `nodejs_eventloop_lag${stat}_seconds`;
+    t.is(names.filter((n) => n === name).length, 1, name);
+  }
+  t.true(names.includes('process_cpu_seconds_total'));
+  t.true(names.includes('promhttp_metric_handler_requests_total'));
+});
