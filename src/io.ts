@@ -147,3 +147,17 @@ export async function readdirOrNoData(dir: string): Promise<string[]> {
     throw err;
   }
 }
+
+function numericAscending(names: string[]): string[] {
+  return names.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b));
+}
+
+/** The PIDs under --path.procfs, ascending; no procfs there is node_exporter's ErrNoData. */
+export async function listProcesses(procDir: string): Promise<string[]> {
+  return numericAscending(await readdirOrNoData(procDir));
+}
+
+/** The numeric entries (PIDs, or a task directory's thread ids), ascending; fs errors propagate. */
+export async function listPids(dir: string): Promise<string[]> {
+  return numericAscending(await readdir(dir));
+}

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 /** Folders and files that run while a scrape is served (src/probe is not: ICMP probes spawn ping, on the
  * uptime scheduler and on /probe, never within /metrics). */
-const SCRAPE_PATH = ['collector', 'procfs', 'sysfs', 'exposition', 'process', 'cgroup', 'uptime', 'server.ts', 'io.ts', 'paths.ts', 'self-metrics.ts'];
+const SCRAPE_PATH = ['collector', 'procfs', 'sysfs', 'exposition', 'process', 'cgroup', 'uptime', 'server.ts', 'io.ts', 'paths.ts', 'self-metrics.ts', 'page-size.ts', 'concurrency.ts'];
 
 function sources(entry: string): string[] {
   const full = path.join(SRC, entry);

@@ -5,7 +5,7 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import { systemPageSize } from '../src/collector/sockstat.js';
+import { systemPageSize } from '../src/page-size.js';
 import { ConfigStore } from '../src/config/store.js';
 import { fixture, valueOf } from './helpers/collect.js';
 import { copyFixture, groupLines, groupNames, groupsScraper, removeProcess, statLine, writeProcess } from './helpers/process-groups.js';

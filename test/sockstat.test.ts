@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import test from 'ava';
-import { sockstatCollector, systemPageSize } from '../src/collector/sockstat.js';
+import { sockstatCollector } from '../src/collector/sockstat.js';
+import { systemPageSize } from '../src/page-size.js';
 import { parseAuxvPageSize } from '../src/procfs/auxv.js';
 import { parseSockstat } from '../src/procfs/sockstat.js';
 import { collect, fixture, valueOf } from './helpers/collect.js';

@@ -5,8 +5,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { NoDataError, isNotFound } from '../collector/collector.js';
-import { parseText, readTextIfExists } from '../io.js';
+import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collector.js';
+import { listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { parseUeventDevname } from './files.js';
 import { RESOURCES, cgroupPathsOf, cgroupTarget, mapHierarchies, reachable, type CgroupTarget, type Hierarchies } from './layout.js';
@@ -42,7 +42,7 @@ async function readIfPresent(file: string, signal: AbortSignal): Promise<string 
   try {
     return await readTextIfExists(file, signal);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH') return undefined;
+    if (isVanishedProcess(err)) return undefined;
     throw err;
   }
 }
@@ -82,14 +82,7 @@ export async function findCgroups(
   options: { readonly pidMatch: RegExp | undefined; readonly max: number },
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
-  let names: string[];
-  try {
-    names = await readdir(paths.proc());
-  } catch (err) {
-    if (isNotFound(err)) throw new NoDataError(`${paths.proc()} does not exist`);
-    throw err;
-  }
-  const pids = names.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
+  const pids = await listProcesses(paths.proc());
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();
   let outsideNamespace = 0;

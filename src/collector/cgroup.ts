@@ -8,6 +8,7 @@ import { deviceNamer, findCgroups, listHierarchies } from '../cgroup/discover.js
 import { readCgroupStats, type CgroupStats } from '../cgroup/stats.js';
 import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
+import { mapBounded } from '../concurrency.js';
 
 const PID_MATCH_FLAG = 'collector.cgroup.pid-match';
 const MAX_CGROUPS_FLAG = 'collector.cgroup.max-cgroups';
@@ -114,16 +115,11 @@ export const cgroupCollector: CollectorFactory = {
           });
         }
         const nameDevice = deviceNamer(paths, signal);
-        for (let i = 0; i < targets.length; i += CONCURRENCY) {
-          const batch = targets.slice(i, i + CONCURRENCY);
-          const read = await Promise.all(
-            batch.map(async (target) => {
-              const stats = await readCgroupStats(cgroupRoot, target, signal);
-              return { target, stats, devices: await Promise.all(stats.io.map((io) => nameDevice(io.major, io.minor))) };
-            }),
-          );
-          for (const { target, stats, devices } of read) addCgroup(sink, target.id, stats, devices);
-        }
+        const read = await mapBounded(targets, CONCURRENCY, async (target) => {
+          const stats = await readCgroupStats(cgroupRoot, target, signal);
+          return { target, stats, devices: await Promise.all(stats.io.map((io) => nameDevice(io.major, io.minor))) };
+        });
+        for (const { target, stats, devices } of read) addCgroup(sink, target.id, stats, devices);
       },
     };
   },

@@ -44,6 +44,11 @@ export class NoDataError extends Error {
   }
 }
 
+/** A process or thread that exited between listing /proc and reading its files. */
+export function isVanishedProcess(err: unknown): boolean {
+  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
+}
+
 export function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';

@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { mapBounded } from '../concurrency.js';
 import { desc } from '../exposition/model.js';
-import { parseFile, readUintFileOrNoData } from '../io.js';
+import { listProcesses, listPids, parseFile, readUintFileOrNoData } from '../io.js';
 import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import { isVanishedProcess, type CollectorFactory } from './collector.js';
 import type { HostPaths } from '../paths.js';
 
 const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);
@@ -17,17 +17,12 @@ const maxProcesses = gauge('max_processes', 'Number of max PIDs limit');
 /** Processes read at once; bounded so a host with many thousands of pids cannot flood the I/O pool. */
 const CONCURRENCY = 32;
 
-/** A process or thread that exited between listing and reading (node_exporter's isIgnoredError). */
-function vanished(err: unknown): boolean {
-  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
-}
-
-/** The numeric entries of a /proc-like directory, or undefined if the directory vanished. */
-async function listIds(dir: string): Promise<string[] | undefined> {
+/** A process's thread ids, or undefined when it exited meanwhile (node_exporter's isIgnoredError). */
+async function tasksOf(paths: HostPaths, pid: string): Promise<string[] | undefined> {
   try {
-    return (await readdir(dir)).filter((name) => /^\d+$/.test(name));
+    return await listPids(paths.proc(pid, 'task'));
   } catch (err) {
-    if (vanished(err)) return undefined;
+    if (isVanishedProcess(err)) return undefined;
     throw err;
   }
 }
@@ -36,7 +31,7 @@ async function readStat(file: string, signal: AbortSignal): Promise<PidStat | un
   try {
     return await parseFile(file, parsePidStat, signal);
   } catch (err) {
-    if (vanished(err)) return undefined;
+    if (isVanishedProcess(err)) return undefined;
     throw err;
   }
 }
@@ -60,7 +55,7 @@ async function countProcess(paths: HostPaths, pid: string, census: Census, signa
   census.pids++;
   census.threads += stat.numThreads;
   bump(census.procStates, stat.state);
-  const tids = await listIds(paths.proc(pid, 'task'));
+  const tids = await tasksOf(paths, pid);
   if (!tids) return;
   const states = await Promise.all(
     tids.map(async (tid) => (tid === pid ? stat.state : (await readStat(paths.proc(pid, 'task', tid, 'stat'), signal))?.state)),
@@ -74,12 +69,7 @@ export const processesCollector: CollectorFactory = {
   create: ({ paths }) => ({
     async update(sink, signal) {
       const census: Census = { pids: 0, threads: 0, procStates: new Map(), threadStates: new Map() };
-      const all = await listIds(paths.proc());
-      if (!all) throw new NoDataError(`${paths.proc()} does not exist`);
-      for (let i = 0; i < all.length; i += CONCURRENCY) {
-        signal.throwIfAborted();
-        await Promise.all(all.slice(i, i + CONCURRENCY).map((pid) => countProcess(paths, pid, census, signal)));
-      }
+      await mapBounded(await listProcesses(paths.proc()), CONCURRENCY, (pid) => countProcess(paths, pid, census, signal));
       const sysKernel = (name: string) => paths.proc('sys', 'kernel', name);
       sink.add(threads, census.threads);
       sink.add(maxThreads, await readUintFileOrNoData(sysKernel('threads-max'), signal));

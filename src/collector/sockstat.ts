@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { desc } from '../exposition/model.js';
-import { parseAuxvPageSize } from '../procfs/auxv.js';
+import { systemPageSize } from '../page-size.js';
 import { parseSockstat, type Sockstat } from '../procfs/sockstat.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
 import { parseFileIfExists } from '../io.js';
@@ -11,25 +9,6 @@ const socketsUsed = desc('node_sockstat_sockets_used', 'Number of IPv4 sockets i
 
 /** The keys node_exporter exports, in its order; `inuse` is exported (as 0) even when absent. */
 const KEYS = ['inuse', 'orphan', 'tw', 'alloc', 'mem', 'memory'] as const;
-
-const FALLBACK_PAGE_SIZE = 4096;
-const ARCHS_32_BIT = new Set(['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390']);
-let pageSizeOnce: Promise<number> | undefined;
-
-/**
- * The page size of this machine, like Go's os.Getpagesize(): AT_PAGESZ from our own auxiliary
- * vector. It is read from the real /proc, not --path.procfs, because it belongs to the kernel
- * we run on (a mounted host /proc has no "self" for us). 4096 if /proc is not mounted.
- */
-export function systemPageSize(): Promise<number> {
-  pageSizeOnce ??= readFile('/proc/self/auxv').then(
-    (auxv) =>
-      parseAuxvPageSize(auxv, { wordBytes: ARCHS_32_BIT.has(os.arch()) ? 4 : 8, littleEndian: os.endianness() === 'LE' }) ??
-      FALLBACK_PAGE_SIZE,
-    () => FALLBACK_PAGE_SIZE,
-  );
-  return pageSizeOnce;
-}
 
 function gauge(protocol: string, key: string) {
   return desc(`node_sockstat_${protocol}_${key}`, `Number of ${protocol} sockets in state ${key}.`, 'gauge');

@@ -12,7 +12,7 @@
  * - A group with no process left is forgotten (process-exporter's -remove-empty-groups): no
  *   label set outlives its processes. If it comes back, its counters start again from 0.
  */
-import { mapBounded } from './concurrency.js';
+import { mapBounded } from '../concurrency.js';
 import type { ProcessAttributes, ProcessMatcher } from './match.js';
 import {
   COUNTER_NAMES,

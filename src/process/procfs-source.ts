@@ -4,9 +4,9 @@
  * descriptor stays open between scrapes (pidusage keeps one per pid for a minute; see README).
  */
 import { readdir } from 'node:fs/promises';
-import { isNotFound } from '../collector/collector.js';
-import { systemPageSize } from '../collector/sockstat.js';
-import { parseText, readText } from '../io.js';
+import { isVanishedProcess } from '../collector/collector.js';
+import { systemPageSize } from '../page-size.js';
+import { listPids, parseText, readText } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
@@ -14,7 +14,7 @@ import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
 import { parsePidStat, parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
 import { parsePidStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
-import { mapBounded } from './concurrency.js';
+import { mapBounded } from '../concurrency.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
 import {
   type Counters,
@@ -37,11 +37,6 @@ export interface ProcfsProcess extends ListedProcess {
 /** Processes read at once, and threads of one process read at once (bounded: libuv's pool is shared). */
 const CONCURRENCY = 32;
 const THREAD_CONCURRENCY = 8;
-
-/** The process (or thread) is gone: it exited between the listing and the read. */
-function vanished(err: unknown): boolean {
-  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
-}
 
 /** Outcome of reading one optional file: the value, gone, or unreadable (a partial error). */
 type Read<T> = { readonly value: T } | { readonly vanished: true } | { readonly failed: unknown };
@@ -69,7 +64,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   async list(signal: AbortSignal): Promise<Listing<ProcfsProcess>> {
-    const pids = (await readdir(this.paths.proc())).filter((name) => /^\d+$/.test(name));
+    const pids = await listPids(this.paths.proc());
     let readErrors = 0;
     const stats = await mapBounded(pids, CONCURRENCY, async (pid) => {
       const r = await this.read(pid, 'stat', parsePidStatDetail, signal);
@@ -192,7 +187,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
-    const tids = await this.attempt(async () => (await readdir(this.paths.proc(pid, 'task'))).filter((t) => /^\d+$/.test(t)), signal);
+    const tids = await this.attempt(async () => listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
     const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
       const [stat, status] = await Promise.all([
@@ -238,7 +233,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
       return { value: await read() };
     } catch (err) {
       if (signal.aborted) throw err;
-      return vanished(err) ? { vanished: true } : { failed: err };
+      return isVanishedProcess(err) ? { vanished: true } : { failed: err };
     }
   }
 }
