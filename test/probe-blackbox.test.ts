@@ -10,7 +10,8 @@ import path from 'node:path';
 import test from 'ava';
 import { byName, type ParsedFamily, parseExposition } from './helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from './helpers/probe-app.js';
-import { freeLoopbackPort, type LocalTargets, startTargets } from './helpers/targets.js';
+import { type LocalTargets, startTargets } from './helpers/targets.js';
+import { freePort } from './helpers/exporters.js';
 
 const BLACKBOX_BIN = process.env['BLACKBOX_EXPORTER_BIN'] ?? '/usr/bin/prometheus-blackbox-exporter';
 
@@ -93,7 +94,7 @@ class Blackbox {
   }
 
   static async start(configFile: string): Promise<Blackbox> {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const child = spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     const bb = new Blackbox(child, port);
     const deadline = Date.now() + 10_000;

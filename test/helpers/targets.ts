@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { freePort } from './exporters.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -71,17 +72,6 @@ export function selfSignedCert(): SelfSignedCert {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function listen(server: net.Server): Promise<number> {
@@ -204,7 +194,7 @@ export async function startTargets(): Promise<LocalTargets> {
   httpPort = await listen(plain);
   const httpsPort = await listen(secure);
   const hangPort = await listen(hanging);
-  const refusedPort = await freeLoopbackPort();
+  const refusedPort = await freePort();
   return {
     http: `http://${LOOPBACK}:${httpPort}`,
     https: `https://${LOOPBACK}:${httpsPort}`,
