@@ -1,7 +1,8 @@
-import fs from 'node:fs';
+import fs, { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError, isNotFound } from './collector/collector.js';
+import { KernelFileReader, isLiveKernelFs } from './kernel-file.js';
 import { parseUint } from './procfs/parse.js';
 
 /**
@@ -23,20 +24,65 @@ const MEMORY_BACKED_SYSFS = new RegExp(
 
 let procfsPrefix = path.resolve('/proc') + path.sep;
 let sysfsPrefix = path.resolve('/sys') + path.sep;
+/** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
+let liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
+const kernelFiles = new KernelFileReader();
 
 /** Tells the reader where --path.procfs and --path.sysfs are, for the choice above. */
 export function setKernelFsRoots(procfs: string, sysfs: string): void {
   procfsPrefix = path.resolve(procfs) + path.sep;
   sysfsPrefix = path.resolve(sysfs) + path.sep;
+  liveRoots = undefined;
+  kernelFiles.closeAll();
 }
 
-function isMemoryBacked(file: string): boolean {
-  if (file.startsWith(procfsPrefix)) return !/^(\d+|self|thread-self)(\/|$)/.test(file.slice(procfsPrefix.length));
+/** How many kernel files are held open for re-reading (for tests and diagnosis). */
+export function heldKernelFileCount(): number {
+  return kernelFiles.heldCount;
+}
+
+/** Per-process procfs entries, which can wait on another process's locks. */
+const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
+
+/**
+ * Where a memory-backed file sits (`sysfs` holds its path below --path.sysfs, for the read
+ * strategy), or undefined when the file must be read through the pool.
+ */
+function memoryBackedPath(file: string): { sysfs: string | undefined } | undefined {
+  if (file.startsWith(procfsPrefix)) {
+    return PER_PROCESS.test(file.slice(procfsPrefix.length)) ? undefined : { sysfs: undefined };
+  }
   if (file.startsWith(sysfsPrefix)) {
     const rest = file.slice(sysfsPrefix.length);
-    return MEMORY_BACKED_SYSFS.test(rest);
+    return MEMORY_BACKED_SYSFS.test(rest) ? { sysfs: rest } : undefined;
   }
-  return false;
+  return undefined;
+}
+
+/** Listing a sysfs directory or procfs's system-wide part walks kernel memory only. */
+function isMemoryBackedDir(dir: string): boolean {
+  const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  if (withSep.startsWith(sysfsPrefix)) return true;
+  return withSep.startsWith(procfsPrefix) && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
+}
+
+/** A synchronous read as a promise, so callers handle both paths alike. */
+function settled<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
+export function listDir(dir: string): Promise<string[]> {
+  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : readdir(dir);
+}
+
+/** Like listDir, with each entry's type. */
+export function listDirEntries(dir: string): Promise<Dirent[]> {
+  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir, { withFileTypes: true })) : readdir(dir, { withFileTypes: true });
 }
 
 /** Most sysfs and /proc/<pid> files fit in one chunk; larger ones take more reads. */
@@ -68,21 +114,35 @@ function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
   });
 }
 
+const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
+const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
+
+function readMemoryBacked<T>(file: string, where: { sysfs: string | undefined }, take: (buf: Buffer, length: number) => T): T {
+  liveRoots ??= { procfs: isLiveKernelFs(procfsPrefix), sysfs: isLiveKernelFs(sysfsPrefix) };
+  const inSysfs = where.sysfs !== undefined;
+  return kernelFiles.read(
+    file,
+    {
+      hold: inSysfs ? liveRoots.sysfs : liveRoots.procfs,
+      // cgroupfs sits below sysfs but hands over its record lists a page at a time.
+      wholeInOneRead: inSysfs && !(where.sysfs as string).startsWith('fs/cgroup/'),
+    },
+    take,
+  );
+}
+
 /** Reads a whole file's bytes (see the policy above). */
 export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
-  if (isMemoryBacked(file)) {
-    try {
-      return Promise.resolve(fs.readFileSync(file));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  }
+  const memoryBacked = memoryBackedPath(file);
+  if (memoryBacked) return settled(() => readMemoryBacked(file, memoryBacked, copyOut));
   return readViaPool(file, signal);
 }
 
 /** Reads a whole /proc or /sys file as text (see the policy above). */
 export async function readText(file: string, signal?: AbortSignal): Promise<string> {
-  return (await readBytes(file, signal)).toString('utf8');
+  const memoryBacked = memoryBackedPath(file);
+  if (memoryBacked) return readMemoryBacked(file, memoryBacked, decode);
+  return (await readViaPool(file, signal)).toString('utf8');
 }
 
 /** Like readText, but a missing file is `undefined` rather than an error. */
@@ -141,7 +201,7 @@ export function readUintFileOrNoData(file: string, signal?: AbortSignal): Promis
 /** Lists a directory; its absence is node_exporter's ErrNoData (the feature is not on this machine). */
 export async function readdirOrNoData(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return await listDir(dir);
   } catch (err) {
     if (isNotFound(err)) throw new NoDataError(`${dir} does not exist`);
     throw err;
@@ -159,5 +219,5 @@ export async function listProcesses(procDir: string): Promise<string[]> {
 
 /** The numeric entries (PIDs, or a task directory's thread ids), ascending; fs errors propagate. */
 export async function listPids(dir: string): Promise<string[]> {
-  return numericAscending(await readdir(dir));
+  return numericAscending(await listDir(dir));
 }

@@ -3,10 +3,9 @@
  * distinct cgroups of the processes visible under <procfs> (in the sidecar shape, the web
  * server's container and our own).
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collector.js';
-import { listProcesses, parseText, readTextIfExists } from '../io.js';
+import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { parseUeventDevname } from './files.js';
 import { RESOURCES, cgroupPathsOf, cgroupTarget, mapHierarchies, reachable, type CgroupTarget, type Hierarchies } from './layout.js';
@@ -19,7 +18,7 @@ const CONCURRENCY = 32;
 export async function listHierarchies(cgroupRoot: string, signal: AbortSignal): Promise<Hierarchies> {
   let entries: string[];
   try {
-    entries = await readdir(cgroupRoot);
+    entries = await listDir(cgroupRoot);
   } catch (err) {
     if (isNotFound(err)) throw new NoDataError(`no cgroup filesystem at ${cgroupRoot}`);
     throw err;

@@ -1,6 +1,5 @@
-import { readdir } from 'node:fs/promises';
 import { desc } from '../exposition/model.js';
-import { parseFile, parseText, readTextIfExists, readUintIfExists } from '../io.js';
+import { listDir, parseFile, parseText, readTextIfExists, readUintIfExists } from '../io.js';
 import type { Logger } from '../log.js';
 import type { HostPaths } from '../paths.js';
 import { CPU_TIME_FIELDS, type CpuTimes, parseStat } from '../procfs/stat.js';
@@ -110,7 +109,7 @@ async function addIsolated(sink: MetricSink, paths: HostPaths, signal: AbortSign
 async function addThermalThrottles(sink: MetricSink, paths: HostPaths, log: Logger, signal: AbortSignal): Promise<void> {
   let entries: string[];
   try {
-    entries = await readdir(paths.sys('devices/system/cpu'));
+    entries = await listDir(paths.sys('devices/system/cpu'));
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;

@@ -3,10 +3,10 @@
  * scaling governor, from /sys/devices/system/cpu/cpuN/cpufreq (usually a link to a shared
  * policyN directory). Missing or root-only files (cpuinfo_cur_freq) are left out.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { readText, readTextIfExists } from '../io.js';
+import { listDir, readText, readTextIfExists } from '../io.js';
 import { cpuEntries, governorStates, parseKilohertz } from '../sysfs/cpufreq.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
 import { isNotFound, type CollectorFactory } from './collector.js';
@@ -37,7 +37,7 @@ export const cpufreqCollector: CollectorFactory = {
   create: ({ paths, log }) => ({
     async update(sink, signal) {
       const cpuDir = paths.sys('devices', 'system', 'cpu');
-      const entries = await readdir(cpuDir).catch((err: unknown) => {
+      const entries = await listDir(cpuDir).catch((err: unknown) => {
         if (isNotFound(err)) return [];
         throw err;
       });

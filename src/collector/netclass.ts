@@ -1,8 +1,7 @@
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { readBytes } from '../io.js';
+import { listDirEntries, readBytes } from '../io.js';
 import {
   NET_CLASS_ATTRIBUTES,
   type NetClassIntAttribute,
@@ -57,7 +56,7 @@ function noDataIfAbsent(err: unknown): never {
 async function readAttributes(dir: string, signal: AbortSignal): Promise<Map<string, string> | undefined> {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await listDirEntries(dir);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     return noDataIfAbsent(err);
@@ -95,7 +94,7 @@ export const netclassCollector: CollectorFactory = {
     return {
       async update(sink, signal) {
         const classDir = paths.sys('class', 'net');
-        const entries = await readdir(classDir, { withFileTypes: true }).catch(noDataIfAbsent);
+        const entries = await listDirEntries(classDir).catch(noDataIfAbsent);
         // Interfaces are symlinks into /sys/devices; regular files such as bonding_masters are not.
         const devices = entries.filter((e) => !e.isFile() && !ignored.test(e.name)).map((e) => e.name);
         const read = await Promise.all(devices.map((d) => readAttributes(path.join(classDir, d), signal)));

@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 /**
  * node_exporter's powersupplyclass collector: numeric attributes of each supply under
  * /sys/class/power_supply as node_power_supply_<name>, and its text attributes as labels of
@@ -6,7 +5,7 @@ import { readdir } from 'node:fs/promises';
  */
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { readText, readdirOrNoData } from '../io.js';
+import { listDirEntries, readText, readdirOrNoData } from '../io.js';
 import { type PowerSupply, parsePowerSupply } from '../sysfs/power-supply.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -61,7 +60,7 @@ export const powerSupplyClassCollector: CollectorFactory = {
 
 async function readSupply(dir: string, name: string, signal: AbortSignal): Promise<PowerSupply> {
   // Regular files only: `device`, `subsystem` are links and `power` a directory.
-  const files = (await readdir(dir, { withFileTypes: true })).filter((f) => f.isFile()).map((f) => f.name);
+  const files = (await listDirEntries(dir)).filter((f) => f.isFile()).map((f) => f.name);
   const attributes = new Map<string, string>();
   await Promise.all(
     files.map(async (file) => {

@@ -1,8 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { listDir, parseFile } from '../io.js';
 import type { Logger } from '../log.js';
 import type { HostPaths } from '../paths.js';
 import { clocksourceDevices, parseAvailableClocksources, parseCurrentClocksource } from '../sysfs/clocksource.js';
@@ -86,7 +86,7 @@ async function loadLocalZone(tz: string | undefined, log: Logger): Promise<TimeZ
 async function addClocksources(sink: MetricSink, paths: HostPaths, signal: AbortSignal): Promise<void> {
   const dir = paths.sys('devices/system/clocksource');
   // node_exporter globs this directory, and a glob ignores an unreadable or missing directory.
-  const entries = await readdir(dir).catch(() => []);
+  const entries = await listDir(dir).catch(() => []);
   const devices = await Promise.all(
     clocksourceDevices(entries).map(async (name) => {
       const [available, current] = await Promise.all([

@@ -1,0 +1,169 @@
+/**
+ * Synchronous reads of memory-backed kernel files (procfs, sysfs, cgroupfs) for io.ts.
+ *
+ * procfs, sysfs and cgroupfs generate a file's contents afresh on every read from offset 0, so
+ * a file read on every scrape is opened once and re-read with pread: on a VM, open() and
+ * close() cost several times the read itself. That is done only on live kernel mounts: in a
+ * copied tree (tests, --path.procfs pointing at a snapshot) a replaced file would keep serving
+ * its old inode. A held fd whose file went away (a network interface removed) fails its read
+ * with ENODEV, and the file is opened afresh once, which then reports the real error (ENOENT). Fds not read
+ * for a while are closed, and at most `maxHeld` are kept, so a host with thousands of
+ * interfaces or cgroups does not run out of descriptors.
+ */
+import fs from 'node:fs';
+
+/** statfs f_type of the file systems whose files regenerate on every read. */
+const KERNEL_FS_MAGIC = new Set([
+  0x9fa0, // procfs
+  0x62656572, // sysfs
+  0x27e0eb, // cgroup v1
+  0x63677270, // cgroup2
+]);
+
+/** True when `dir` is the root of a live procfs, sysfs or cgroupfs (not a copied tree). */
+export function isLiveKernelFs(dir: string): boolean {
+  try {
+    return KERNEL_FS_MAGIC.has(fs.statfsSync(dir).type);
+  } catch {
+    return false;
+  }
+}
+
+export interface KernelFileReaderOptions {
+  readonly maxHeld?: number;
+  /** A held fd not read for this long is closed. */
+  readonly idleCloseMs?: number;
+  readonly now?: () => number;
+}
+
+interface HeldFile {
+  readonly fd: number;
+  lastReadMs: number;
+}
+
+const BUFFER_BYTES = 64 * 1024;
+
+export class KernelFileReader {
+  /**
+   * One buffer for every read: reads never interleave, since none of them yields. It grows for
+   * a larger file and shrinks back afterwards, so one big /proc/net/tcp does not keep memory.
+   */
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private readonly held = new Map<string, HeldFile>();
+  private readonly maxHeld: number;
+  private readonly idleCloseMs: number;
+  private readonly now: () => number;
+  private lastSweepMs: number;
+
+  constructor(options: KernelFileReaderOptions = {}) {
+    this.maxHeld = options.maxHeld ?? 1024;
+    this.idleCloseMs = options.idleCloseMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    this.lastSweepMs = this.now();
+  }
+
+  /**
+   * Reads all of `file` and hands the bytes to `take` (the buffer is reused afterwards, so
+   * `take` copies or decodes what it keeps). `hold` keeps the fd for the next read;
+   * `wholeInOneRead` says a read that does not fill the buffer has everything (a sysfs
+   * attribute is produced by one call into the kernel; procfs and cgroupfs files are sequences
+   * of records the kernel may hand over a page at a time, so those are read to EOF).
+   */
+  read<T>(file: string, options: { hold: boolean; wholeInOneRead: boolean }, take: (buf: Buffer, length: number) => T): T {
+    const length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
+    const taken = take(this.buffer, length);
+    if (this.buffer.length > BUFFER_BYTES) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    return taken;
+  }
+
+  /** How many fds are held now. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Closes every held fd (the roots changed, or shutdown). */
+  closeAll(): void {
+    for (const { fd } of this.held.values()) closeQuietly(fd);
+    this.held.clear();
+  }
+
+  private readOnce(file: string, wholeInOneRead: boolean): number {
+    const fd = fs.openSync(file, 'r');
+    try {
+      return this.readFrom(fd, wholeInOneRead);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private readHeld(file: string, wholeInOneRead: boolean): number {
+    const now = this.now();
+    if (now - this.lastSweepMs >= Math.min(this.idleCloseMs, 60_000)) this.sweep(now);
+    const known = this.held.get(file);
+    if (known) {
+      known.lastReadMs = now;
+      try {
+        return this.readFrom(known.fd, wholeInOneRead);
+      } catch (err) {
+        // Any other error is the attribute's answer for now (EINVAL from `carrier` on a down
+        // interface): the same fd will answer again next time.
+        if (!isGone(err)) throw err;
+        // The file went away (ENODEV from kernfs once its device is removed): open it afresh
+        // below, which finds the new one of the same name or reports that there is none.
+        this.held.delete(file);
+        closeQuietly(known.fd);
+      }
+    }
+    if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
+    const fd = fs.openSync(file, 'r');
+    const entry = { fd, lastReadMs: now };
+    try {
+      const length = this.readFrom(fd, wholeInOneRead);
+      this.held.set(file, entry);
+      return length;
+    } catch (err) {
+      // Held even so, unless it is gone: the attribute may answer on a later scrape.
+      if (isGone(err)) closeQuietly(fd);
+      else this.held.set(file, entry);
+      throw err;
+    }
+  }
+
+  /** Reads from offset 0 to the end into the buffer, growing it as needed. */
+  private readFrom(fd: number, wholeInOneRead: boolean): number {
+    let length = 0;
+    for (;;) {
+      if (length === this.buffer.length) {
+        const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
+        this.buffer.copy(bigger);
+        this.buffer = bigger;
+      }
+      const n = fs.readSync(fd, this.buffer, length, this.buffer.length - length, length);
+      length += n;
+      if (n === 0 || (wholeInOneRead && length < this.buffer.length)) return length;
+    }
+  }
+
+  private sweep(now: number): void {
+    this.lastSweepMs = now;
+    for (const [file, h] of this.held) {
+      if (now - h.lastReadMs >= this.idleCloseMs) {
+        this.held.delete(file);
+        closeQuietly(h.fd);
+      }
+    }
+  }
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENODEV' || code === 'ESTALE' || code === 'EBADF';
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed or invalid: nothing to give back.
+  }
+}

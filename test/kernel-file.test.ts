@@ -1,0 +1,129 @@
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { heldKernelFileCount, readText } from '../src/io.js';
+import { KernelFileReader, isLiveKernelFs } from '../src/kernel-file.js';
+
+const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
+const HOLD = { hold: true, wholeInOneRead: false };
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'kernel-file-test-'));
+}
+
+test('only live procfs and sysfs mounts count as kernel file systems whose fds may be held', (t) => {
+  t.true(isLiveKernelFs('/proc'));
+  t.true(isLiveKernelFs('/sys'));
+  t.false(isLiveKernelFs(tempDir()), 'a copied tree could have its files replaced under a held fd');
+  t.false(isLiveKernelFs('/no/such/dir'));
+});
+
+test('a held fd is re-read from the start on every read and sees the new contents', (t) => {
+  const file = path.join(tempDir(), 'value');
+  const reader = new KernelFileReader();
+  writeFileSync(file, 'first, longer contents\n');
+  t.is(reader.read(file, HOLD, decode), 'first, longer contents\n');
+  writeFileSync(file, 'second\n');
+  t.is(reader.read(file, HOLD, decode), 'second\n', 'not appended to, not read from the old offset');
+  t.is(reader.heldCount, 1);
+  reader.closeAll();
+  t.is(reader.heldCount, 0);
+});
+
+test('files larger than the buffer are read whole, and a later small file still reads right', (t) => {
+  const dir = tempDir();
+  const big = path.join(dir, 'big');
+  const small = path.join(dir, 'small');
+  const text = 'line of text\n'.repeat(20_000);
+  writeFileSync(big, text);
+  writeFileSync(small, 'x\n');
+  const reader = new KernelFileReader();
+  t.is(reader.read(big, { hold: false, wholeInOneRead: false }, decode), text);
+  t.is(reader.read(small, { hold: false, wholeInOneRead: false }, decode), 'x\n');
+  t.is(reader.heldCount, 0, 'hold: false closes the fd');
+});
+
+test('an error that is the file\'s answer keeps the fd; the next read asks the same fd again', (t) => {
+  // Reading a directory fails with EISDIR on every read, like `carrier` on a down interface.
+  const dir = tempDir();
+  const reader = new KernelFileReader();
+  t.throws(() => reader.read(dir, HOLD, decode), { code: 'EISDIR' });
+  t.is(reader.heldCount, 1);
+  t.throws(() => reader.read(dir, HOLD, decode), { code: 'EISDIR' });
+  t.is(reader.heldCount, 1);
+});
+
+test('a missing file is not held and reports ENOENT', (t) => {
+  const reader = new KernelFileReader();
+  t.throws(() => reader.read(path.join(tempDir(), 'missing'), HOLD, decode), { code: 'ENOENT' });
+  t.is(reader.heldCount, 0);
+});
+
+test('at most maxHeld fds are kept; further files are still read', (t) => {
+  const dir = tempDir();
+  const reader = new KernelFileReader({ maxHeld: 2 });
+  for (const name of ['a', 'b', 'c']) writeFileSync(path.join(dir, name), `${name}\n`);
+  for (const name of ['a', 'b', 'c']) t.is(reader.read(path.join(dir, name), HOLD, decode), `${name}\n`);
+  t.is(reader.heldCount, 2);
+});
+
+test('fds not read for idleCloseMs are closed', (t) => {
+  const dir = tempDir();
+  let now = 1_000_000;
+  const reader = new KernelFileReader({ idleCloseMs: 60_000, now: () => now });
+  writeFileSync(path.join(dir, 'a'), 'a\n');
+  writeFileSync(path.join(dir, 'b'), 'b\n');
+  reader.read(path.join(dir, 'a'), HOLD, decode);
+  now += 30_000;
+  reader.read(path.join(dir, 'b'), HOLD, decode);
+  t.is(reader.heldCount, 2);
+  now += 31_000; // a idle for 61 s, b for 31 s
+  reader.read(path.join(dir, 'b'), HOLD, decode);
+  t.is(reader.heldCount, 1, 'a was closed, b kept');
+});
+
+test('through io: live kernel files are held and still read fresh values', async (t) => {
+  const first = await readText('/proc/uptime');
+  t.true(heldKernelFileCount() > 0, '/proc/uptime is held open');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const second = await readText('/proc/uptime');
+  t.not(second, first, 'the uptime moved on, so the held fd was read afresh');
+});
+
+/** A cgroup v1 hierarchy or the v2 root where a test may create a child, or undefined. */
+function writableCgroupRoot(): string | undefined {
+  for (const dir of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    if (!existsSync(path.join(dir, 'cgroup.procs'))) continue;
+    const probe = path.join(dir, `kernel-file-probe-${process.pid}`);
+    try {
+      mkdirSync(probe);
+      rmdirSync(probe);
+      return dir;
+    } catch {
+      // Not ours to write (not root, or a read-only mount): try the next.
+    }
+  }
+  return undefined;
+}
+
+test('a held kernfs file whose directory is removed reports ENOENT, not stale data', (t) => {
+  const root = writableCgroupRoot();
+  if (!root) {
+    t.log('SKIPPED: no writable cgroup hierarchy here (needs root and a cgroup mount) to remove a kernfs directory under a held fd.');
+    t.pass();
+    return;
+  }
+  const dir = path.join(root, `kernel-file-test-${process.pid}`);
+  mkdirSync(dir);
+  const file = path.join(dir, 'cgroup.procs');
+  const reader = new KernelFileReader();
+  try {
+    t.is(reader.read(file, HOLD, decode), '', 'a new cgroup has no processes');
+    t.is(reader.heldCount, 1);
+  } finally {
+    rmdirSync(dir);
+  }
+  t.throws(() => reader.read(file, HOLD, decode), { code: 'ENOENT' }, 'the held fd answered ENODEV and the fresh open ENOENT');
+  t.is(reader.heldCount, 0);
+});
