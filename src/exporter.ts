@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ExporterConfig, toConfig } from './cli.js';
 import type { Collector, CollectorFactory } from './collector/collector.js';
-import { ConfigError } from './config/load.js';
+import { ConfigError } from './config/error.js';
 import { ConfigStore } from './config/store.js';
 import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './flags.js';
@@ -33,7 +33,7 @@ export function createCollectors(
   config: ExporterConfig,
   flags: ParsedFlags,
   log: Logger,
-  fileConfig: ConfigStore = ConfigStore.of({ process_names: [], checks: [], modules: {} }),
+  fileConfig: ConfigStore = ConfigStore.of(),
 ): Map<string, Collector> {
   const paths = new HostPaths(config.procfs, config.sysfs, config.rootfs);
   setKernelFsRoots(config.procfs, config.sysfs);

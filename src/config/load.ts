@@ -6,11 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError } from './error.js';
 import { configSchema, type ExporterFileConfig } from './schema.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from './error.js';
 
 type Path = readonly PropertyKey[];
 

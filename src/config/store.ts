@@ -2,8 +2,19 @@
  * The config file currently in force. A reload (SIGHUP or POST /-/reload) validates the new
  * file completely before swapping it in; a broken file leaves the running config untouched.
  */
-import { ConfigError, loadConfigFile, parseConfig } from './load.js';
+import { ConfigError } from './error.js';
 import type { ExporterFileConfig } from './schema.js';
+
+/**
+ * What no file means. The YAML parser and the schema are loaded only for a real file, so a
+ * collector thread, which never reads one, does not carry them.
+ */
+const EMPTY_CONFIG: ExporterFileConfig = { process_names: [], checks: [], modules: {} };
+
+async function load(file: string): Promise<ExporterFileConfig> {
+  const { loadConfigFile } = await import('./load.js');
+  return loadConfigFile(file);
+}
 
 export type ConfigListener = (config: ExporterFileConfig, previous: ExporterFileConfig) => void;
 
@@ -18,11 +29,11 @@ export class ConfigStore {
   ) {}
 
   static async open(file: string | undefined): Promise<ConfigStore> {
-    return new ConfigStore(file, file === undefined ? parseConfig('', '(none)') : await loadConfigFile(file));
+    return new ConfigStore(file, file === undefined ? EMPTY_CONFIG : await load(file));
   }
 
-  /** A store holding a fixed config, for tests and embedding. */
-  static of(config: ExporterFileConfig): ConfigStore {
+  /** A store holding a fixed config (the empty one by default), for tests and embedding. */
+  static of(config: ExporterFileConfig = EMPTY_CONFIG): ConfigStore {
     return new ConfigStore(undefined, config);
   }
 
@@ -48,7 +59,7 @@ export class ConfigStore {
     if (this.file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
     let next: ExporterFileConfig;
     try {
-      next = await loadConfigFile(this.file);
+      next = await load(this.file);
     } catch (err) {
       this.lastReload = { ok: false, at: Date.now() };
       throw err;
