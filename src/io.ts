@@ -44,18 +44,10 @@ export function heldKernelFileCount(): number {
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 
-/**
- * Where a memory-backed file sits (`sysfs` holds its path below --path.sysfs, for the read
- * strategy), or undefined when the file must be read through the pool.
- */
-function memoryBackedPath(file: string): { sysfs: string | undefined } | undefined {
-  if (file.startsWith(procfsPrefix)) {
-    return PER_PROCESS.test(file.slice(procfsPrefix.length)) ? undefined : { sysfs: undefined };
-  }
-  if (file.startsWith(sysfsPrefix)) {
-    const rest = file.slice(sysfsPrefix.length);
-    return MEMORY_BACKED_SYSFS.test(rest) ? { sysfs: rest } : undefined;
-  }
+/** Which kernel file system a memory-backed file is in, or undefined when it must be read through the pool. */
+function memoryBackedIn(file: string): 'procfs' | 'sysfs' | undefined {
+  if (file.startsWith(procfsPrefix)) return PER_PROCESS.test(file.slice(procfsPrefix.length)) ? undefined : 'procfs';
+  if (file.startsWith(sysfsPrefix)) return MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length)) ? 'sysfs' : undefined;
   return undefined;
 }
 
@@ -88,14 +80,23 @@ export function listDirEntries(dir: string): Promise<Dirent[]> {
 /** Most sysfs and /proc/<pid> files fit in one chunk; larger ones take more reads. */
 const CHUNK = 8 * 1024;
 
+/** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
+function isSysfsAttribute(file: string): boolean {
+  return file.startsWith(sysfsPrefix) && !file.startsWith('fs/cgroup/', sysfsPrefix.length);
+}
+
 function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
+  const wholeInOneRead = isSysfsAttribute(file);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     fs.open(file, 'r', (openErr, fd) => {
       if (openErr) return reject(openErr);
       const chunks: Buffer[] = [];
       const finish = (err: Error | null): void => {
-        fs.close(fd, () => (err ? reject(err) : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))));
+        // The answer does not wait for close(): that would be one more trip through the pool.
+        fs.close(fd, () => {});
+        if (err) reject(err);
+        else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
       };
       const next = (): void => {
         if (signal?.aborted) return finish(signal.reason as Error);
@@ -104,7 +105,7 @@ function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
           if (readErr) return finish(readErr);
           if (n > 0) chunks.push(buf.subarray(0, n));
           // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
-          if (n > 0) return next();
+          if (n > 0 && !(wholeInOneRead && n < CHUNK)) return next();
           if (chunks.length === 0) chunks.push(Buffer.alloc(0));
           finish(null);
         });
@@ -117,31 +118,22 @@ function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 
-function readMemoryBacked<T>(file: string, where: { sysfs: string | undefined }, take: (buf: Buffer, length: number) => T): T {
+function readMemoryBacked<T>(file: string, root: 'procfs' | 'sysfs', take: (buf: Buffer, length: number) => T): T {
   liveRoots ??= { procfs: isLiveKernelFs(procfsPrefix), sysfs: isLiveKernelFs(sysfsPrefix) };
-  const inSysfs = where.sysfs !== undefined;
-  return kernelFiles.read(
-    file,
-    {
-      hold: inSysfs ? liveRoots.sysfs : liveRoots.procfs,
-      // cgroupfs sits below sysfs but hands over its record lists a page at a time.
-      wholeInOneRead: inSysfs && !(where.sysfs as string).startsWith('fs/cgroup/'),
-    },
-    take,
-  );
+  return kernelFiles.read(file, { hold: liveRoots[root], wholeInOneRead: isSysfsAttribute(file) }, take);
 }
 
 /** Reads a whole file's bytes (see the policy above). */
 export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
-  const memoryBacked = memoryBackedPath(file);
-  if (memoryBacked) return settled(() => readMemoryBacked(file, memoryBacked, copyOut));
+  const root = memoryBackedIn(file);
+  if (root) return settled(() => readMemoryBacked(file, root, copyOut));
   return readViaPool(file, signal);
 }
 
 /** Reads a whole /proc or /sys file as text (see the policy above). */
 export async function readText(file: string, signal?: AbortSignal): Promise<string> {
-  const memoryBacked = memoryBackedPath(file);
-  if (memoryBacked) return readMemoryBacked(file, memoryBacked, decode);
+  const root = memoryBackedIn(file);
+  if (root) return readMemoryBacked(file, root, decode);
   return (await readViaPool(file, signal)).toString('utf8');
 }
 

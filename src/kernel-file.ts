@@ -42,6 +42,12 @@ interface HeldFile {
 }
 
 const BUFFER_BYTES = 64 * 1024;
+/**
+ * The first read asks for one page, which holds most kernel files whole: /proc/sys files
+ * allocate and zero a kernel buffer as large as the request, so asking for 64 kB there costs
+ * three times the page. Larger files continue with the rest of the buffer.
+ */
+const FIRST_READ_BYTES = 4096;
 
 export class KernelFileReader {
   /**
@@ -50,6 +56,8 @@ export class KernelFileReader {
    */
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private readonly held = new Map<string, HeldFile>();
+  /** Files that did not exist when last read (at most maxHeld remembered). */
+  private readonly absent = new Set<string>();
   private readonly maxHeld: number;
   private readonly idleCloseMs: number;
   private readonly now: () => number;
@@ -70,7 +78,23 @@ export class KernelFileReader {
    * of records the kernel may hand over a page at a time, so those are read to EOF).
    */
   read<T>(file: string, options: { hold: boolean; wholeInOneRead: boolean }, take: (buf: Buffer, length: number) => T): T {
-    const length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
+    // A file missing last time is asked about with access(2), which costs no exception: a
+    // failed open costs a stack-capturing Error, and optional files (thermal_throttle on a VM,
+    // one per CPU) are missing on every scrape.
+    if (this.absent.has(file)) {
+      if (!fs.existsSync(file)) throw notFoundError(file);
+      this.absent.delete(file);
+    }
+    let length: number;
+    try {
+      length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (this.absent.size >= this.maxHeld) this.absent.clear();
+        this.absent.add(file);
+      }
+      throw err;
+    }
     const taken = take(this.buffer, length);
     if (this.buffer.length > BUFFER_BYTES) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
     return taken;
@@ -138,9 +162,10 @@ export class KernelFileReader {
         this.buffer.copy(bigger);
         this.buffer = bigger;
       }
-      const n = fs.readSync(fd, this.buffer, length, this.buffer.length - length, length);
+      const want = length === 0 ? Math.min(FIRST_READ_BYTES, this.buffer.length) : this.buffer.length - length;
+      const n = fs.readSync(fd, this.buffer, length, want, length);
       length += n;
-      if (n === 0 || (wholeInOneRead && length < this.buffer.length)) return length;
+      if (n === 0 || (wholeInOneRead && n < want)) return length;
     }
   }
 
@@ -152,6 +177,17 @@ export class KernelFileReader {
         closeQuietly(h.fd);
       }
     }
+  }
+}
+
+/** ENOENT as fs.openSync reports it, built without capturing a stack (the caller only checks the code). */
+function notFoundError(file: string): NodeJS.ErrnoException {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { errno: -2, code: 'ENOENT', syscall: 'open', path: file });
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

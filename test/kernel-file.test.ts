@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { heldKernelFileCount, readText } from '../src/io.js';
@@ -54,10 +54,17 @@ test('an error that is the file\'s answer keeps the fd; the next read asks the s
   t.is(reader.heldCount, 1);
 });
 
-test('a missing file is not held and reports ENOENT', (t) => {
+test('a missing file is not held and reports ENOENT, again while missing, and is read once it appears', (t) => {
+  const file = path.join(tempDir(), 'appears-later');
   const reader = new KernelFileReader();
-  t.throws(() => reader.read(path.join(tempDir(), 'missing'), HOLD, decode), { code: 'ENOENT' });
+  t.throws(() => reader.read(file, HOLD, decode), { code: 'ENOENT' });
   t.is(reader.heldCount, 0);
+  const again = t.throws(() => reader.read(file, HOLD, decode), { code: 'ENOENT' });
+  t.regex(again?.message ?? '', /no such file or directory, open '.*appears-later'/);
+  writeFileSync(file, 'here now\n');
+  t.is(reader.read(file, HOLD, decode), 'here now\n', 'a file remembered as missing is looked for again');
+  rmSync(file);
+  t.throws(() => reader.read(file, { hold: false, wholeInOneRead: false }, decode), { code: 'ENOENT' });
 });
 
 test('at most maxHeld fds are kept; further files are still read', (t) => {

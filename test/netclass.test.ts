@@ -1,8 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { netclassCollector } from '../src/collector/netclass.js';
 import { isUnreadableAttribute, parseNetClassInterface, parseSysfsInt } from '../src/sysfs/netclass.js';
-import { collect, fixture, valueOf } from './helpers/collect.js';
+import { MetricSink } from '../src/collector/sink.js';
+import { allFlags } from '../src/cli.js';
+import { writeText } from '../src/exposition/text.js';
+import { parseFlags } from '../src/flags.js';
+import { silentLogger } from '../src/log.js';
+import { HostPaths } from '../src/paths.js';
+import { collect, fixture, testContext, valueOf } from './helpers/collect.js';
 
 const basic = fixture('netclass', 'basic', 'sys');
 const scrape = (args: string[]) => collect(['netclass'], args, [netclassCollector]);
@@ -149,4 +157,36 @@ test('this machine\'s /sys, where some attributes fail with EINVAL or EOPNOTSUPP
   const r = await scrape([]);
   t.is(r.success['netclass'], 1);
   t.not(valueOf(r.text, 'node_network_mtu_bytes{device="lo"}'), undefined);
+});
+
+test('an interface replaced under the same name is listed afresh; a vanished attribute drops out without an error', async (t) => {
+  const sys = mkdtempSync(path.join(os.tmpdir(), 'netclass-relist-'));
+  const dir = path.join(sys, 'class', 'net', 'veth9');
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, value: string): void => writeFileSync(path.join(dir, name), `${value}\n`);
+  write('ifindex', '5');
+  write('mtu', '1500');
+  write('operstate', 'up');
+  const flags = parseFlags(allFlags([netclassCollector]), ['--path.sysfs', sys]);
+  const collector = netclassCollector.create(testContext({ paths: new HostPaths('/proc', sys, '/'), flags, log: silentLogger }));
+  const scrape = async (): Promise<string> => {
+    const sink = new MetricSink();
+    await collector.update(sink, new AbortController().signal);
+    return writeText(sink.entries());
+  };
+  const first = await scrape();
+  t.is(valueOf(first, 'node_network_mtu_bytes{device="veth9"}'), 1500);
+  t.is(valueOf(first, 'node_network_carrier{device="veth9"}'), undefined);
+
+  // Another device under the same name (a container restarted): new ifindex, more attributes.
+  write('ifindex', '6');
+  write('carrier', '1');
+  const second = await scrape();
+  t.is(valueOf(second, 'node_network_iface_id{device="veth9"}'), 6);
+  t.is(valueOf(second, 'node_network_carrier{device="veth9"}'), 1, 'the new device\'s files were listed');
+
+  rmSync(path.join(dir, 'mtu'));
+  const third = await scrape();
+  t.is(valueOf(third, 'node_network_mtu_bytes{device="veth9"}'), undefined);
+  t.is(valueOf(third, 'node_network_carrier{device="veth9"}'), 1);
 });

@@ -49,31 +49,57 @@ function noDataIfAbsent(err: unknown): never {
   throw err;
 }
 
+/** The attribute files an interface's directory had, and the ifindex they were listed for. */
+interface Listing {
+  readonly ifindex: string | undefined;
+  readonly names: readonly string[];
+}
+
 /**
  * The known attribute files of one interface that can be read now, or undefined when the
  * interface went away after the listing (containers' veths come and go between the two).
+ *
+ * A device's attribute files are fixed when it is registered, so the directory is listed once
+ * per device rather than on every scrape: `listings` remembers the names with the device's
+ * ifindex, and a different ifindex (another device by the same name) or a vanished file means
+ * the directory is listed afresh.
  */
-async function readAttributes(dir: string, signal: AbortSignal): Promise<Map<string, string> | undefined> {
-  let entries: Dirent[];
-  try {
-    entries = await listDirEntries(dir);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    return noDataIfAbsent(err);
+async function readAttributes(
+  dir: string,
+  device: string,
+  listings: Map<string, Listing>,
+  signal: AbortSignal,
+): Promise<Map<string, string> | undefined> {
+  const remembered = listings.get(device);
+  let names = remembered?.names;
+  if (names === undefined) {
+    let entries: Dirent[];
+    try {
+      entries = await listDirEntries(dir);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      return noDataIfAbsent(err);
+    }
+    names = entries.filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name)).map((e) => e.name);
   }
   const files = new Map<string, string>();
+  let vanished = false;
   await Promise.all(
-    entries
-      .filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name))
-      .map(async (e) => {
-        try {
-          const content = await readBytes(path.join(dir, e.name), signal);
-          files.set(e.name, content.subarray(0, SYSFS_READ_LIMIT).toString('utf8'));
-        } catch (err) {
-          if (!isUnreadableAttribute(err)) throw err;
-        }
-      }),
+    names.map(async (name) => {
+      try {
+        const content = await readBytes(path.join(dir, name), signal);
+        files.set(name, content.subarray(0, SYSFS_READ_LIMIT).toString('utf8'));
+      } catch (err) {
+        if (isNotFound(err)) vanished = true;
+        if (!isUnreadableAttribute(err)) throw err;
+      }
+    }),
   );
+  if (remembered && (vanished || files.get('ifindex') !== remembered.ifindex)) {
+    listings.delete(device);
+    return readAttributes(dir, device, listings, signal);
+  }
+  if (!vanished) listings.set(device, { ifindex: files.get('ifindex'), names });
   return files;
 }
 
@@ -91,13 +117,15 @@ export const netclassCollector: CollectorFactory = {
   create: ({ paths, flags }) => {
     const ignored = flags.regex(IGNORED_FLAG) as RegExp;
     const ignoreInvalidSpeed = flags.bool(INVALID_SPEED_FLAG);
+    const listings = new Map<string, Listing>();
     return {
       async update(sink, signal) {
         const classDir = paths.sys('class', 'net');
         const entries = await listDirEntries(classDir).catch(noDataIfAbsent);
         // Interfaces are symlinks into /sys/devices; regular files such as bonding_masters are not.
         const devices = entries.filter((e) => !e.isFile() && !ignored.test(e.name)).map((e) => e.name);
-        const read = await Promise.all(devices.map((d) => readAttributes(path.join(classDir, d), signal)));
+        for (const gone of [...listings.keys()].filter((d) => !devices.includes(d))) listings.delete(gone);
+        const read = await Promise.all(devices.map((d) => readAttributes(path.join(classDir, d), d, listings, signal)));
         // Everything is parsed before anything is added, so a malformed file yields no partial set.
         const interfaces = devices.flatMap((device, i) => {
           const files = read[i];

@@ -37,18 +37,36 @@ export class NodeCollector {
   async collect(timeoutMs: number, only?: ReadonlySet<string>): Promise<MetricFamily[]> {
     const merged = new Map<string, MetricFamily>();
     const scrapeMeta = new MetricSink();
+    // One deadline for the scrape: every collector started at once, so they share it, and a
+    // collector still running when it passes is told to stop through the signal.
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new CollectorTimeoutError(`timed out after ${timeoutMs}ms`);
+        abort.abort(err);
+        reject(err);
+      }, timeoutMs);
+    });
+    deadline.catch(() => {
+      // Each collector's race reports it; this only keeps the rejection from counting as unhandled.
+    });
     const runs: Promise<void>[] = [];
     for (const [name, collector] of this.collectors) {
       if (only && !only.has(name)) continue;
       runs.push(
-        this.runOne(name, collector, timeoutMs).then(({ sink, seconds, ok }) => {
+        this.runOne(name, collector, abort.signal, deadline).then(({ sink, seconds, ok }) => {
           scrapeMeta.add(scrapeDuration, seconds, name);
           scrapeMeta.add(scrapeSuccess, ok ? 1 : 0, name);
           mergeInto(merged, sink, name, this.log);
         }),
       );
     }
-    await Promise.all(runs);
+    try {
+      await Promise.all(runs);
+    } finally {
+      clearTimeout(timer);
+    }
     mergeInto(merged, scrapeMeta, 'scrape', this.log);
     return [...merged.values()];
   }
@@ -56,26 +74,20 @@ export class NodeCollector {
   private async runOne(
     name: string,
     collector: Collector,
-    timeoutMs: number,
+    signal: AbortSignal,
+    deadline: Promise<never>,
   ): Promise<{ sink: MetricSink; seconds: number; ok: boolean }> {
     const sink = new MetricSink();
-    const abort = new AbortController();
     const start = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CollectorTimeoutError(`timed out after ${timeoutMs}ms`)), timeoutMs);
-    });
     let ok = true;
     try {
-      await Promise.race([Promise.resolve().then(() => collector.update(sink, abort.signal)), deadline]);
+      await Promise.race([Promise.resolve().then(() => collector.update(sink, signal)), deadline]);
     } catch (err) {
       ok = false;
-      abort.abort();
       const fields = { collector: name, duration_seconds: (performance.now() - start) / 1000, err };
       if (err instanceof NoDataError) this.log.debug('collector returned no data', fields);
       else this.log.error('collector failed', fields);
     } finally {
-      clearTimeout(timer);
       sink.close();
     }
     return { sink, seconds: (performance.now() - start) / 1000, ok };

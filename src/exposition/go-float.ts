@@ -10,6 +10,9 @@ export function formatGoFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
+  // Most samples are counters: an integer below 1e6 in magnitude has fewer than 7 digits, which
+  // 'g' writes out in full, as String() does.
+  if (Number.isInteger(v) && v > -1e6 && v < 1e6) return String(v);
   return formatShortestG(v);
 }
 
