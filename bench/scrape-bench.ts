@@ -13,6 +13,7 @@
  *   BENCH_EXTRA_ARGS   extra flags for both exporters, space-separated, for diagnosis
  *                      (e.g. "--web.disable-exporter-metrics"); the targets are for the defaults.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import {
@@ -20,6 +21,7 @@ import {
   type ExporterProcess,
   isExecutable,
   NODE_EXPORTER_BIN,
+  REPO_ROOT,
   nodeExporterCollectors,
   registeredCollectors,
   startExporter,
@@ -102,6 +104,19 @@ class Target {
     const until = Date.now() + ms;
     while (Date.now() < until) await this.scrapeOnce();
   }
+}
+
+/**
+ * VmRSS of a Node.js process that only imports `modules` and idles: the floor under any
+ * exporter written for this runtime with these libraries, printed beside the target.
+ */
+function idleRss(modules: readonly string[]): number {
+  const script =
+    `await Promise.all(${JSON.stringify(modules)}.map((m) => import(m)));` +
+    "await new Promise((r) => setTimeout(r, 500));" +
+    "process.stdout.write(/VmRSS:\\s+(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]);";
+  const kb = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  return (Number(kb) * 1024) / MB;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -209,6 +224,10 @@ function report([ours, ne]: [Target, Target], rounds: number, timedOut: boolean)
       !growing,
     ]);
   }
+  console.log(
+    `\nRSS floor of the runtime: Node.js ${process.version} idle ${fmt(idleRss([]), 1)} MB; ` +
+      `with express and prom-client loaded ${fmt(idleRss(['express', 'prom-client']), 1)} MB`,
+  );
   console.log('');
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`);
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;

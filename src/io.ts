@@ -2,7 +2,7 @@ import fs, { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError, isNotFound } from './collector/collector.js';
-import { KernelFileReader, isLiveKernelFs } from './kernel-file.js';
+import { KernelFileReader, isLiveKernelFs, readFileAsync } from './kernel-file.js';
 import { parseUint } from './procfs/parse.js';
 
 /**
@@ -11,10 +11,11 @@ import { parseUint } from './procfs/parse.js';
  *   a few microseconds each, against ~150 µs of main-thread work for fs.promises.readFile.
  *   These are procfs's system-wide files (/proc/stat, /proc/meminfo, /proc/net/*, /proc/sys/*)
  *   and the sysfs trees below MEMORY_BACKED_SYSFS.
- * - Everything else goes through the thread pool with a bare open/read/close, so a stuck read
- *   delays only its own collector, bounded by its deadline: sysfs attributes that call into
- *   drivers (hwmon sensors, thermal zones, power supplies, network link settings) and
- *   /proc/<pid>/* files, which can wait on another process's memory lock.
+ * - Everything else goes through the thread pool, so a stuck read delays only its own
+ *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
+ *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
+ *   and /proc/<pid>/* files, which can wait on another process's memory lock, opened each time.
+ * kernel-file.ts does the reading.
  */
 const MEMORY_BACKED_SYSFS = new RegExp(
   '^(devices/system/(cpu|clocksource)/|fs/cgroup/|class/dmi/|block/|dev/block/' +
@@ -34,6 +35,11 @@ export function setKernelFsRoots(procfs: string, sysfs: string): void {
   sysfsPrefix = path.resolve(sysfs) + path.sep;
   liveRoots = undefined;
   kernelFiles.closeAll();
+}
+
+function live(): { procfs: boolean; sysfs: boolean } {
+  liveRoots ??= { procfs: isLiveKernelFs(procfsPrefix), sysfs: isLiveKernelFs(sysfsPrefix) };
+  return liveRoots;
 }
 
 /** How many kernel files are held open for re-reading (for tests and diagnosis). */
@@ -77,50 +83,23 @@ export function listDirEntries(dir: string): Promise<Dirent[]> {
   return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir, { withFileTypes: true })) : readdir(dir, { withFileTypes: true });
 }
 
-/** Most sysfs and /proc/<pid> files fit in one chunk; larger ones take more reads. */
-const CHUNK = 8 * 1024;
-
 /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
 function isSysfsAttribute(file: string): boolean {
   return file.startsWith(sysfsPrefix) && !file.startsWith('fs/cgroup/', sysfsPrefix.length);
 }
 
+/** Through the pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
 function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
   const wholeInOneRead = isSysfsAttribute(file);
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    fs.open(file, 'r', (openErr, fd) => {
-      if (openErr) return reject(openErr);
-      const chunks: Buffer[] = [];
-      const finish = (err: Error | null): void => {
-        // The answer does not wait for close(): that would be one more trip through the pool.
-        fs.close(fd, () => {});
-        if (err) reject(err);
-        else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-      };
-      const next = (): void => {
-        if (signal?.aborted) return finish(signal.reason as Error);
-        const buf = Buffer.allocUnsafe(CHUNK);
-        fs.read(fd, buf, 0, CHUNK, -1, (readErr, n) => {
-          if (readErr) return finish(readErr);
-          if (n > 0) chunks.push(buf.subarray(0, n));
-          // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
-          if (n > 0 && !(wholeInOneRead && n < CHUNK)) return next();
-          if (chunks.length === 0) chunks.push(Buffer.alloc(0));
-          finish(null);
-        });
-      };
-      next();
-    });
-  });
+  if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
+  return readFileAsync(file, wholeInOneRead, signal);
 }
 
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 
 function readMemoryBacked<T>(file: string, root: 'procfs' | 'sysfs', take: (buf: Buffer, length: number) => T): T {
-  liveRoots ??= { procfs: isLiveKernelFs(procfsPrefix), sysfs: isLiveKernelFs(sysfsPrefix) };
-  return kernelFiles.read(file, { hold: liveRoots[root], wholeInOneRead: isSysfsAttribute(file) }, take);
+  return kernelFiles.read(file, { hold: live()[root], wholeInOneRead: isSysfsAttribute(file) }, take);
 }
 
 /** Reads a whole file's bytes (see the policy above). */

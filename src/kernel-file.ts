@@ -39,6 +39,10 @@ export interface KernelFileReaderOptions {
 interface HeldFile {
   readonly fd: number;
   lastReadMs: number;
+  /** Asynchronous reads using the fd now; it is closed only once none is. */
+  inFlight: number;
+  /** Dropped from the table while a read was in flight: close when the last one ends. */
+  retired: boolean;
 }
 
 const BUFFER_BYTES = 64 * 1024;
@@ -78,26 +82,59 @@ export class KernelFileReader {
    * of records the kernel may hand over a page at a time, so those are read to EOF).
    */
   read<T>(file: string, options: { hold: boolean; wholeInOneRead: boolean }, take: (buf: Buffer, length: number) => T): T {
-    // A file missing last time is asked about with access(2), which costs no exception: a
-    // failed open costs a stack-capturing Error, and optional files (thermal_throttle on a VM,
-    // one per CPU) are missing on every scrape.
-    if (this.absent.has(file)) {
-      if (!fs.existsSync(file)) throw notFoundError(file);
-      this.absent.delete(file);
-    }
+    this.checkStillAbsent(file);
     let length: number;
     try {
       length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        if (this.absent.size >= this.maxHeld) this.absent.clear();
-        this.absent.add(file);
-      }
+      this.rememberIfAbsent(file, err);
       throw err;
     }
     const taken = take(this.buffer, length);
     if (this.buffer.length > BUFFER_BYTES) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
     return taken;
+  }
+
+  /**
+   * Reads all of `file` through libuv's thread pool, for attributes that call into a driver and
+   * may take their time (a network card's link speed): with the fd held, that is one trip
+   * through the pool (a positional read) instead of three (open, read, close), and each trip
+   * costs the main thread tens of microseconds on a VM.
+   */
+  async readAsync(file: string, wholeInOneRead: boolean, signal?: AbortSignal, retried = false): Promise<Buffer> {
+    this.checkStillAbsent(file);
+    const now = this.now();
+    this.maybeSweep(now);
+    let entry = this.held.get(file);
+    if (!entry) {
+      if (this.held.size >= this.maxHeld) return readFileAsync(file, wholeInOneRead, signal);
+      let fd: number;
+      try {
+        fd = await openAsync(file);
+      } catch (err) {
+        this.rememberIfAbsent(file, err);
+        throw err;
+      }
+      // A concurrent read of the same file may have opened it meanwhile: use one fd.
+      entry = this.held.get(file);
+      if (entry) fs.close(fd, () => {});
+      else {
+        entry = { fd, lastReadMs: now, inFlight: 0, retired: false };
+        this.held.set(file, entry);
+      }
+    }
+    entry.lastReadMs = now;
+    entry.inFlight++;
+    try {
+      return await readFdAsync(entry.fd, wholeInOneRead, signal);
+    } catch (err) {
+      if (!isGone(err) || retried) throw err;
+      this.release(file, entry);
+      return this.readAsync(file, wholeInOneRead, signal, true);
+    } finally {
+      entry.inFlight--;
+      if (entry.retired && entry.inFlight === 0) closeQuietly(entry.fd);
+    }
   }
 
   /** How many fds are held now. */
@@ -107,8 +144,33 @@ export class KernelFileReader {
 
   /** Closes every held fd (the roots changed, or shutdown). */
   closeAll(): void {
-    for (const { fd } of this.held.values()) closeQuietly(fd);
-    this.held.clear();
+    for (const [file, entry] of this.held) this.release(file, entry);
+  }
+
+  /** Forgets a held fd and closes it, at once or when its last asynchronous read ends. */
+  private release(file: string, entry: HeldFile): void {
+    if (this.held.get(file) === entry) this.held.delete(file);
+    if (entry.inFlight > 0) entry.retired = true;
+    else closeQuietly(entry.fd);
+  }
+
+  private checkStillAbsent(file: string): void {
+    // A file missing last time is asked about with access(2), which costs no exception: a
+    // failed open costs a stack-capturing Error, and optional files (thermal_throttle on a VM,
+    // one per CPU) are missing on every scrape.
+    if (!this.absent.has(file)) return;
+    if (!fs.existsSync(file)) throw notFoundError(file);
+    this.absent.delete(file);
+  }
+
+  private rememberIfAbsent(file: string, err: unknown): void {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    if (this.absent.size >= this.maxHeld) this.absent.clear();
+    this.absent.add(file);
+  }
+
+  private maybeSweep(now: number): void {
+    if (now - this.lastSweepMs >= Math.min(this.idleCloseMs, 60_000)) this.sweep(now);
   }
 
   private readOnce(file: string, wholeInOneRead: boolean): number {
@@ -122,7 +184,7 @@ export class KernelFileReader {
 
   private readHeld(file: string, wholeInOneRead: boolean): number {
     const now = this.now();
-    if (now - this.lastSweepMs >= Math.min(this.idleCloseMs, 60_000)) this.sweep(now);
+    this.maybeSweep(now);
     const known = this.held.get(file);
     if (known) {
       known.lastReadMs = now;
@@ -134,13 +196,12 @@ export class KernelFileReader {
         if (!isGone(err)) throw err;
         // The file went away (ENODEV from kernfs once its device is removed): open it afresh
         // below, which finds the new one of the same name or reports that there is none.
-        this.held.delete(file);
-        closeQuietly(known.fd);
+        this.release(file, known);
       }
     }
     if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
     const fd = fs.openSync(file, 'r');
-    const entry = { fd, lastReadMs: now };
+    const entry: HeldFile = { fd, lastReadMs: now, inFlight: 0, retired: false };
     try {
       const length = this.readFrom(fd, wholeInOneRead);
       this.held.set(file, entry);
@@ -172,11 +233,51 @@ export class KernelFileReader {
   private sweep(now: number): void {
     this.lastSweepMs = now;
     for (const [file, h] of this.held) {
-      if (now - h.lastReadMs >= this.idleCloseMs) {
-        this.held.delete(file);
-        closeQuietly(h.fd);
-      }
+      if (now - h.lastReadMs >= this.idleCloseMs) this.release(file, h);
     }
+  }
+}
+
+/** Most sysfs attributes and /proc/<pid> files fit in one chunk; larger ones take more reads. */
+const CHUNK = 8 * 1024;
+
+function openAsync(file: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+/** Reads an fd from offset 0 to EOF through the pool, a chunk at a time (see `read` for wholeInOneRead). */
+function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    const next = (): void => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const buf = Buffer.allocUnsafe(CHUNK);
+      fs.read(fd, buf, 0, CHUNK, offset, (err, n) => {
+        if (err) return reject(err);
+        if (n > 0) chunks.push(buf.subarray(0, n));
+        offset += n;
+        // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
+        if (n > 0 && !(wholeInOneRead && n < CHUNK)) return next();
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      });
+    };
+    next();
+  });
+}
+
+/**
+ * Opens, reads and closes `file` through the pool, for files whose fd must not be kept
+ * (/proc/<pid>/*: a PID can be reused by another process). The answer does not wait for
+ * close(), which would be one more trip through the pool.
+ */
+export async function readFileAsync(file: string, wholeInOneRead: boolean, signal?: AbortSignal): Promise<Buffer> {
+  if (signal?.aborted) throw signal.reason;
+  const fd = await openAsync(file);
+  try {
+    return await readFdAsync(fd, wholeInOneRead, signal);
+  } finally {
+    fs.close(fd, () => {});
   }
 }
 

@@ -134,3 +134,44 @@ test('a held kernfs file whose directory is removed reports ENOENT, not stale da
   t.throws(() => reader.read(file, HOLD, decode), { code: 'ENOENT' }, 'the held fd answered ENODEV and the fresh open ENOENT');
   t.is(reader.heldCount, 0);
 });
+
+test('readAsync holds the fd, re-reads it from the start, and shares one fd between concurrent reads', async (t) => {
+  const file = path.join(tempDir(), 'speed');
+  writeFileSync(file, '10000\n');
+  const reader = new KernelFileReader();
+  const [a, b] = await Promise.all([reader.readAsync(file, true), reader.readAsync(file, true)]);
+  t.is(a.toString(), '10000\n');
+  t.is(b.toString(), '10000\n');
+  t.is(reader.heldCount, 1, 'two concurrent first reads end up with one held fd');
+  writeFileSync(file, '25000\n');
+  t.is((await reader.readAsync(file, true)).toString(), '25000\n');
+  const big = 'y'.repeat(20_000);
+  writeFileSync(file, big);
+  t.is((await reader.readAsync(file, false)).toString(), big, 'read on past one chunk to EOF');
+});
+
+test('readAsync: closing while a read is in flight lets the read finish on its fd', async (t) => {
+  const file = path.join(tempDir(), 'duplex');
+  writeFileSync(file, 'full\n');
+  const reader = new KernelFileReader();
+  await reader.readAsync(file, true);
+  const inFlight = reader.readAsync(file, true);
+  reader.closeAll();
+  t.is(reader.heldCount, 0);
+  t.is((await inFlight).toString(), 'full\n', 'the fd was not closed under the read');
+  t.is((await reader.readAsync(file, true)).toString(), 'full\n', 'and a later read opens it again');
+});
+
+test('readAsync: a missing file reports ENOENT, beyond maxHeld files are still read, an aborted signal rejects', async (t) => {
+  const dir = tempDir();
+  const reader = new KernelFileReader({ maxHeld: 1 });
+  await t.throwsAsync(reader.readAsync(path.join(dir, 'missing'), true), { code: 'ENOENT' });
+  await t.throwsAsync(reader.readAsync(path.join(dir, 'missing'), true), { code: 'ENOENT' });
+  for (const name of ['a', 'b']) writeFileSync(path.join(dir, name), `${name}\n`);
+  t.is((await reader.readAsync(path.join(dir, 'a'), true)).toString(), 'a\n');
+  t.is((await reader.readAsync(path.join(dir, 'b'), true)).toString(), 'b\n');
+  t.is(reader.heldCount, 1);
+  const controller = new AbortController();
+  controller.abort(new Error('deadline'));
+  await t.throwsAsync(reader.readAsync(path.join(dir, 'a'), true, controller.signal), { message: 'deadline' });
+});
