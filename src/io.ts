@@ -8,7 +8,8 @@ import { parseUint } from './procfs/parse.js';
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
  * - Files generated from kernel memory never wait on a device, so they are read synchronously:
- *   a few microseconds each, against ~150 µs of main-thread work for fs.promises.readFile.
+ *   a few microseconds each, against tens of microseconds of main-thread work per trip through
+ *   libuv's thread pool.
  *   These are procfs's system-wide files (/proc/stat, /proc/meminfo, /proc/net/*, /proc/sys/*)
  *   and the sysfs trees below MEMORY_BACKED_SYSFS.
  * - Everything else goes through the thread pool, so a stuck read delays only its own
