@@ -1,14 +1,17 @@
 /**
- * Synchronous reads of memory-backed kernel files (procfs, sysfs, cgroupfs) for io.ts.
+ * Reads of kernel files (procfs, sysfs, cgroupfs) for io.ts: synchronous ones for files
+ * generated from kernel memory, and ones through libuv's thread pool for attributes that call
+ * into a driver.
  *
- * procfs, sysfs and cgroupfs generate a file's contents afresh on every read from offset 0, so
- * a file read on every scrape is opened once and re-read with pread: on a VM, open() and
- * close() cost several times the read itself. That is done only on live kernel mounts: in a
- * copied tree (tests, --path.procfs pointing at a snapshot) a replaced file would keep serving
- * its old inode. A held fd whose file went away (a network interface removed) fails its read
- * with ENODEV, and the file is opened afresh once, which then reports the real error (ENOENT). Fds not read
- * for a while are closed, and at most `maxHeld` are kept, so a host with thousands of
- * interfaces or cgroups does not run out of descriptors.
+ * These file systems generate a file's contents afresh on every read from offset 0, so a file
+ * read on every scrape is opened once and re-read with pread: on a VM, open() and close() cost
+ * several times the read itself, and each trip through the pool costs the main thread tens of
+ * microseconds. That is done only on live kernel mounts: in a copied tree (tests,
+ * --path.procfs pointing at a snapshot) a replaced file would keep serving its old inode. A
+ * held fd whose file went away (a network interface removed) fails its read with ENODEV, and
+ * the file is opened afresh once, which then reports the real error (ENOENT). Fds not read for
+ * a while are closed, and at most `maxHeld` are kept, so a host with thousands of interfaces or
+ * cgroups does not run out of descriptors.
  */
 import fs from 'node:fs';
 

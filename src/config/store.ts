@@ -6,8 +6,8 @@ import { ConfigError } from './error.js';
 import type { ExporterFileConfig } from './schema.js';
 
 /**
- * What no file means. The YAML parser and the schema are loaded only for a real file, so a
- * collector thread, which never reads one, does not carry them.
+ * What no file means. The YAML parser and the schema validator are loaded only for a real
+ * file, so an exporter run without --config.file does not carry them (about 10 MB).
  */
 const EMPTY_CONFIG: ExporterFileConfig = { process_names: [], checks: [], modules: {} };
 
