@@ -3,7 +3,8 @@
  * <sysfs>/class/dmi/id. They change only with a reboot, so they are read once and then served.
  */
 import type { Dirent } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readBytes } from '../io.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { DMI_INFO_HELP, DMI_LABEL_FILES, DMI_READ_BYTES, dmiLabels, type DmiLabels } from '../sysfs/dmi.js';
@@ -14,14 +15,7 @@ import type { MetricSink } from './sink.js';
 export type AttributeReader = (file: string) => Promise<Uint8Array>;
 
 async function readAttribute(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(DMI_READ_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, DMI_READ_BYTES, null);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  return (await readBytes(file)).subarray(0, DMI_READ_BYTES);
 }
 
 function isPermissionError(err: unknown): boolean {

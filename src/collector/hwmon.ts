@@ -3,10 +3,10 @@
  * directory and from its `device` directory (where older drivers put them), named as in
  * src/sysfs/hwmon.ts. A chip that cannot be listed fails the scrape after the others are served.
  */
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { readText } from '../io.js';
+import { listDir, readBytes, readText } from '../io.js';
 import type { Logger } from '../log.js';
 import {
   type ChipCandidate,
@@ -46,7 +46,7 @@ export const hwmonCollector: CollectorFactory = {
         const root = paths.sys('class', 'hwmon');
         let entries: string[];
         try {
-          entries = (await readdir(root)).sort();
+          entries = (await listDir(root)).sort();
         } catch (err) {
           if (isNotFound(err)) throw new NoDataError('hwmon collector metrics are not available for this system');
           throw err;
@@ -110,11 +110,11 @@ async function addChip(sink: MetricSink, c: ChipCandidate, chip: string, sensorF
 
 /** Adds the sensor attributes of `dir` to `data` (sensor → property → text); unreadable ones are left out. */
 async function readSensors(dir: string, data: Map<string, Map<string, string>>, signal: AbortSignal): Promise<void> {
-  const files = (await readdir(dir)).sort();
+  const files = (await listDir(dir)).sort();
   const values = await Promise.all(
     files.map(async (file) => {
       const parsed = parseSensorFileName(file);
-      return parsed && { parsed, text: await readAttribute(path.join(dir, file)) };
+      return parsed && { parsed, text: await readAttribute(path.join(dir, file), signal) };
     }),
   );
   signal.throwIfAborted();
@@ -127,18 +127,13 @@ async function readSensors(dir: string, data: Map<string, Map<string, string>>, 
 }
 
 /**
- * One read of at most 128 bytes, as node_exporter does: some broken drivers never finish a
- * read, so one read and done. Newlines are trimmed; any error means "no value".
+ * At most 128 bytes, as node_exporter reads: io reads a sysfs attribute with one read (some
+ * broken drivers never finish a read), through the thread pool and a held fd. Newlines are
+ * trimmed; any error means "no value".
  */
-async function readAttribute(file: string): Promise<string | undefined> {
+async function readAttribute(file: string, signal: AbortSignal): Promise<string | undefined> {
   try {
-    const handle = await open(file);
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(128), 0, 128, null);
-      return buffer.toString('utf8', 0, bytesRead).replace(/^\n+|\n+$/g, '');
-    } finally {
-      await handle.close();
-    }
+    return (await readBytes(file, signal)).toString('utf8', 0, 128).replace(/^\n+|\n+$/g, '');
   } catch {
     return undefined;
   }
