@@ -15,16 +15,19 @@ COPY src ./src
 RUN npx tsc -p . && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim
-# ping needs either ICMP datagram sockets (the sysctl net.ipv4.ping_group_range covering the
-# user's group; Docker 20.10+ sets it for containers, compose.yml sets it explicitly) or
-# CAP_NET_RAW: the file capability below covers runtimes without the sysctl, as long as the
-# container keeps NET_RAW (Docker's default; compose.yml drops all else) and does not run with
-# no-new-privileges.
+# iputils ping, for the icmp checks. It opens an ICMP datagram socket when the sysctl
+# net.ipv4.ping_group_range covers the user's group (Docker 20.10+ sets it for every container,
+# compose.yml sets it, Kubernetes takes it as a safe pod sysctl), and a raw socket otherwise.
+# For the raw socket the file capability is cap_net_raw "+p" (permitted, not effective): ping
+# raises it itself when the container's bounding set has NET_RAW, and still starts when it does
+# not. "+ep" (Debian's default) would make the kernel refuse to execute ping at all in a
+# container started with cap_drop: [ALL]. setcap comes from libcap2-bin, which ping depends on:
+# it stays installed (purging it removes ping too).
+# catatonit: the PID 1 of the Compose stack's `pause` service, which owns the PID namespace the
+# server and the sidecar share, as the pause container does in a Kubernetes pod (compose.yml).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iputils-ping libcap2-bin \
- && setcap cap_net_raw+ep "$(command -v ping)" \
- && chmod u-s "$(command -v ping)" \
- && apt-get purge -y libcap2-bin \
+ && apt-get install -y --no-install-recommends iputils-ping catatonit \
+ && setcap cap_net_raw+p "$(command -v ping)" \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -15,13 +15,14 @@ import {
   parseUeventDevname,
 } from '../src/cgroup/files.js';
 import { commandLine } from '../src/cgroup/discover.js';
-import { cgroupPathsOf, cgroupTarget, mapHierarchies } from '../src/cgroup/layout.js';
+import { cgroupPathsOf, cgroupTarget, dirIn, mapHierarchies, ownMounts, processMounts } from '../src/cgroup/layout.js';
 import { parseProcCgroup } from '../src/cgroup/proc-cgroup.js';
 import { cgroupCollector } from '../src/collector/cgroup.js';
 import { MetricSink } from '../src/collector/sink.js';
 import { parseFlags } from '../src/flags.js';
 import { createLogger } from '../src/log.js';
 import { HostPaths } from '../src/paths.js';
+import { parseMountinfo } from '../src/procfs/mountinfo.js';
 import { collect, fixture, testContext, valueOf } from './helpers/collect.js';
 
 const scrape = (tree: string, ...argv: string[]) =>
@@ -95,16 +96,55 @@ test('cgroupPathsOf gives each distinct path once, with the resource it was foun
     ['/app/web', 'memory'],
     ['/', 'cpu'],
   ]);
-  const target = cgroupTarget('/app/web', 'memory', hybrid);
-  t.deepEqual(target?.home, { version: 1, dir: 'memory/app/web' });
-  t.deepEqual(target?.dirs.pids, { version: 2, dir: 'unified/app/web' });
-  t.deepEqual(target?.dirs.cpu, { version: 1, dir: 'cpu/app/web' });
+  const target = cgroupTarget('/app/web', 'memory', ownMounts('/cg', hybrid, () => '/'));
+  t.deepEqual(target?.home, { version: 1, dir: '/cg/memory/app/web' });
+  t.deepEqual(target?.dirs.pids, { version: 2, dir: '/cg/unified/app/web' });
+  t.deepEqual(target?.dirs.cpu, { version: 1, dir: '/cg/cpu/app/web' });
+  // Paths outside our namespace are listed too: where they can be read is decided by the mounts.
+  t.deepEqual([...cgroupPathsOf(parseProcCgroup('0::/../sibling.scope\n'), mapHierarchies(['cgroup.controllers'], ''))], [['/../sibling.scope', 'memory']]);
 });
 
-test('cgroupPathsOf skips paths outside our cgroup namespace', (t) => {
-  const v2 = mapHierarchies(['cgroup.controllers'], '');
-  t.deepEqual([...cgroupPathsOf(parseProcCgroup('0::/../sibling.scope\n'), v2)], []);
-  t.deepEqual([...cgroupPathsOf(parseProcCgroup('0::/a/../../b\n'), v2)], []);
+test('dirIn: a cgroup at or below the top of a mount, never above or beside it', (t) => {
+  const whole = { version: 2 as const, dir: '/sys/fs/cgroup', root: '/' };
+  t.is(dirIn(whole, '/'), '/sys/fs/cgroup');
+  t.is(dirIn(whole, '/system.slice/a.service'), '/sys/fs/cgroup/system.slice/a.service');
+  // Outside our cgroup namespace: not in our mount, whatever the path says after the climb.
+  t.is(dirIn(whole, '/../sibling.scope'), undefined);
+  t.is(dirIn(whole, '/a/../../b'), undefined);
+  // A container's own cgroup at the top of its mount (the host's cgroup namespace, cgroup v1).
+  const container = { version: 1 as const, dir: '/sys/fs/cgroup/memory', root: '/docker/abc' };
+  t.is(dirIn(container, '/docker/abc'), '/sys/fs/cgroup/memory');
+  t.is(dirIn(container, '/docker/abc/child'), '/sys/fs/cgroup/memory/child');
+  t.is(dirIn(container, '/docker/abcd'), undefined);
+  t.is(dirIn(container, '/docker/def'), undefined);
+  t.is(dirIn(container, '/docker/abc/../def'), undefined);
+  // Another container's mount seen from a private namespace: its top climbs out of ours.
+  const sibling = { version: 2 as const, dir: '/proc/7/root/sys/fs/cgroup', root: '/../server.scope' };
+  t.is(dirIn(sibling, '/../server.scope'), '/proc/7/root/sys/fs/cgroup');
+  t.is(dirIn(sibling, '/../server.scope/worker'), '/proc/7/root/sys/fs/cgroup/worker');
+  t.is(dirIn(sibling, '/../other.scope'), undefined);
+});
+
+test('processMounts: a process\'s cgroup mounts for the hierarchies we read, at their place under its root', (t) => {
+  const mountinfo = parseMountinfo(
+    [
+      '30 20 0:27 /../server.scope /sys/fs/cgroup ro,relatime - cgroup2 cgroup rw,nsdelegate',
+      '40 20 0:32 /docker/abc /sys/fs/cgroup/memory ro,relatime - cgroup cgroup rw,memory',
+      '41 20 0:29 /docker/abc /sys/fs/cgroup/cpu,cpuacct ro,relatime - cgroup cgroup rw,cpu,cpuacct',
+      '42 20 0:31 /docker/abc /sys/fs/cgroup/cpuset ro,relatime - cgroup cgroup rw,cpuset',
+      '50 20 0:40 / /proc rw,relatime - proc proc rw',
+    ].join('\n'),
+  );
+  const under = (mountPoint: string) => `/proc/7/root${mountPoint}`;
+  const v1 = processMounts(mountinfo, mapHierarchies(['memory', 'cpu,cpuacct', 'cpuset'], undefined), under);
+  t.deepEqual(v1.memory, [{ version: 1, dir: '/proc/7/root/sys/fs/cgroup/memory', root: '/docker/abc' }]);
+  t.deepEqual(v1.cpu, [{ version: 1, dir: '/proc/7/root/sys/fs/cgroup/cpu,cpuacct', root: '/docker/abc' }]);
+  t.deepEqual(v1.cpuacct, v1.cpu);
+  t.is(v1.pids, undefined); // Neither a v1 pids hierarchy nor, for us, a unified one.
+  const v2 = processMounts(mountinfo, mapHierarchies(['cgroup.controllers'], ''), under);
+  t.deepEqual(v2.memory, [{ version: 2, dir: '/proc/7/root/sys/fs/cgroup', root: '/../server.scope' }]);
+  t.deepEqual(cgroupTarget('/../server.scope', 'memory', v2)?.home, { version: 2, dir: '/proc/7/root/sys/fs/cgroup' });
+  t.is(cgroupTarget('/../other.scope', 'memory', v2), undefined);
 });
 
 // ---- file parsers ----
@@ -237,28 +277,93 @@ test('v2: no limits ("max") and the cpu controller off', async (t) => {
   ]);
 });
 
-test('v2: kernel threads, exited processes and cgroups outside our namespace are skipped', async (t) => {
+test('v2: kernel threads and exited processes are skipped', async (t) => {
   const r = await scrape('v2');
   const ids = new Set([...r.text.matchAll(/id="([^"]*)"/g)].map((m) => m[1]));
   t.deepEqual([...ids].sort(), ['/init.scope', '/system.slice/nginx.service', '/system.slice/sidecar.service']);
 });
 
-test('cgroups outside our namespace, and the cap, are said once at warn, then at debug', async (t) => {
+test('cgroups that cannot be read, and the cap, are said once at warn, then at debug', async (t) => {
   const logs: string[] = [];
   const log = createLogger('debug', 'logfmt', (line) => logs.push(line));
-  const paths = new HostPaths(fixture('cgroup', 'v2', 'proc'), fixture('cgroup', 'v2', 'sys'));
-  const scrapeTwice = async (...argv: string[]) => {
+  const scrapeTwice = async (tree: string, ...argv: string[]) => {
+    const paths = new HostPaths(fixture('cgroup', tree, 'proc'), fixture('cgroup', tree, 'sys'));
     const flags = parseFlags(cgroupCollector.flags ?? [], argv);
     const collector = cgroupCollector.create(testContext({ paths, flags, log }));
     for (let i = 0; i < 2; i++) await collector.update(new MetricSink(), new AbortController().signal);
   };
   const levels = (text: string) => logs.filter((l) => l.includes(text)).map((l) => /level=(\w+)/.exec(l)?.[1]);
-  await scrapeTwice('--collector.cgroup.max-cgroups', '1');
+  await scrapeTwice('v2', '--collector.cgroup.max-cgroups', '1');
   t.deepEqual(levels('more than 1 cgroups found'), ['WARN', 'DEBUG']);
-  // The cap stops the scan early; uncapped, it reaches pid 400, in "0::/../other-container.scope".
-  await scrapeTwice();
-  t.deepEqual(levels('outside this cgroup namespace'), ['WARN', 'DEBUG']);
-  t.true(logs.some((l) => l.includes('memberships=1')));
+  // pause's cgroup is outside our namespace, and its mount namespace has no cgroup mount.
+  await scrapeTwice('v2-sidecar');
+  t.deepEqual(levels('nor their own mounts hold'), ['WARN', 'DEBUG']);
+  t.true(logs.some((l) => l.includes('nor their own mounts hold') && l.includes('cgroups=1')));
+});
+
+test('v2 sidecar: the server\'s container, outside our cgroup namespace, read through its /proc/<pid>/root', async (t) => {
+  const r = await scrape('v2-sidecar');
+  t.is(r.success['cgroup'], 1, r.logs.join('\n'));
+  const ids = new Set([...r.text.matchAll(/id="([^"]*)"/g)].map((m) => m[1]));
+  t.deepEqual([...ids].sort(), ['/', '/../docker-server.scope']);
+  t.deepEqual(seriesOf(r.text, '/../docker-server.scope'), [
+    'container_cpu_cfs_periods_total 900',
+    'container_cpu_cfs_throttled_periods_total 45',
+    'container_cpu_cfs_throttled_seconds_total 2.5',
+    'container_cpu_system_seconds_total 5',
+    'container_cpu_usage_seconds_total{cpu="total"} 30',
+    'container_cpu_user_seconds_total 25',
+    'container_memory_cache 2.097152e+07',
+    'container_memory_events_high_total 0',
+    'container_memory_events_max_total 4',
+    'container_memory_mapped_file 2.097152e+06',
+    'container_memory_rss 8.388608e+07',
+    'container_memory_usage_bytes 1.048576e+08',
+    'container_memory_working_set_bytes 9.437184e+07',
+    'container_oom_events_total 1',
+    'container_processes 1',
+    'container_spec_cpu_limit_cores 1.5',
+    'container_spec_cpu_period 100000',
+    'container_spec_cpu_quota 150000',
+    'container_spec_memory_limit_bytes 2.68435456e+08',
+    'container_threads 11',
+    'container_threads_max 4096',
+  ]);
+  // Our own container, at the top of our namespace: no limits.
+  t.true(seriesOf(r.text, '/').includes('container_spec_memory_limit_bytes 0'));
+  t.false(seriesOf(r.text, '/').some((s) => s.startsWith('container_spec_cpu_quota')));
+  // --collector.cgroup.pid-match on the server's command line: the server's container only.
+  const server = await scrape('v2-sidecar', '--collector.cgroup.pid-match', 'dist/main\\.js');
+  t.deepEqual([...new Set([...server.text.matchAll(/id="([^"]*)"/g)].map((m) => m[1]))], ['/../docker-server.scope']);
+});
+
+test('v1 with the host\'s cgroup namespace (Docker and podman on cgroup v1): our mount shows our own container, another is read through its process', async (t) => {
+  // Our mountinfo must name the tree's own absolute paths, so the tree is written here.
+  const tree = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v1-hostns-'));
+  t.teardown(() => rm(tree, { recursive: true, force: true }));
+  const put = async (file: string, text: string) => {
+    await mkdir(path.dirname(path.join(tree, file)), { recursive: true });
+    await writeFile(path.join(tree, file), text);
+  };
+  const ownMemory = path.join(tree, 'sys/fs/cgroup/memory');
+  await put('proc/self/mountinfo', `250 246 0:32 /libpod_parent/libpod-sidecar ${ownMemory} ro,relatime - cgroup cgroup rw,memory\n`);
+  await put('sys/fs/cgroup/memory/memory.limit_in_bytes', '9223372036854771712\n');
+  await put('sys/fs/cgroup/memory/memory.usage_in_bytes', '41943040\n');
+  await put('sys/fs/cgroup/memory/cgroup.procs', '32\n');
+  await put('proc/32/cmdline', 'node\0build/src/main.js\0');
+  await put('proc/32/cgroup', '4:memory:/libpod_parent/libpod-sidecar\n');
+  await put('proc/6/cmdline', 'node\0dist/main.js\0');
+  await put('proc/6/cgroup', '4:memory:/libpod_parent/libpod-server\n');
+  await put('proc/6/mountinfo', '195 194 0:32 /libpod_parent/libpod-server /sys/fs/cgroup/memory ro,relatime - cgroup cgroup rw,memory\n');
+  await put('proc/6/root/sys/fs/cgroup/memory/memory.limit_in_bytes', '268435456\n');
+  await put('proc/6/root/sys/fs/cgroup/memory/memory.usage_in_bytes', '73400320\n');
+  await put('proc/6/root/sys/fs/cgroup/memory/cgroup.procs', '6\n');
+  const r = await collect(['cgroup'], ['--path.procfs', path.join(tree, 'proc'), '--path.sysfs', path.join(tree, 'sys')], [cgroupCollector]);
+  t.is(r.success['cgroup'], 1, r.logs.join('\n'));
+  t.is(valueOf(r.text, 'container_spec_memory_limit_bytes{id="/libpod_parent/libpod-server"}'), 268435456);
+  t.is(valueOf(r.text, 'container_memory_usage_bytes{id="/libpod_parent/libpod-server"}'), 73400320);
+  t.is(valueOf(r.text, 'container_spec_memory_limit_bytes{id="/libpod_parent/libpod-sidecar"}'), 0);
+  t.is(valueOf(r.text, 'container_memory_usage_bytes{id="/libpod_parent/libpod-sidecar"}'), 41943040);
 });
 
 test('the HELP and TYPE lines are cAdvisor\'s', async (t) => {

@@ -80,10 +80,12 @@ test('groups from the last listing, CPU and resident memory from one batched pid
   // Counters start at the first scrape, as on Linux.
   t.deepEqual(groupLines(first.text, 'nginx'), [
     'namedprocess_namegroup_cpu_seconds_total{groupname="nginx",mode="user"} 0',
+    `namedprocess_namegroup_last_start_time_seconds{groupname="nginx"} ${formatGoFloat(new Date('2026-01-02T03:00:00').getTime() / 1000)}`,
     'namedprocess_namegroup_memory_bytes{groupname="nginx",memtype="resident"} 5e+06',
     'namedprocess_namegroup_memory_bytes{groupname="nginx",memtype="virtual"} 3.072e+06',
     'namedprocess_namegroup_num_procs{groupname="nginx"} 2',
     `namedprocess_namegroup_oldest_start_time_seconds{groupname="nginx"} ${formatGoFloat(new Date('2026-01-02T03:00:00').getTime() / 1000)}`,
+    'namedprocess_namegroup_restarts_total{groupname="nginx"} 0',
     'namedprocess_namegroup_states{groupname="nginx",state="Other"} 0',
     'namedprocess_namegroup_states{groupname="nginx",state="Running"} 1',
     'namedprocess_namegroup_states{groupname="nginx",state="Sleeping"} 1',

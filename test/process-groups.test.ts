@@ -58,6 +58,11 @@ test('every family has process-exporter HELP and TYPE, and each group every seri
   const expected: [string, string, string][] = [
     ['namedprocess_namegroup_context_switches_total', 'Context switches', 'counter'],
     ['namedprocess_namegroup_cpu_seconds_total', 'Cpu user usage in seconds', 'counter'],
+    [
+      'namedprocess_namegroup_last_start_time_seconds',
+      "start time in seconds since 1970/01/01 of the group's current run: its oldest process when the group was first seen or last restarted",
+      'gauge',
+    ],
     ['namedprocess_namegroup_major_page_faults_total', 'Major page faults', 'counter'],
     ['namedprocess_namegroup_memory_bytes', 'number of bytes of memory in use', 'gauge'],
     ['namedprocess_namegroup_minor_page_faults_total', 'Minor page faults', 'counter'],
@@ -66,6 +71,11 @@ test('every family has process-exporter HELP and TYPE, and each group every seri
     ['namedprocess_namegroup_oldest_start_time_seconds', 'start time in seconds since 1970/01/01 of oldest process in group', 'gauge'],
     ['namedprocess_namegroup_open_filedesc', 'number of open file descriptors for this group', 'gauge'],
     ['namedprocess_namegroup_read_bytes_total', 'number of bytes read by this group', 'counter'],
+    [
+      'namedprocess_namegroup_restarts_total',
+      'number of times all processes of this group were replaced by new ones (the group restarted) since the exporter started',
+      'counter',
+    ],
     ['namedprocess_namegroup_states', 'Number of processes in states Running, Sleeping, Waiting, Zombie, or Other', 'gauge'],
     ['namedprocess_namegroup_worst_fd_ratio', 'the worst (closest to 1) ratio between open fds and max fds among all procs in this group', 'gauge'],
     ['namedprocess_namegroup_write_bytes_total', 'number of bytes written by this group', 'counter'],
@@ -76,8 +86,9 @@ test('every family has process-exporter HELP and TYPE, and each group every seri
   const helps = r.text.split('\n').filter((l) => l.startsWith('# HELP namedprocess_'));
   t.deepEqual(helps, expected.map(([name, help]) => `# HELP ${name} ${help}`));
   for (const [name, , type] of expected) t.true(r.text.includes(`# TYPE ${name} ${type}\n`), name);
-  // 1 num_procs + 2 cpu + 3 memory + fds 2 + io 2 + faults 2 + ctx 2 + threads + start + 5 states.
-  t.is(groupLines(r.text, 'nginx').length, 21);
+  // 1 num_procs + 2 cpu + 3 memory + fds 2 + io 2 + faults 2 + ctx 2 + threads + start + 5 states,
+  // and ours: restarts and the current run's start.
+  t.is(groupLines(r.text, 'nginx').length, 23);
   t.is(valueOf(r.text, 'namedprocess_scrape_errors'), 0);
   t.is(valueOf(r.text, 'namedprocess_scrape_procread_errors'), 0);
   t.is(valueOf(r.text, 'namedprocess_scrape_partial_errors'), 0);
@@ -141,6 +152,76 @@ test('a group whose processes are all gone disappears, and comes back counting f
   const back = await scraper.scrape();
   t.is(one(back.text, 'num_procs', 'nginx'), 1);
   t.is(cpu(back.text, 'nginx', 'user'), 0.05);
+});
+
+test('a group restarts when none of its processes is left: in one interval, or across an outage', async (t) => {
+  const tree = await copyFixture('base');
+  t.teardown(tree.remove);
+  const scraper = groupsScraper({ procfs: tree.procfs });
+  const first = await scraper.scrape();
+  t.is(one(first.text, 'restarts_total', 'nginx'), 0);
+  // The run started with the oldest process seen (pid 100, 1000 ticks after boot).
+  t.is(one(first.text, 'last_start_time_seconds', 'nginx'), BTIME + 10);
+
+  // Workers replaced while the master (pid 100) stays: not a restart.
+  await removeProcess(tree.procfs, 101);
+  await writeProcess(tree.procfs, { pid: 103, comm: 'nginx', ppid: 100, start: 3000 });
+  const rolled = await scraper.scrape();
+  t.is(one(rolled.text, 'restarts_total', 'nginx'), 0);
+  t.is(one(rolled.text, 'last_start_time_seconds', 'nginx'), BTIME + 10);
+
+  // Every process replaced between two scrapes: one restart; the run starts with the new ones.
+  for (const pid of [100, 102, 103]) await removeProcess(tree.procfs, pid);
+  await writeProcess(tree.procfs, { pid: 700, comm: 'nginx', start: 40_000 });
+  await writeProcess(tree.procfs, { pid: 701, comm: 'nginx', ppid: 700, start: 40_100 });
+  const restarted = await scraper.scrape();
+  t.is(one(restarted.text, 'restarts_total', 'nginx'), 1);
+  t.is(one(restarted.text, 'last_start_time_seconds', 'nginx'), BTIME + 400);
+  t.is(one(restarted.text, 'oldest_start_time_seconds', 'nginx'), BTIME + 400);
+
+  // An outage: the group is gone for a scrape (no series, as process-exporter's
+  // -remove-empty-groups), then back with a new process. The count goes on from 1.
+  for (const pid of [700, 701]) await removeProcess(tree.procfs, pid);
+  t.deepEqual(groupLines((await scraper.scrape()).text, 'nginx'), []);
+  await writeProcess(tree.procfs, { pid: 800, comm: 'nginx', start: 60_000 });
+  const back = await scraper.scrape();
+  t.is(one(back.text, 'restarts_total', 'nginx'), 2);
+  t.is(one(back.text, 'last_start_time_seconds', 'nginx'), BTIME + 600);
+  // Other groups were untouched.
+  t.is(one(back.text, 'restarts_total', 'sleep'), 0);
+  const steady = await scraper.scrape();
+  t.is(one(steady.text, 'restarts_total', 'nginx'), 2);
+});
+
+test('a config reload is not a restart: the restart counts go on', async (t) => {
+  const tree = await copyFixture('base');
+  t.teardown(tree.remove);
+  const file = path.join(tree.root, 'config.yml');
+  await writeFile(file, 'process_names:\n  - name: web\n    comm: [nginx]\n');
+  const store = await ConfigStore.open(file);
+  const scraper = groupsScraper({ procfs: tree.procfs, config: store });
+  await scraper.scrape();
+  for (const pid of [100, 101, 102]) await removeProcess(tree.procfs, pid);
+  await writeProcess(tree.procfs, { pid: 900, comm: 'nginx', start: 90_000 });
+  t.is(one((await scraper.scrape()).text, 'restarts_total', 'web'), 1);
+  await writeFile(file, 'process_names:\n  - name: web\n    comm: [nginx]\n  - name: other\n    comm: [python3]\n');
+  await store.reload();
+  const r = await scraper.scrape();
+  t.is(one(r.text, 'restarts_total', 'web'), 1);
+  t.is(one(r.text, 'last_start_time_seconds', 'web'), BTIME + 900);
+  t.is(one(r.text, 'restarts_total', 'other'), 0);
+});
+
+test('a reused pid for the only process of a group is a restart', async (t) => {
+  const tree = await copyFixture('base');
+  t.teardown(tree.remove);
+  const scraper = groupsScraper({ procfs: tree.procfs });
+  await scraper.scrape();
+  // python3 (pid 200) exits and another python3 starts with the same pid: a new process.
+  await writeProcess(tree.procfs, { pid: 200, comm: 'python3', start: 70_000, threads: 3 });
+  const r = await scraper.scrape();
+  t.is(one(r.text, 'restarts_total', 'python3'), 1);
+  t.is(one(r.text, 'last_start_time_seconds', 'python3'), BTIME + 700);
 });
 
 test('a reused pid (another start time) is a new process, not a counter going back', async (t) => {

@@ -38,7 +38,7 @@ function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
 
 // ---- compose.yml ----
 
-const COMPOSE_SERVICES = ['server', 'sidecar', 'prometheus', 'alertmanager', 'grafana'];
+const COMPOSE_SERVICES = ['pause', 'server', 'sidecar', 'prometheus', 'alertmanager', 'grafana'];
 
 test('docker-compose accepts compose.yml, alone and with compose.host.yml', async (t) => {
   if (!requireBinary(t, DOCKER_COMPOSE_BIN, 'docker-compose')) return;
@@ -49,7 +49,7 @@ test('docker-compose accepts compose.yml, alone and with compose.host.yml', asyn
   const merged = parseYaml(host.stdout);
   t.true(merged.services.sidecar.command.includes('--path.procfs=/host/proc'));
   t.true(merged.services.sidecar.volumes.some((v: string) => v.startsWith('/proc:/host/proc:ro')));
-  t.is(merged.services.sidecar.pid, 'service:server', 'the override keeps the shared PID namespace');
+  t.is(merged.services.sidecar.pid, 'service:pause', 'the override keeps the shared PID namespace');
 });
 
 test('docker-compose rejects a compose file with a mistake (the check above can fail)', async (t) => {
@@ -69,8 +69,15 @@ test('compose.yml: the sidecar shape, pinned images, health checks, named volume
   const services = compose.services as Record<string, any>;
   t.deepEqual(Object.keys(services).sort(), [...COMPOSE_SERVICES].sort());
 
+  // The pod shape: server and sidecar join the PID namespace of pause, which does nothing, so
+  // neither takes the other down when it exits.
+  const pause = services['pause'];
+  t.deepEqual(pause.entrypoint, ['catatonit', '-P']);
+  t.is(pause.image, services['sidecar'].image, 'pause runs from the sidecar image (catatonit is in it)');
+  t.is(pause.pid, undefined);
+  t.is(services['server'].pid, 'service:pause');
   const sidecar = services['sidecar'];
-  t.is(sidecar.pid, 'service:server');
+  t.is(sidecar.pid, 'service:pause');
   t.true(sidecar.volumes.includes('./sidecar.yml:/etc/sidecar-exporter/config.yml:ro'));
   t.true(sidecar.command.includes('--config.file=/etc/sidecar-exporter/config.yml'));
   t.is(sidecar.depends_on.server.condition, 'service_healthy');
@@ -90,9 +97,13 @@ test('compose.yml: the sidecar shape, pinned images, health checks, named volume
     if (svc.image && !svc.build) t.regex(svc.image, /^[\w./-]+:v?\d+\.\d+\.\d+$/, `${name}: pin the image to a version`);
     // Built services carry the HEALTHCHECK of their Dockerfile.
     const dockerfile = svc.build ? readFileSync(repo(svc.build.context, svc.build.dockerfile ?? 'Dockerfile'), 'utf8') : '';
-    t.true(Boolean(svc.healthcheck?.test) || /^HEALTHCHECK /m.test(dockerfile), `${name}: needs a health check`);
+    // pause serves nothing to check: it disables the image's exporter health check.
+    if (name === 'pause') t.true(svc.healthcheck?.disable);
+    else t.true(Boolean(svc.healthcheck?.test) || /^HEALTHCHECK /m.test(dockerfile), `${name}: needs a health check`);
     for (const port of svc.ports ?? []) t.regex(port, /^127\.0\.0\.1:\d+:\d+$/, `${name}: publish ${port} on loopback only`);
-    for (const dep of Object.values(svc.depends_on ?? {}) as { condition: string }[]) t.is(dep.condition, 'service_healthy');
+    for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {}) as [string, { condition: string }][]) {
+      t.is(condition, dep === 'pause' ? 'service_started' : 'service_healthy', `${name} waits for ${dep}`);
+    }
   }
   for (const [dependent, dependency] of [['prometheus', 'sidecar'], ['prometheus', 'alertmanager'], ['grafana', 'prometheus']] as const) {
     t.truthy(services[dependent].depends_on?.[dependency], `${dependent} waits for ${dependency}`);
@@ -114,8 +125,11 @@ test('Dockerfiles: multi-stage on pinned Node images, slim runtime with producti
     t.regex(text, /npm prune --omit=dev/, `${name}: only production dependencies reach the runtime image`);
     t.notRegex(runtime, /COPY --from=build \/app\/src /, `${name}: no TypeScript sources in the runtime image`);
   }
-  t.regex(exporter, /apt-get install -y --no-install-recommends iputils-ping/);
-  t.regex(exporter, /setcap cap_net_raw\+ep/);
+  t.regex(exporter, /apt-get install -y --no-install-recommends iputils-ping catatonit/);
+  // "+p": ping raises the capability itself; "+ep" would stop it from starting without NET_RAW.
+  t.regex(exporter, /setcap cap_net_raw\+p /);
+  // ping depends on libcap2-bin (setcap): purging that removes ping too.
+  t.notRegex(exporter, /purge[^\n]*libcap2-bin/);
   t.regex(readFileSync(repo('.dockerignore'), 'utf8'), /^node_modules$/m);
 });
 
@@ -332,6 +346,7 @@ function metricNames(expr: string): string[] {
 const PROCESS_GROUP_NAMES = [
   'num_procs', 'cpu_seconds_total', 'memory_bytes', 'open_filedesc', 'worst_fd_ratio', 'num_threads', 'read_bytes_total', 'write_bytes_total',
   'major_page_faults_total', 'minor_page_faults_total', 'context_switches_total', 'oldest_start_time_seconds', 'states',
+  'restarts_total', 'last_start_time_seconds',
 ].map((n) => `namedprocess_namegroup_${n}`);
 
 function sourceFiles(dir: string): string[] {

@@ -1,14 +1,26 @@
 /**
  * Finds the cgroups to report: the mounted hierarchies under <sysfs>/fs/cgroup, and the
  * distinct cgroups of the processes visible under <procfs> (in the sidecar shape, the web
- * server's container and our own).
+ * server's container and our own), each with the directories its files are read from.
  */
 import path from 'node:path';
 import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collector.js';
 import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
+import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
 import { parseUeventDevname } from './files.js';
-import { RESOURCES, cgroupPathsOf, cgroupTarget, mapHierarchies, reachable, type CgroupTarget, type Hierarchies } from './layout.js';
+import {
+  RESOURCES,
+  cgroupPathsOf,
+  cgroupTarget,
+  holds,
+  mapHierarchies,
+  ownMounts,
+  processMounts,
+  type CgroupMounts,
+  type CgroupTarget,
+  type Hierarchies,
+} from './layout.js';
 import { parseProcCgroup } from './proc-cgroup.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
@@ -31,6 +43,11 @@ export async function listHierarchies(cgroupRoot: string, signal: AbortSignal): 
   const hierarchies = mapHierarchies(entries, unified);
   if (!RESOURCES.some((r) => hierarchies[r])) throw new NoDataError(`no cgroup hierarchy is mounted under ${cgroupRoot}`);
   return hierarchies;
+}
+
+function isPermissionDenied(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
 }
 
 /**
@@ -67,25 +84,72 @@ export interface FoundCgroups {
   readonly targets: readonly CgroupTarget[];
   /** More cgroups than `max` were found; the rest are left out. */
   readonly capped: boolean;
-  /** Distinct cgroup memberships with a path outside our cgroup namespace, which cannot be read. */
-  readonly outsideNamespace: number;
+  /**
+   * Cgroups outside our own mounts that could not be read through a process in them either:
+   * `denied` for want of access to /proc/<pid>/root, `unmounted` when no mount of the process
+   * holds them.
+   */
+  readonly unreadable: { readonly denied: number; readonly unmounted: number };
+}
+
+/** The cgroup at the top of each of our hierarchies, from our own mountinfo; "/" where it does not say. */
+async function ownCgroupMounts(paths: HostPaths, cgroupRoot: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts> {
+  let mounts: readonly MountInfo[] = [];
+  const file = paths.proc('self', 'mountinfo');
+  const text = await readIfPresent(file, signal);
+  // A fixture tree, or a procfs that is not ours, may have no mountinfo: its hierarchies are whole ones.
+  if (text !== undefined) mounts = parseText(file, text, parseMountinfo);
+  const under = cgroupRoot + path.sep;
+  return ownMounts(cgroupRoot, hierarchies, (resource, h) => {
+    const dir = path.join(cgroupRoot, h.mount);
+    const m = mounts.find((e) => (h.version === 2 ? e.mountPoint === dir : e.mountPoint.startsWith(under)) && holds(e, resource, h.version));
+    return m?.root ?? '/';
+  });
+}
+
+/**
+ * The mounts of process `pid`, read through /proc/<pid>/root; undefined when the process is
+ * gone, and 'denied' when we may not look into its root (another user's process without
+ * CAP_SYS_PTRACE).
+ */
+async function processCgroupMounts(paths: HostPaths, pid: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts | 'denied' | undefined> {
+  const file = paths.proc(pid, 'mountinfo');
+  const text = await readIfPresent(file, signal);
+  if (text === undefined) return undefined;
+  const root = paths.proc(pid, 'root');
+  try {
+    await listDir(root);
+  } catch (err) {
+    if (isVanishedProcess(err)) return undefined;
+    if (isPermissionDenied(err)) return 'denied';
+    throw err;
+  }
+  return processMounts(parseText(file, text, parseMountinfo), hierarchies, (mountPoint) => path.join(root, mountPoint));
 }
 
 /**
  * The distinct cgroups of the processes under <procfs>, lowest PIDs first, at most `max`.
- * Processes share cgroups, so each distinct /proc/<pid>/cgroup text is parsed once.
+ * Processes share cgroups, so each distinct /proc/<pid>/cgroup text is parsed once. A cgroup
+ * below our own mounts is read there; another one through the mounts of the first process
+ * found in it (in the sidecar shape: the server's container, seen from the sidecar's).
  */
 export async function findCgroups(
   paths: HostPaths,
+  cgroupRoot: string,
   hierarchies: Hierarchies,
   options: { readonly pidMatch: RegExp | undefined; readonly max: number },
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
+  const own = await ownCgroupMounts(paths, cgroupRoot, hierarchies, signal);
   const pids = await listProcesses(paths.proc());
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();
-  let outsideNamespace = 0;
-  const found = (capped: boolean): FoundCgroups => ({ targets: [...byId.values()], capped, outsideNamespace });
+  const unresolved = new Map<string, 'denied' | 'unmounted'>();
+  const found = (capped: boolean): FoundCgroups => {
+    const reasons = [...unresolved.values()];
+    const count = (r: string) => reasons.filter((x) => x === r).length;
+    return { targets: [...byId.values()], capped, unreadable: { denied: count('denied'), unmounted: count('unmounted') } };
+  };
   for (let i = 0; i < pids.length; i += CONCURRENCY) {
     signal.throwIfAborted();
     const batch = pids.slice(i, i + CONCURRENCY);
@@ -93,13 +157,23 @@ export async function findCgroups(
     for (const [j, text] of texts.entries()) {
       if (text === undefined || seenTexts.has(text)) continue;
       seenTexts.add(text);
-      const membership = parseText(paths.proc(batch[j] as string, 'cgroup'), text, parseProcCgroup);
-      if ([membership.unified, ...membership.v1.map((l) => l.path)].some((p) => p !== undefined && !reachable(p))) outsideNamespace++;
+      const pid = batch[j] as string;
+      const membership = parseText(paths.proc(pid, 'cgroup'), text, parseProcCgroup);
+      let theirs: CgroupMounts | 'denied' | undefined;
       for (const [id, resource] of cgroupPathsOf(membership, hierarchies)) {
         if (byId.has(id)) continue;
-        const target = cgroupTarget(id, resource, hierarchies);
-        if (!target) continue;
+        let target = cgroupTarget(id, resource, own);
+        if (!target) {
+          theirs ??= await processCgroupMounts(paths, pid, hierarchies, signal);
+          if (theirs === undefined) continue; // Exited meanwhile.
+          target = theirs === 'denied' ? undefined : cgroupTarget(id, resource, theirs);
+          if (!target) {
+            unresolved.set(id, theirs === 'denied' ? 'denied' : 'unmounted');
+            continue;
+          }
+        }
         if (byId.size === options.max) return found(true);
+        unresolved.delete(id);
         byId.set(id, target);
       }
     }

@@ -230,9 +230,9 @@ async function readPids(read: Reader, dir: CgroupDir | undefined): Promise<PidsS
   return { current, max };
 }
 
-/** Reads a cgroup's files under `cgroupRoot` (<sysfs>/fs/cgroup). */
-export async function readCgroupStats(cgroupRoot: string, t: CgroupTarget, signal?: AbortSignal): Promise<CgroupStats> {
-  const read: Reader = (dir, file, parse) => parseFileIfExists(path.join(cgroupRoot, dir.dir, file), parse, signal);
+/** Reads a cgroup's files from the directories the target names. */
+export async function readCgroupStats(t: CgroupTarget, signal?: AbortSignal): Promise<CgroupStats> {
+  const read: Reader = (dir, file, parse) => parseFileIfExists(path.join(dir.dir, file), parse, signal);
   const { memory } = t.dirs;
   const [memoryStats, cpu, pids, io, processes] = await Promise.all([
     memory ? (memory.version === 1 ? memoryV1(read, memory) : memoryV2(read, memory)) : {},

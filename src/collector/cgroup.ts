@@ -107,16 +107,22 @@ export const cgroupCollector: CollectorFactory = {
       async update(sink, signal) {
         const cgroupRoot = paths.sys('fs', 'cgroup');
         const hierarchies = await listHierarchies(cgroupRoot, signal);
-        const { targets, capped, outsideNamespace } = await findCgroups(paths, hierarchies, options, signal);
+        const { targets, capped, unreadable } = await findCgroups(paths, cgroupRoot, hierarchies, options, signal);
         if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG}` });
-        if (outsideNamespace > 0) {
-          notice('some processes are in cgroups outside this cgroup namespace and are not reported; run in the host cgroup namespace to see them', {
-            memberships: outsideNamespace,
+        if (unreadable.denied > 0) {
+          notice(
+            "some processes are in cgroups outside this exporter's cgroup mounts, readable only through /proc/<pid>/root, which is denied: run the exporter as the same user as those processes, or give it CAP_SYS_PTRACE",
+            { cgroups: unreadable.denied },
+          );
+        }
+        if (unreadable.unmounted > 0) {
+          notice("some processes are in cgroups that neither this exporter's cgroup mounts nor their own mounts hold; they are not reported", {
+            cgroups: unreadable.unmounted,
           });
         }
         const nameDevice = deviceNamer(paths, signal);
         const read = await mapBounded(targets, CONCURRENCY, async (target) => {
-          const stats = await readCgroupStats(cgroupRoot, target, signal);
+          const stats = await readCgroupStats(target, signal);
           return { target, stats, devices: await Promise.all(stats.io.map((io) => nameDevice(io.major, io.minor))) };
         });
         for (const { target, stats, devices } of read) addCgroup(sink, target.id, stats, devices);

@@ -29,6 +29,17 @@ const openFds = group('open_filedesc', 'number of open file descriptors for this
 const worstFdRatio = group('worst_fd_ratio', 'the worst (closest to 1) ratio between open fds and max fds among all procs in this group', 'gauge');
 const oldestStart = group('oldest_start_time_seconds', 'start time in seconds since 1970/01/01 of oldest process in group', 'gauge');
 const numThreads = group('num_threads', 'Number of threads', 'gauge');
+// Ours, in process-exporter's style: a server that crashed and came back, or is in a restart loop.
+const restarts = group(
+  'restarts_total',
+  'number of times all processes of this group were replaced by new ones (the group restarted) since the exporter started',
+  'counter',
+);
+const runStart = group(
+  'last_start_time_seconds',
+  'start time in seconds since 1970/01/01 of the group\'s current run: its oldest process when the group was first seen or last restarted',
+  'gauge',
+);
 const states = group('states', 'Number of processes in states Running, Sleeping, Waiting, Zombie, or Other', 'gauge', ['state']);
 
 const scrapeErrors = desc('namedprocess_scrape_errors', 'general scrape errors: no proc metrics collected during a cycle', 'counter');
@@ -49,6 +60,8 @@ function addGroup(sink: MetricSink, name: string, g: GroupStats, provides: Reado
   if (provides.has('swappedMemory')) add(memoryBytes, g.swappedBytes, 'swapped');
   // process-exporter truncates to whole seconds (time.Unix()).
   add(oldestStart, Math.floor(g.oldestStartTime));
+  add(restarts, g.restarts);
+  add(runStart, Math.floor(g.runStartTime));
   if (provides.has('fds')) {
     add(openFds, g.openFds);
     add(worstFdRatio, g.worstFdRatio);

@@ -11,6 +11,10 @@
  *   exporter's first scrape does not report a burst of lifetime CPU.
  * - A group with no process left is forgotten (process-exporter's -remove-empty-groups): no
  *   label set outlives its processes. If it comes back, its counters start again from 0.
+ * - Ours, not process-exporter's: a group restarts when none of the processes it had at one
+ *   scrape is left at a later scrape where it has processes (they all exited, new ones came, in
+ *   one scrape interval or across an outage). Its restart count and the start of its current
+ *   run are remembered across outages, so a crash loop shows as a rising counter.
  */
 import { mapBounded } from '../concurrency.js';
 import type { ProcessAttributes, ProcessMatcher } from './match.js';
@@ -48,7 +52,24 @@ export interface GroupStats {
   states: StateCounts;
   /** Seconds since the epoch, of the group's oldest process. */
   oldestStartTime: number;
+  /** Times the group restarted since the exporter started (see above). */
+  restarts: number;
+  /** Seconds since the epoch: the oldest start among the processes the group had when its current run was first seen. */
+  runStartTime: number;
 }
+
+/** What is remembered of a group between scrapes, through outages, to tell a restart. */
+interface GroupRun {
+  /** The group's processes at the last scrape that saw it. */
+  ids: ReadonlySet<string>;
+  startTime: number;
+  restarts: number;
+  /** The tracker's scrape count when the group was last seen, to forget the longest-gone first. */
+  lastSeen: number;
+}
+
+/** Groups remembered while they have no process (for their restart counts); the longest-gone are forgotten first. */
+const MAX_ABSENT_GROUPS = 1024;
 
 function zeroCounters(): Record<CounterName, number> {
   return Object.fromEntries(COUNTER_NAMES.map((c) => [c, 0])) as Record<CounterName, number>;
@@ -66,6 +87,8 @@ function emptyGroup(): GroupStats {
     numThreads: 0,
     states: zeroStates(),
     oldestStartTime: Infinity,
+    restarts: 0,
+    runStartTime: Infinity,
   };
 }
 
@@ -75,6 +98,9 @@ const ATTRIBUTE_CONCURRENCY = 32;
 export class GroupTracker {
   private readonly processes = new Map<string, TrackedState>();
   private readonly totals = new Map<string, Record<CounterName, number>>();
+  /** Kept across reset(): a reload is not a restart of the processes. */
+  private readonly runs = new Map<string, GroupRun>();
+  private scrapes = 0;
   private firstScrapeDone = false;
 
   constructor(
@@ -171,6 +197,7 @@ export class GroupTracker {
    */
   accumulate(measured: Iterable<{ readonly id: string; readonly group: string; readonly metrics: ProcessMetrics }>): Map<string, GroupStats> {
     const groups = new Map<string, GroupStats>();
+    const members = new Map<string, Set<string>>();
     for (const { id, group, metrics } of measured) {
       const state = this.processes.get(id);
       if (!state) continue;
@@ -178,7 +205,13 @@ export class GroupTracker {
       if (!stats) groups.set(group, (stats = emptyGroup()));
       this.addDeltas(state, metrics.counters, stats.counters);
       addGauges(stats, metrics);
+      let ids = members.get(group);
+      if (!ids) members.set(group, (ids = new Set()));
+      ids.add(id);
     }
+    this.scrapes++;
+    for (const [group, stats] of groups) this.trackRun(group, members.get(group) as Set<string>, stats);
+    this.forgetLongGone(groups);
     for (const [group, stats] of groups) {
       const total = this.totals.get(group) ?? zeroCounters();
       for (const c of COUNTER_NAMES) total[c] += stats.counters[c];
@@ -188,6 +221,31 @@ export class GroupTracker {
     for (const group of this.totals.keys()) if (!groups.has(group)) this.totals.delete(group);
     this.firstScrapeDone = true;
     return groups;
+  }
+
+  /** Tells whether the group restarted since it was last seen, and records its current run. */
+  private trackRun(group: string, ids: Set<string>, stats: GroupStats): void {
+    const run = this.runs.get(group);
+    if (!run) {
+      this.runs.set(group, { ids, startTime: stats.oldestStartTime, restarts: 0, lastSeen: this.scrapes });
+    } else {
+      if (![...run.ids].some((id) => ids.has(id))) {
+        run.restarts++;
+        run.startTime = stats.oldestStartTime;
+      }
+      run.ids = ids;
+      run.lastSeen = this.scrapes;
+    }
+    const current = this.runs.get(group) as GroupRun;
+    stats.restarts = current.restarts;
+    stats.runStartTime = current.startTime;
+  }
+
+  private forgetLongGone(present: ReadonlyMap<string, GroupStats>): void {
+    const absent = this.runs.size - present.size;
+    if (absent <= MAX_ABSENT_GROUPS) return;
+    const gone = [...this.runs].filter(([group]) => !present.has(group)).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
+    for (const [group] of gone.slice(0, absent - MAX_ABSENT_GROUPS)) this.runs.delete(group);
   }
 
   private addDeltas(state: TrackedState, current: Counters, into: Record<CounterName, number>): void {
