@@ -2,7 +2,7 @@
 // @ts-check
 /**
  * The Compose demo without Docker: the sample server, sidecar-exporter beside it (inside the
- * server's PID namespace when run as root, which is what `pid: "service:server"` does), and a
+ * server's PID namespace when run as root, which is what sharing it in Compose does), and a
  * real Prometheus scraping both every second, all on loopback. It measures a quiet baseline,
  * runs a load burst at the server's CPU-cost endpoint, asks Prometheus for
  *

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the real Prometheus tools the
-# exporter is compared with (node_exporter, promtool, ...), and the load and ping tools.
+# exporter is compared with (node_exporter, promtool, ...), the load and ping tools, and what
+# runs the project's images and compose.yml for real without a Docker engine (podman serving
+# the Docker API, Debian's docker-compose, mmdebstrap for the base images' stand-ins).
 # Debian/Ubuntu only; needs root (or sudo). Safe to run again: apt-get skips what is there.
 set -euo pipefail
 
@@ -15,8 +17,13 @@ packages=(
   iproute2                      # ip netns, for tests that need their own network
   util-linux                    # unshare and nsenter, for the shared-PID-namespace tests
   procps
-  docker-compose                # validates compose.yml (no Docker engine is needed for that)
+  docker-compose                # validates compose.yml, and drives podman's Docker API for the stack test
   python3-fusepy fuse3          # a FUSE filesystem whose statfs hangs, for the hung-mount test
+  podman runc                   # the container stack test (test/serial/compose-stack.test.ts): podman
+  containernetworking-plugins   #   with runc, netavark networks with aardvark-dns (service names),
+  netavark aardvark-dns         #   fuse-overlayfs and uidmap as podman expects them,
+  fuse-overlayfs uidmap slirp4netns
+  mmdebstrap                    #   and a Debian rootfs for the base images' stand-ins
 )
 
 missing=()

@@ -2,7 +2,7 @@
  * The sidecar shape, for real: a CPU-burning web server runs in its own PID namespace with its
  * own /proc (`unshare --pid --fork --mount-proc`), and the exporter is started inside that same
  * PID and mount namespace (`nsenter --target <init> --pid --mount`), as Compose's
- * `pid: "service:server"` or Kubernetes' `shareProcessNamespace: true` would place it. The
+ * `pid: "service:pause"` on both or Kubernetes' `shareProcessNamespace: true` would place it. The
  * exporter must see the server's processes (and count their CPU), and nothing outside.
  * Root only (unshare needs CAP_SYS_ADMIN); skipped, with the reason, otherwise.
  */

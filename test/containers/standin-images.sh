@@ -32,9 +32,9 @@ alertmanager_image=$(sed -n 's/^ *image: *\(prom\/alertmanager:.*\)$/\1/p' compo
 [ -n "$prometheus_image" ] && [ -n "$alertmanager_image" ] || { echo "standin-images: compose.yml names no prom/prometheus or prom/alertmanager image" >&2; exit 1; }
 
 exists() { [ -z "${STANDIN_REBUILD:-}" ] && podman image exists "$1"; }
-build() { # build <tag> <context dir>: from the Containerfile in the context, never pulling
+build() { # build <tag> <Containerfile> <context dir>, never pulling; docker format keeps HEALTHCHECK
   echo "standin-images: building $1"
-  podman build --pull=never --format docker --quiet -t "$1" "$2" >/dev/null
+  podman build --pull=never --format docker --quiet -t "$1" -f "$2" "$3" >/dev/null
 }
 
 rootfs_image=localhost/sidecar-exporter-standin/debian:bookworm
@@ -51,15 +51,17 @@ fi
 
 # Node: this machine's node binary and npm, in /usr/local as the official image has them, with
 # its user node (1000:1000). Behind a TLS-intercepting proxy npm needs the proxy's CA: the file
-# NODE_EXTRA_CA_CERTS names here is copied in and named the same way there.
+# NODE_EXTRA_CA_CERTS names here (else this machine's CA bundle) is copied in and named the
+# same way there.
 node_bin=$(readlink -f "$(command -v node)")
 npm_dir=$(readlink -f "$(dirname "$(readlink -f "$(command -v npm)")")/..")
 mkdir -p "$work/node"
 cp "$node_bin" "$work/node/node"
 cp -a "$npm_dir" "$work/node/npm"
 ca_lines=()
-if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then
-  cp "$NODE_EXTRA_CA_CERTS" "$work/node/extra-ca.pem"
+ca_file=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+if [ -s "$ca_file" ]; then
+  cp "$ca_file" "$work/node/extra-ca.pem"
   ca_lines=('COPY extra-ca.pem /usr/local/share/ca-certificates/standin-extra-ca.pem'
             'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/standin-extra-ca.pem')
 fi
@@ -75,7 +77,7 @@ fi
 } > "$work/node/Containerfile"
 for variant in bookworm bookworm-slim; do
   tag=docker.io/library/node:$node_version-$variant
-  exists "$tag" || build "$tag" "$work/node"
+  exists "$tag" || build "$tag" "$work/node/Containerfile" "$work/node"
 done
 
 # Prometheus and Alertmanager: Debian's binaries at the official images' paths, run as nobody,
@@ -94,7 +96,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
  && rm -rf /var/lib/apt/lists/*
 EOF
 prom_base=localhost/sidecar-exporter-standin/debian-wget:bookworm
-exists "$prom_base" || podman build --pull=never --format docker --quiet -t "$prom_base" -f "$work/prom/Containerfile.base" "$work/prom" >/dev/null
+exists "$prom_base" || build "$prom_base" "$work/prom/Containerfile.base" "$work/prom"
 cat > "$work/prom/Containerfile.prometheus" <<EOF
 FROM $prom_base
 COPY prometheus /bin/prometheus
@@ -118,6 +120,6 @@ CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertm
 EOF
 for pair in "prometheus:$prometheus_image" "alertmanager:$alertmanager_image"; do
   name=${pair%%:*} tag=docker.io/${pair#*:}
-  exists "$tag" || podman build --pull=never --format docker --quiet -t "$tag" -f "$work/prom/Containerfile.$name" "$work/prom" >/dev/null
+  exists "$tag" || build "$tag" "$work/prom/Containerfile.$name" "$work/prom"
 done
 echo "standin-images: ready: node:$node_version-bookworm{,-slim}, $prometheus_image, $alertmanager_image"

@@ -317,9 +317,9 @@ export async function runToExit(kind: ExporterKind, args: readonly string[], tim
   return { ...exit, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
-/** Runs a command with the given stdin and returns its exit status and output, bounded in time. */
-export async function runWithInput(file: string, args: readonly string[], input: string, timeoutMs = 30_000): Promise<RunResult> {
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Runs a command with the given stdin (and environment) and returns its exit status and output, bounded in time. */
+export async function runWithInput(file: string, args: readonly string[], input: string, timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   const captured = captureOutput(child);
   // 'close' rather than 'exit': it comes after the output pipes are drained.
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {

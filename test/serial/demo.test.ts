@@ -9,7 +9,7 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, isExecutable, requireBinary, runWithInput } from './helpers/exporters.js';
+import { REPO_ROOT, isExecutable, requireBinary, runWithInput } from '../helpers/exporters.js';
 
 const PROMETHEUS_BIN = process.env['PROMETHEUS'] ?? '/usr/bin/prometheus';
 const AB_BIN = '/usr/bin/ab';
@@ -44,7 +44,7 @@ test('demo: a load burst from ab shows as a clear CPU peak in Prometheus', async
     const result = JSON.parse(readFileSync(json, 'utf8')) as DemoResult;
     t.is(result.query, CPU_QUERY);
     t.is(result.tool, 'ab');
-    // As root the exporter runs inside the server's PID namespace, as with pid: "service:server".
+    // As root the exporter runs inside the server's PID namespace, as in the Compose stack.
     t.is(result.namespace, process.getuid?.() === 0 && isExecutable('/usr/bin/unshare') && isExecutable('/usr/bin/nsenter'));
     t.true(result.clear);
     t.true(result.needed >= 0.25, 'a rise of a quarter CPU at least');
