@@ -4,7 +4,7 @@
  */
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { systemPageSize } from '../src/page-size.js';
 import { ConfigStore } from '../src/config/store.js';
 import { fixture, valueOf } from './helpers/collect.js';
@@ -193,19 +193,28 @@ test('a group restarts when none of its processes is left: in one interval, or a
   t.is(one(steady.text, 'restarts_total', 'nginx'), 2);
 });
 
-test('a config reload is not a restart: the restart counts go on', async (t) => {
+/** A scraper over a copy of the base tree, configured by a file that `reconfigure` rewrites and reloads. */
+async function withConfigFile(t: ExecutionContext, yaml: string) {
   const tree = await copyFixture('base');
   t.teardown(tree.remove);
   const file = path.join(tree.root, 'config.yml');
-  await writeFile(file, 'process_names:\n  - name: web\n    comm: [nginx]\n');
+  await writeFile(file, yaml);
   const store = await ConfigStore.open(file);
   const scraper = groupsScraper({ procfs: tree.procfs, config: store });
+  const reconfigure = async (next: string) => {
+    await writeFile(file, next);
+    await store.reload();
+  };
+  return { tree, scraper, reconfigure };
+}
+
+test('a config reload is not a restart: the restart counts go on', async (t) => {
+  const { tree, scraper, reconfigure } = await withConfigFile(t, 'process_names:\n  - name: web\n    comm: [nginx]\n');
   await scraper.scrape();
   for (const pid of [100, 101, 102]) await removeProcess(tree.procfs, pid);
   await writeProcess(tree.procfs, { pid: 900, comm: 'nginx', start: 90_000 });
   t.is(one((await scraper.scrape()).text, 'restarts_total', 'web'), 1);
-  await writeFile(file, 'process_names:\n  - name: web\n    comm: [nginx]\n  - name: other\n    comm: [python3]\n');
-  await store.reload();
+  await reconfigure('process_names:\n  - name: web\n    comm: [nginx]\n  - name: other\n    comm: [python3]\n');
   const r = await scraper.scrape();
   t.is(one(r.text, 'restarts_total', 'web'), 1);
   t.is(one(r.text, 'last_start_time_seconds', 'web'), BTIME + 900);
@@ -275,18 +284,12 @@ process_names:
 });
 
 test('a config reload applies the new rules from the next scrape, counting afresh', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const file = path.join(tree.root, 'config.yml');
-  await writeFile(file, 'process_names:\n  - name: web\n    comm: [nginx]\n');
-  const store = await ConfigStore.open(file);
-  const scraper = groupsScraper({ procfs: tree.procfs, config: store });
+  const { tree, scraper, reconfigure } = await withConfigFile(t, 'process_names:\n  - name: web\n    comm: [nginx]\n');
   await scraper.scrape();
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 500, start: 1100 });
   t.is(cpu((await scraper.scrape()).text, 'web', 'user'), 1);
 
-  await writeFile(file, 'process_names:\n  - name: "server-{{.Comm}}"\n    comm: [nginx, python3]\n');
-  await store.reload();
+  await reconfigure('process_names:\n  - name: "server-{{.Comm}}"\n    comm: [nginx, python3]\n');
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 600, start: 1100 });
   const r = await scraper.scrape();
   t.deepEqual(groupNames(r.text), ['server-nginx', 'server-python3']);
