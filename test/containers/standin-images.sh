@@ -40,9 +40,11 @@ build() { # build <tag> <Containerfile> <context dir>, never pulling; docker for
 rootfs_image=localhost/sidecar-exporter-standin/debian:bookworm
 if ! exists "$rootfs_image"; then
   tarball=$cache/debian-bookworm-minbase.tar
-  if [ ! -s "$tarball" ] || [ -n "${STANDIN_REBUILD:-}" ]; then
+  if [ ! -f "$tarball" ] || [ ! -s "$tarball" ] || [ -n "${STANDIN_REBUILD:-}" ]; then
     echo "standin-images: mmdebstrap bookworm (minbase) -> $tarball"
-    mmdebstrap --quiet --variant=minbase --include=ca-certificates bookworm "$tarball.tmp"
+    rm -rf "$tarball" "$tarball.tmp"
+    # --format: mmdebstrap otherwise guesses the format from the name, and ".tmp" is a directory.
+    mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates bookworm "$tarball.tmp"
     mv "$tarball.tmp" "$tarball"
   fi
   podman import --quiet --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

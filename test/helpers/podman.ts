@@ -47,6 +47,19 @@ network_backend = "netavark"
 `;
 
 const SERVICE_READY_MS = 30_000;
+/** netavark's default network, which image builds use to reach the package mirrors. */
+const DEFAULT_SUBNET = '10.88.0.0/16';
+
+/**
+ * Why builds could not reach the network, or undefined: a bridge left by podman's CNI backend
+ * (cni-podman0) holding netavark's default subnet takes the return route of every container on
+ * that network, so builds time out resolving the package mirrors.
+ */
+async function subnetConflict(): Promise<string | undefined> {
+  const r = await runWithInput('/usr/sbin/ip', ['-o', 'route', 'show', DEFAULT_SUBNET], '', 10_000);
+  const other = r.stdout.split('\n').map((l) => / dev (\S+)/.exec(l)?.[1]).find((dev) => dev !== undefined && dev !== 'podman0');
+  return other === undefined ? undefined : `${other} holds ${DEFAULT_SUBNET}, netavark's default network (a leftover of podman's CNI backend?): remove it (ip link del ${other}) so that image builds can reach the package mirrors`;
+}
 const HEALTH_PUMP_INTERVAL_MS = 3_000;
 
 /** GET on the Docker API socket; resolves with the status code, or undefined when nothing answers. */
@@ -73,6 +86,8 @@ export class PodmanApi {
 
   /** Starts `podman system service` on a socket in a fresh folder and waits until it answers. */
   static async start(): Promise<PodmanApi> {
+    const conflict = await subnetConflict();
+    if (conflict) throw new Error(conflict);
     const dir = mkdtempSync(path.join(tmpdir(), 'podman-api-'));
     const conf = path.join(dir, 'containers.conf');
     writeFileSync(conf, CONTAINERS_CONF);
