@@ -276,6 +276,8 @@ test('a process with a hung statfs worker still exits', async (t) => {
   // kernel keeps the process until the FUSE request is aborted, so look at the main thread.
   const state = await mainThreadEnded(child.pid as number, 3000);
   t.true(state === undefined || state === 'Z', `main thread state ${state}; output:\n${output}`);
+  // Written before the main thread ended; our end of the pipe may not have read it yet.
+  await waitFor('the exit log line', () => output.includes('exiting while statfs calls are hung'), 3000).catch(() => undefined);
   t.regex(output, /exiting while statfs calls are hung/);
   // Killing the daemon aborts the hung request; then the process is gone, ended by its own signal.
   await m.stop();
