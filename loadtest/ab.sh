@@ -76,12 +76,24 @@ read -r connect receive exceptions < <(sed -n 's/^ *(Connect: \([0-9]*\), Receiv
 failed=$((${connect:-0} + ${receive:-0} + ${exceptions:-0}))
 non2xx=$(field 'Non-2xx responses')
 non2xx=${non2xx:-0}
+# ab's "Complete requests" includes those that got no response (receive failures): they are not
+# completed requests, and its requests/s counts them too.
+answered=$((${complete:-0} - ${receive:-0}))
+[ "$answered" -gt 0 ] || answered=0
+duration=$(field 'Time taken for tests')
+errors=$((failed + non2xx))
 cat <<EOF
 tool          ab
 target        $url
 concurrency   $concurrency
-duration      $(field 'Time taken for tests') s
-requests      ${complete:-0} complete, $((failed + non2xx)) errors ($failed failed, $non2xx non-2xx)
-throughput    $(field 'Requests per second') requests/s
+duration      $duration s
+requests      $answered complete, $errors errors ($failed failed, $non2xx non-2xx)
+throughput    $(awk -v n="$answered" -v s="$duration" 'BEGIN { printf "%.2f", (s > 0 ? n / s : 0) }') requests/s
 latency ms    p50 $(pct 50)  p90 $(pct 90)  p99 $(pct 99)  max $(pct 100)
 EOF
+# A run where most requests failed (more errors than 2xx answers) measured nothing: say so and fail.
+succeeded=$((answered - non2xx))
+if [ "$succeeded" -le 0 ] || [ "$errors" -gt "$succeeded" ]; then
+  echo "ab.sh: most requests failed ($errors errors, $((succeeded > 0 ? succeeded : 0)) succeeded): is the server running and listening at $url?" >&2
+  exit 1
+fi

@@ -133,6 +133,18 @@ export async function run(opts) {
   return { url: opts.url.href, concurrency: opts.concurrency, elapsedS, complete: latenciesMs.length, failed, non2xx, latenciesMs };
 }
 
+/**
+ * Why the run measured nothing, or undefined: most requests failed (more errors than 2xx
+ * answers), which is what a target with no server behind it gives.
+ * @param {Awaited<ReturnType<typeof run>>} r
+ */
+export function mostlyFailed(r) {
+  const errors = r.failed + r.non2xx;
+  const succeeded = r.complete - r.non2xx;
+  if (succeeded > 0 && errors <= succeeded) return undefined;
+  return `most requests failed (${errors} errors, ${succeeded} succeeded): is the server running and listening at ${r.url}?`;
+}
+
 /** @param {Awaited<ReturnType<typeof run>>} r */
 export function formatSummary(r) {
   const ms = (/** @type {number} */ p) => Math.round(percentile(r.latenciesMs, p));
@@ -151,6 +163,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const result = await run(parseArgs(process.argv.slice(2)));
     process.stdout.write(`${formatSummary(result)}\n`);
+    const failure = mostlyFailed(result);
+    if (failure) {
+      process.stderr.write(`load.mjs: ${failure}\n`);
+      process.exit(1);
+    }
   } catch (err) {
     process.stderr.write(`load.mjs: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);

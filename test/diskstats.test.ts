@@ -1,4 +1,5 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
 import { allFlags } from '../src/cli.js';
 import { diskstatsCollector } from '../src/collector/diskstats.js';
 import { MetricSink } from '../src/collector/sink.js';
@@ -193,6 +194,23 @@ test('an unreadable --path.udev.data is reported once at start and leaves the ud
   t.is(valueOf(text, 'node_disk_info{device="sda",major="8",minor="0",model="",path="",revision="",rotational="0",serial="",wwn=""}'), 1);
   t.false(text.includes('node_disk_ata_'));
   t.false(text.includes('node_disk_filesystem_info'));
+});
+
+test('the default udev data directory missing (normal in a container) is said once at info, not as an error', async (t) => {
+  const logs: string[] = [];
+  const collector = diskstatsCollector.create(
+    testContext({
+      paths: new HostPaths(`${basic}/proc`, `${basic}/sys`),
+      flags: parseFlags(allFlags([diskstatsCollector]), []),
+      log: createLogger('debug', 'logfmt', (line) => logs.push(line)),
+    }),
+  );
+  for (let i = 0; i < 2; i++) await collector.update(new MetricSink(), new AbortController().signal);
+  t.false(logs.some((l) => l.includes('level=ERROR')), logs.join('\n'));
+  const said = logs.filter((l) => l.includes('No udev data (normal in a container)'));
+  // Where udev runs, the default directory is there and nothing is said.
+  if (existsSync('/run/udev/data')) t.is(said.length, 0);
+  else t.deepEqual(said.map((l) => /level=(\w+)/.exec(l)?.[1]), ['INFO']);
 });
 
 test('malformed diskstats gives success 0 and no disk series; empty gives nothing; missing is no data', async (t) => {

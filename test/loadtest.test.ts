@@ -209,10 +209,12 @@ for (const [name, runner] of [
 ] as const) {
   test.serial(`${name}: non-2xx answers and refused connections are counted as errors`, async (t) => {
     if (runner === runAb && !requireBinary(t, AB_BIN, 'ab (Debian: apache2-utils)')) return;
-    const notFound = parseSummary((await runner(['-c', '2', '-n', '20', '-t', '30', `${server.base}/nope`])).stdout);
-    t.like(notFound, { complete: 20, errors: 20, failed: 0, non2xx: 20 });
+    // Every request failing (404s, refused connections) is a failed run: exit 1 (see also below).
+    const notFoundRun = await runner(['-c', '2', '-n', '20', '-t', '30', `${server.base}/nope`]);
+    t.is(notFoundRun.code, 1, notFoundRun.stderr);
+    t.like(parseSummary(notFoundRun.stdout), { complete: 20, errors: 20, failed: 0, non2xx: 20 });
     const closed = await runner(['-c', '1', '-n', '10', '-t', '5', `http://127.0.0.1:${await freePort()}/`]);
-    t.is(closed.code, 0, closed.stderr);
+    t.is(closed.code, 1, closed.stderr);
     const refused = parseSummary(closed.stdout);
     t.true(refused.failed > 0 && refused.errors === refused.failed + refused.non2xx, closed.stdout);
   });
@@ -234,4 +236,19 @@ test('load.mjs stops at its time bound', async (t) => {
   t.is(r.code, 0, r.stderr);
   t.true(Date.now() - start < 15_000);
   t.regex(r.stdout, /^duration +2\.\d+ s$/m);
+});
+
+test('with nothing listening, ab.sh and load.mjs report the failed requests as errors, not completed ones, and exit 1 with a hint', async (t) => {
+  const closed = `http://127.0.0.1:${await freePort()}/cpu?ms=20`;
+  const runs: [string, () => Promise<{ code: number | null; stdout: string; stderr: string }>][] = [['load.mjs', () => runLoad(['-c', '2', '-t', '2', closed])]];
+  if (isExecutable(AB_BIN)) runs.push(['ab.sh', () => runAb(['-c', '2', '-t', '2', closed])]);
+  else t.log(`ab.sh not run: ${AB_BIN} is not installed`);
+  for (const [tool, run] of runs) {
+    const r = await run();
+    t.is(r.code, 1, `${tool}: ${r.stdout}${r.stderr}`);
+    const s = parseSummary(r.stdout);
+    t.is(s.complete, 0, `${tool}: no request completed`);
+    t.regex(r.stdout, /^throughput +0\.00 requests\/s$/m, tool);
+    t.regex(r.stderr, /most requests failed \(\d+ errors, 0 succeeded\): is the server running and listening at http:\/\/127\.0\.0\.1:\d+\/cpu\?ms=20\?/, tool);
+  }
 });

@@ -13,6 +13,9 @@ test('the README opens with the start and test command lines', (t) => {
   t.truthy(block, 'a code block of two lines right under the title');
   t.regex(block?.[1] ?? '', /^npm ci && npm start\b/);
   t.regex(block?.[2] ?? '', /npm ci && npm test\b/);
+  // As written for root and non-root alike: the script raises privileges itself, and a root
+  // shell or a container often has no sudo.
+  t.regex(block?.[2] ?? '', /^scripts\/install-test-deps\.sh && /);
 });
 
 test('the collector table lists every collector with its default state and flags', (t) => {
@@ -36,4 +39,12 @@ test('every flag the README mentions exists', (t) => {
     if (name === 'collector.<name>' || name === 'help' || name === 'version') continue;
     if (/^(path|web|collector|checks|probe|log|scrape|config)\./.test(name)) t.true(known.has(name), `--${name} is a flag`);
   }
+});
+
+test('the Compose health claim names the services the container test waits for', (t) => {
+  const claimed = /^docker compose ps +# ([a-z, ]+) "healthy" within about 30 s of starting$/m.exec(README)?.[1];
+  t.truthy(claimed, 'the docker compose ps line');
+  const stackTest = readFileSync(fixture('..', 'serial', 'compose-stack.test.ts'), 'utf8');
+  const waited = /const HEALTH_CHECKED = \[([^\]]*)\]/.exec(stackTest)?.[1]?.match(/'([a-z]+)'/g)?.map((q) => q.slice(1, -1));
+  t.deepEqual(claimed?.split(/, /).sort(), waited?.sort());
 });

@@ -8,12 +8,13 @@
  * exporter and its rules match the server image's command line.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
-import { NODE_EXPORTER_BIN, PROMTOOL_BIN, REPO_ROOT, requireBinary, runWithInput, startExporter } from './helpers/exporters.js';
+import { NODE_EXPORTER_BIN, PROMTOOL_BIN, REPO_ROOT, freePort, requireBinary, runWithInput, startExporter } from './helpers/exporters.js';
 
 const DOCKER_COMPOSE_BIN = process.env['DOCKER_COMPOSE_BIN'] ?? '/usr/bin/docker-compose';
 const AMTOOL_BIN = process.env['AMTOOL_BIN'] ?? '/usr/bin/amtool';
@@ -383,6 +384,29 @@ test('grafana and rules: every metric name is one node_exporter, the exporter or
 });
 
 // ---- sidecar.yml ----
+
+test('sidecar.local.yml, the workstation config the README runs: loopback targets only, and it groups the sample server run from this checkout', async (t) => {
+  t.regex(readFileSync(repo('README.md'), 'utf8'), /^npm start -- --web\.listen-address=127\.0\.0\.1:9100 --config\.file=sidecar\.local\.yml$/m);
+  const config = parseConfig(readFileSync(repo('sidecar.local.yml'), 'utf8'), 'sidecar.local.yml');
+  for (const check of config.checks) {
+    const host = check.protocol === 'http' ? new URL(check.target).hostname : check.target;
+    t.true(['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host), `${check.name} targets loopback, not ${host}`);
+  }
+  // The sample server, started as the README says (on a free port here), lands in its group.
+  const built = await runWithInput(process.execPath, [repo('loadtest/build-server.mjs')], '', 180_000);
+  t.is(built.code, 0, built.stderr);
+  const server = spawn(process.execPath, [built.stdout.trim(), '--listen', `127.0.0.1:${await freePort()}`], { stdio: 'ignore' });
+  t.teardown(() => server.kill('SIGKILL'));
+  const exporter = await startExporter('ours', ['--config.file', repo('sidecar.local.yml'), '--collector.disable-defaults', '--collector.process_groups']);
+  t.teardown(() => exporter.stop());
+  let text = '';
+  for (let i = 0; i < 50 && !/^namedprocess_namegroup_num_procs\{groupname="server"\} 1$/m.test(text); i++) {
+    text = await exporter.scrape();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.regex(text, /^namedprocess_namegroup_num_procs\{groupname="server"\} 1$/m);
+  t.regex(text, /^namedprocess_namegroup_num_procs\{groupname="sidecar-exporter"\} 1$/m);
+});
 
 test('sidecar.yml: valid for the exporter; groups the server image\'s process; checks the server over http and icmp; has http_2xx', (t) => {
   const config = parseConfig(readFileSync(repo('sidecar.yml'), 'utf8'), 'sidecar.yml');

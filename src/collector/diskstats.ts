@@ -78,20 +78,28 @@ async function rotational(paths: HostPaths, device: string, signal: AbortSignal)
   }
 }
 
-/** --path.udev.data if it is a directory; checked once, at start, where node_exporter checks it. */
+/**
+ * --path.udev.data if it is a directory; checked once, at start, where node_exporter checks it.
+ * node_exporter logs its absence as an error. In a container, this exporter's usual place, the
+ * default directory is normally absent: that is said once at info; a directory the user named
+ * and that is not there stays an error.
+ */
 async function udevDataDir(dir: string, log: Logger): Promise<string | undefined> {
   const isDirectory = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (isDirectory) return dir;
-  log.error('Failed to open directory, disabling udev device properties', { path: dir });
+  if (dir === DEFAULT_UDEV_DATA) log.info('No udev data (normal in a container): node_disk_info has no udev device properties', { path: dir });
+  else log.error('Failed to open directory, disabling udev device properties', { path: dir });
   return undefined;
 }
+
+const DEFAULT_UDEV_DATA = '/run/udev/data';
 
 export const diskstatsCollector: CollectorFactory = {
   name: 'diskstats',
   defaultEnabled: true,
   flags: [
     ...filterFlags(DEVICE_FLAGS, 'diskstats devices', DEFAULT_EXCLUDE),
-    { name: UDEV_FLAG, kind: 'string', default: '/run/udev/data', help: 'udev data path.' },
+    { name: UDEV_FLAG, kind: 'string', default: DEFAULT_UDEV_DATA, help: 'udev data path.' },
   ],
   create: ({ paths, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);

@@ -28,6 +28,8 @@ interface DemoResult {
   servedCount: number;
   phases: { name: string; start: number; end: number }[];
   loadSummary: string;
+  /** sum(rate(namedprocess_namegroup_cpu_seconds_total{groupname="server"}[10s])) over the run, as the sidecar saw it. */
+  serverGroup: { t: number; v: number }[];
 }
 
 test('demo: a load burst from ab shows as a clear CPU peak in Prometheus', async (t) => {
@@ -57,6 +59,13 @@ test('demo: a load burst from ab shows as a clear CPU peak in Prometheus', async
     const span = (result.phases.at(-1)?.end ?? 0) - (result.phases[0]?.start ?? 0);
     t.true(result.series.length >= span - 2, `${result.series.length} samples over ${span.toFixed(0)} s`);
     // The requests ab made are the ones the server counted on its own /metrics (scraped by Prometheus).
+    // The server's own process group, as the sidecar saw it: other processes on the machine do
+    // not disturb it. ab -c 4 at 20 ms a request keeps the server's one event loop near one CPU.
+    const serverLoad = result.serverGroup.filter((s) => result.phases.some((p) => p.name === 'load' && s.t >= p.start && s.t <= p.end + 3));
+    const serverPeak = Math.max(0, ...serverLoad.map((s) => s.v));
+    t.true(serverPeak >= 0.5, `the server's process group peaked at ${serverPeak.toFixed(2)} CPUs under load`);
+    const serverQuiet = result.serverGroup.filter((s) => result.phases.some((p) => p.name === 'baseline' && s.t >= p.end - 3 && s.t <= p.end));
+    t.true(serverQuiet.length > 0 && Math.max(...serverQuiet.map((s) => s.v)) < 0.2, 'the server is quiet before the load');
     const complete = Number(/^requests +(\d+) complete, 0 errors/m.exec(result.loadSummary)?.[1]);
     t.true(complete > 0, result.loadSummary);
     // ab stops at its time limit with up to -c (4) requests in flight: the server finished those too.
