@@ -1,6 +1,7 @@
 import test from 'ava';
 import { probeFlags, probeRoutesFromFlags, probeTimeoutSeconds } from '../src/probe/handler.js';
 import { parseFlags } from '../src/flags.js';
+import { targetPolicyFromFlags } from '../src/probe/target-policy.js';
 import { byName, parseExposition } from './helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from './helpers/probe-app.js';
 import { type LocalTargets, startTargets } from './helpers/targets.js';
@@ -256,7 +257,7 @@ test('a scraper that hangs up stops the probe', async (t) => {
 
 test('--probe.allowed-targets: only full matches may be probed, others get 403', async (t) => {
   const flags = parseFlags(probeFlags, ['--probe.allowed-targets', 'http://127\\.0\\.0\\.1:\\d+/ok']);
-  const guarded = await startProbeApp(CONFIG, { allowedTargets: flags.regex('probe.allowed-targets') as RegExp });
+  const guarded = await startProbeApp(CONFIG, { policy: targetPolicyFromFlags(flags) });
   try {
     const ok = await get(guarded.port, probePath({ target: `${targets.http}/ok` }));
     t.is(ok.status, 200);

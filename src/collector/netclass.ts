@@ -10,6 +10,7 @@ import {
   parseNetClassInterface,
 } from '../sysfs/netclass.js';
 import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import type { UserRegex } from '../regex/user-regex.js';
 
 const IGNORED_FLAG = 'collector.netclass.ignored-devices';
 const INVALID_SPEED_FLAG = 'collector.netclass.ignore-invalid-speed';
@@ -115,7 +116,7 @@ export const netclassCollector: CollectorFactory = {
     },
   ],
   create: ({ paths, flags }) => {
-    const ignored = flags.regex(IGNORED_FLAG) as RegExp;
+    const ignored = flags.regex(IGNORED_FLAG) as UserRegex;
     const ignoreInvalidSpeed = flags.bool(INVALID_SPEED_FLAG);
     const listings = new Map<string, Listing>();
     return {

@@ -4,7 +4,8 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { compileUserRegex, parseGoDuration } from '../flags.js';
+import { parseGoDuration } from '../flags.js';
+import { UserRegex } from '../regex/user-regex.js';
 
 /** A Go/Prometheus duration ("15s", "1m30s", "500ms"), as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -16,9 +17,10 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
+/** A regular expression in Go's RE2 syntax, matched in linear time (see src/regex/). */
 const regex = z.string().transform((text, ctx) => {
   try {
-    return compileUserRegex(text);
+    return UserRegex.compile(text);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -41,7 +43,7 @@ const processNameRule = z
     if (!rule.comm && !rule.exe && !rule.cmdline) {
       ctx.addIssue({ code: 'custom', message: 'needs at least one of comm, exe or cmdline' });
     }
-    const groups = new Set((rule.cmdline ?? []).flatMap((r) => [...r.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1])));
+    const groups = new Set((rule.cmdline ?? []).flatMap((r) => r.groupNames));
     for (const m of rule.name.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       const expr = m[1] as string;
       const field = /^\.([A-Za-z]+)$/.exec(expr)?.[1];

@@ -235,6 +235,13 @@ function bodyMismatch(text: string, options: HttpProbeOptions): string | undefin
   return undefined;
 }
 
+/** The URL an http probe fetches for `target`: as given, or with http:// when it has no scheme. */
+export function parseTargetUrl(target: string): URL {
+  const url = new URL(/^https?:\/\//i.test(target) ? target : `http://${target}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme ${JSON.stringify(url.protocol)}`);
+  return url;
+}
+
 /** Sums the round trips' phases with blackbox's definitions (the first resolve is added by the caller). */
 function sumPhases(traces: readonly RoundTrip[], firstResolveSeconds: number): Record<Phase, number> {
   const ms = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 };
@@ -334,11 +341,16 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     if (signal.aborted) return result('timeout');
     let url: URL;
     try {
-      url = new URL(/^https?:\/\//i.test(target) ? target : `http://${target}`);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme ${JSON.stringify(url.protocol)}`);
+      url = parseTargetUrl(target);
     } catch (err) {
       log.error('Could not parse target URL', { err });
       return result('error');
+    }
+    const { guard } = options;
+    const urlRefusal = guard?.refuseUrl(url);
+    if (urlRefusal !== undefined) {
+      log.error('Target not allowed', { err: urlRefusal });
+      return result('permission');
     }
     const resolution = await resolveTarget(urlHost(url), options.preferredIpProtocol, options.ipProtocolFallback, signal, log);
     dnsLookupSeconds = resolution.lookupSeconds;
@@ -349,6 +361,11 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     }
     ipProtocol = resolution.family;
     ipAddress = resolution.address;
+    const addressRefusal = guard?.refuseAddress(resolution.address);
+    if (addressRefusal !== undefined) {
+      log.error('Target address not allowed', { err: addressRefusal });
+      return result('permission');
+    }
 
     const configuredHost = headerValue(options.headers, 'host');
     const baseHeaders: Record<string, string> = {};
@@ -378,6 +395,13 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
           log.error('Error for HTTP request', { err: next.message });
           logTimings(log, traces);
           return result(next.reason, { redirects });
+        }
+        // Each hop's address is checked before connecting: a redirect must not reach what the target could not.
+        const refusal = guard?.refuseAddress(next.address);
+        if (refusal !== undefined) {
+          log.error('Redirect address not allowed', { err: refusal });
+          logTimings(log, traces);
+          return result('permission', { redirects });
         }
         resolved = { address: next.address, family: next.family };
       }
@@ -425,6 +449,12 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         log.error('Error for HTTP request', { err: `failed to parse Location header ${JSON.stringify(location)}: ${(err as Error).message}` });
         logTimings(log, traces);
         return result('error', { redirects });
+      }
+      const refusal = guard?.refuseUrl(next);
+      if (refusal !== undefined) {
+        log.error('Redirect not allowed', { err: refusal });
+        logTimings(log, traces);
+        return result('permission', { redirects });
       }
       const sameHost = next.host === hop.url.host;
       hop = {
