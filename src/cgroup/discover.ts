@@ -8,6 +8,7 @@ import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collect
 import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import { parseUeventDevname } from './files.js';
 import {
   RESOURCES,
@@ -22,7 +23,6 @@ import {
   type Hierarchies,
 } from './layout.js';
 import { parseProcCgroup } from './proc-cgroup.js';
-import type { UserRegex } from '../regex/user-regex.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;

@@ -9,8 +9,8 @@ import {
   isUnreadableAttribute,
   parseNetClassInterface,
 } from '../sysfs/netclass.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
 import type { UserRegex } from '../regex/user-regex.js';
+import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
 
 const IGNORED_FLAG = 'collector.netclass.ignored-devices';
 const INVALID_SPEED_FLAG = 'collector.netclass.ignore-invalid-speed';

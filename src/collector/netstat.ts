@@ -1,8 +1,8 @@
 import { desc } from '../exposition/model.js';
 import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
 import { parseFileIfExists } from '../io.js';
-import type { UserRegex } from '../regex/user-regex.js';
 
 const FIELDS_FLAG = 'collector.netstat.fields';
 

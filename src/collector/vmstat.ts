@@ -1,8 +1,8 @@
 import { desc } from '../exposition/model.js';
 import { parseFile } from '../io.js';
 import { parseVmstat } from '../procfs/vmstat.js';
-import type { CollectorFactory } from './collector.js';
 import type { UserRegex } from '../regex/user-regex.js';
+import type { CollectorFactory } from './collector.js';
 
 const FIELDS_FLAG = 'collector.vmstat.fields';
 

@@ -108,9 +108,24 @@ const icmpCheck = z.strictObject({
   ip_protocol: ipProtocol.default('ip4'),
 });
 
-const check = z.discriminatedUnion('protocol', [httpCheck, icmpCheck], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http or icmp' : undefined),
+const CHECK_FIELDS = new Set([...Object.keys(httpCheck.shape), ...Object.keys(icmpCheck.shape)]);
+
+/**
+ * Without a valid protocol the union cannot tell which fields belong, so a misspelt `protocol`
+ * would only show up as "protocol must be http or icmp"; fields no check has are named first,
+ * as unknown fields everywhere else are (with their line).
+ */
+const checkFields = z.looseObject({}).superRefine((entry, ctx) => {
+  if (entry['protocol'] === 'http' || entry['protocol'] === 'icmp') return;
+  const unknown = Object.keys(entry).filter((key) => !CHECK_FIELDS.has(key));
+  if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: entry, continue: true });
 });
+
+const check = checkFields.pipe(
+  z.discriminatedUnion('protocol', [httpCheck, icmpCheck], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http or icmp' : undefined),
+  }),
+);
 export type CheckConfig = z.output<typeof check> & { timeout: number };
 
 // ---- modules (blackbox_exporter's format, http and icmp probers) ----
