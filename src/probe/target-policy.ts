@@ -154,7 +154,7 @@ export class TargetPolicy implements ProbeGuard {
   /** For http targets and each redirect. */
   refuseUrl(url: URL): string | undefined {
     const seen = normalisedUrl(url);
-    return this.allowsTarget(seen) ? undefined : `${JSON.stringify(seen)} is not allowed by --${ALLOWED_TARGETS_FLAG}`;
+    return this.allowsTarget(seen) ? undefined : `${seen} is not allowed by --${ALLOWED_TARGETS_FLAG}`;
   }
 
   /** For the address a probe is about to connect to. */
