@@ -218,6 +218,22 @@ test('timeout arithmetic is blackbox getTimeout', (t) => {
   t.is(probeTimeoutSeconds('0.3', 0), 0.3);
   t.is(probeTimeoutSeconds('2.5e1', 0), 24.5);
   t.throws(() => probeTimeoutSeconds('soon', 0));
+  // At most an hour: past 2^31-1 ms Node's timers fire after 1 ms.
+  t.is(probeTimeoutSeconds('3000000', 0), 3600);
+  t.is(probeTimeoutSeconds('1e10', 20_000), 20);
+  t.is(probeTimeoutSeconds('1e10', 0), 3600);
+  t.is(probeTimeoutSeconds('0.3', 1e10), 3600);
+});
+
+test('a huge scrape timeout header is cut to an hour, not overflowed into an instant timeout', async (t) => {
+  for (const header of ['3000000', '1e10']) {
+    for (const [module, target] of [['http_2xx', `${targets.http}/ok`], ['icmp', '127.0.0.1']] as const) {
+      const answer = await get(app.port, probePath({ target, module }), { 'X-Prometheus-Scrape-Timeout-Seconds': header });
+      t.is(answer.status, 200, `${module} ${header}`);
+      t.is(value(answer.text, 'probe_success'), 1, `${module} ${header}`);
+      t.is(value(answer.text, 'probe_timeout_seconds'), 3600, `${module} ${header}`);
+    }
+  }
 });
 
 test('debug=true gives the log, the metrics and the module, as blackbox does', async (t) => {
