@@ -66,6 +66,8 @@ test('problems name the file, the path in it and the line', (t) => {
   problem(t, 'process_names:\n  - name: "{{.Nope}}"\n    comm: [a]\n', /process_names\[0\]\.name: unknown template \{\{\.Nope\}\}/);
   problem(t, 'process_names:\n  - name: "{{.Matches.x}}"\n    cmdline: [a]\n', /\{\{\.Matches\.x\}\} needs a cmdline regex with a named group/);
   problem(t, 'process_names:\n  - cmdline: ["(unclosed"]\n', /process_names\[0\]\.cmdline\[0\]: invalid regular expression/);
+  // RE2 syntax, as blackbox_exporter reads it: JavaScript's lookahead is refused, at its key.
+  problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: ["(?!ok)"]\n', /modules\.m\.http\.fail_if_body_matches_regexp\[0\]: invalid regular expression "\(\?!ok\)": .*has no lookahead, lookbehind or backreferences \(line 5, column 37\)/);
   problem(t, 'surprise: 1\n', /^sidecar\.yml: \(top level\): unknown field surprise/);
   problem(t, 'checks: [\n', /^sidecar\.yml: invalid YAML: .*\(line \d+, column \d+\)/);
   problem(t, 'checks: 1\nchecks: 2\n', /invalid YAML: Map keys must be unique/);

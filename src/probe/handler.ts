@@ -239,7 +239,7 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
   };
 }
 
-/** /probe with every target allowed. */
+/** /probe with the default rules: every target, but no address in DEFAULT_DENIED_NETWORKS. */
 export const probeRoutes: RoutesFactory = createProbeRoutes();
 
 /** /probe configured from the command line (the --probe.* flags). */

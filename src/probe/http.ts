@@ -347,11 +347,14 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
       return result('error');
     }
     const { guard } = options;
+    /** Ends the probe on a refusal of the guard (the /probe rules), before any connection to what it refused. */
+    const refused = (msg: string, err: string, redirects = 0): ProbeResult => {
+      log.error(msg, { err });
+      logTimings(log, traces);
+      return result('permission', { redirects });
+    };
     const urlRefusal = guard?.refuseUrl(url);
-    if (urlRefusal !== undefined) {
-      log.error('Target not allowed', { err: urlRefusal });
-      return result('permission');
-    }
+    if (urlRefusal !== undefined) return refused('Target not allowed', urlRefusal);
     const resolution = await resolveTarget(urlHost(url), options.preferredIpProtocol, options.ipProtocolFallback, signal, log);
     dnsLookupSeconds = resolution.lookupSeconds;
     firstResolve = resolution.lookupSeconds;
@@ -362,10 +365,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     ipProtocol = resolution.family;
     ipAddress = resolution.address;
     const addressRefusal = guard?.refuseAddress(resolution.address);
-    if (addressRefusal !== undefined) {
-      log.error('Target address not allowed', { err: addressRefusal });
-      return result('permission');
-    }
+    if (addressRefusal !== undefined) return refused('Target address not allowed', addressRefusal);
 
     const configuredHost = headerValue(options.headers, 'host');
     const baseHeaders: Record<string, string> = {};
@@ -398,11 +398,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         }
         // Each hop's address is checked before connecting: a redirect must not reach what the target could not.
         const refusal = guard?.refuseAddress(next.address);
-        if (refusal !== undefined) {
-          log.error('Redirect address not allowed', { err: refusal });
-          logTimings(log, traces);
-          return result('permission', { redirects });
-        }
+        if (refusal !== undefined) return refused('Redirect address not allowed', refusal, redirects);
         resolved = { address: next.address, family: next.family };
       }
       log.info('Making HTTP request', { url: hop.url.href, host: hop.host });
@@ -451,11 +447,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         return result('error', { redirects });
       }
       const refusal = guard?.refuseUrl(next);
-      if (refusal !== undefined) {
-        log.error('Redirect not allowed', { err: refusal });
-        logTimings(log, traces);
-        return result('permission', { redirects });
-      }
+      if (refusal !== undefined) return refused('Redirect not allowed', refusal, redirects);
       const sameHost = next.host === hop.url.host;
       hop = {
         ...hop,
