@@ -95,7 +95,8 @@ export function probeTimeoutSeconds(header: string | undefined, moduleTimeoutMs:
   let scrape = 0;
   if (header !== undefined && header !== '') {
     const trimmed = header.trim();
-    scrape = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+    // Unambiguous (digits after the point only), so a 16 KiB header cannot backtrack quadratically.
+    scrape = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
     if (!Number.isFinite(scrape) || scrape < 0) {
       throw new BadRequest(`Failed to parse timeout from Prometheus header: ${quote(header)} is not a number of seconds`);
     }
