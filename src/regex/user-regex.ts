@@ -57,7 +57,7 @@ export class UserRegex {
   namedMatches(text: string): ReadonlyMap<string, string> | undefined {
     if (!this.compiled.test(text)) return undefined;
     if (this.groupNames.length === 0) return new Map();
-    const groups = (this.compiled.exec(text) as (RegExpExecArray | null) | undefined)?.groups ?? {};
+    const groups = (this.compiled.exec(text) as RegExpExecArray | null)?.groups ?? {};
     return new Map(this.groupNames.map((name) => [name, groups[name] ?? '']));
   }
 
