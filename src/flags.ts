@@ -3,6 +3,7 @@
  * node_exporter pass flags that way: `--name=value` or `--name value`, booleans as `--name` /
  * `--no-name` (or `--name=false`), and a failure is one line naming the flag.
  */
+import { UserRegex } from './regex/user-regex.js';
 
 export type FlagKind = 'bool' | 'string' | 'regex' | 'duration' | 'int' | 'enum';
 
@@ -16,7 +17,8 @@ export interface FlagSpec {
   readonly min?: number;
 }
 
-export type FlagValue = boolean | string | RegExp | number;
+/** A regex flag's value matches in linear time, with Go's RE2 syntax (see src/regex/). */
+export type FlagValue = boolean | string | UserRegex | number;
 
 export class FlagError extends Error {
   override readonly name = 'FlagError';
@@ -38,7 +40,7 @@ export class ParsedFlags {
   private get(name: string, kind: string): FlagValue | undefined {
     const v = this.values.get(name);
     if (v === undefined) return undefined;
-    if (typeof v !== kind && !(kind === 'regex' && v instanceof RegExp)) {
+    if (kind === 'regex' ? !(v instanceof UserRegex) : typeof v !== kind) {
       throw new Error(`flag --${name} is not a ${kind}`);
     }
     return v;
@@ -52,8 +54,8 @@ export class ParsedFlags {
     return this.get(name, 'string') as string | undefined;
   }
 
-  regex(name: string): RegExp | undefined {
-    return this.get(name, 'regex') as RegExp | undefined;
+  regex(name: string): UserRegex | undefined {
+    return this.get(name, 'regex') as UserRegex | undefined;
   }
 
   /** Durations and ints are numbers: durations in milliseconds. */
@@ -76,15 +78,6 @@ export function parseGoDuration(text: string): number {
   return ms;
 }
 
-/** Compiles a user regex, translating RE2's `(?P<name>` to JavaScript's `(?<name>`. */
-export function compileUserRegex(source: string): RegExp {
-  try {
-    return new RegExp(source.replace(/\(\?P</g, '(?<'));
-  } catch (err) {
-    throw new Error(`invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
-  }
-}
-
 function convert(spec: FlagSpec, raw: string): FlagValue {
   switch (spec.kind) {
     case 'bool':
@@ -94,7 +87,7 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
     case 'string':
       return raw;
     case 'regex':
-      return compileUserRegex(raw);
+      return UserRegex.compile(raw);
     case 'duration':
       return parseGoDuration(raw);
     case 'int': {

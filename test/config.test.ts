@@ -57,6 +57,8 @@ test('problems name the file, the path in it and the line', (t) => {
   problem(t, 'checks:\n  - protocol: icmp\n    target: "bad host!"\n', /checks\[0\]\.target: must be a host name or an IP address/);
   problem(t, 'checks:\n  - protocol: http\n    target: http://x\n    interval: 10s\n    timeout: 10s\n', /checks\[0\]\.timeout: must be above 0 and below the interval \(10000ms\)/);
   problem(t, 'checks:\n  - protocol: http\n    target: http://x\n    tiemout: 1s\n', /checks\[0\]: unknown field tiemout \(line 4, column 5\)/);
+  // A misspelt protocol is an unknown field too, located, before what its absence means.
+  problem(t, 'checks:\n  - protocl: http\n    target: http://x\n', /^sidecar\.yml: checks\[0\]: unknown field protocl \(line 2, column 5\)\nsidecar\.yml: checks\[0\]\.protocol: protocol must be http or icmp$/);
   problem(t, 'checks:\n  - {protocol: icmp, target: 127.0.0.1}\n  - {protocol: icmp, target: 127.0.0.1}\n', /checks\[1\]: repeats the check of icmp 127\.0\.0\.1/);
   problem(t, 'modules:\n  tcp_connect:\n    prober: tcp\n', /modules\.tcp_connect\.prober: prober must be http or icmp \(tcp, dns and grpc are not supported/);
   problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      basic_auth: {username: a}\n', /modules\.m\.http: unknown field basic_auth \(line 5, column 7\)/);
@@ -64,6 +66,8 @@ test('problems name the file, the path in it and the line', (t) => {
   problem(t, 'process_names:\n  - name: "{{.Nope}}"\n    comm: [a]\n', /process_names\[0\]\.name: unknown template \{\{\.Nope\}\}/);
   problem(t, 'process_names:\n  - name: "{{.Matches.x}}"\n    cmdline: [a]\n', /\{\{\.Matches\.x\}\} needs a cmdline regex with a named group/);
   problem(t, 'process_names:\n  - cmdline: ["(unclosed"]\n', /process_names\[0\]\.cmdline\[0\]: invalid regular expression/);
+  // RE2 syntax, as blackbox_exporter reads it: JavaScript's lookahead is refused, at its key.
+  problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: ["(?!ok)"]\n', /modules\.m\.http\.fail_if_body_matches_regexp\[0\]: invalid regular expression "\(\?!ok\)": .*has no lookahead, lookbehind or backreferences \(line 5, column 37\)/);
   problem(t, 'surprise: 1\n', /^sidecar\.yml: \(top level\): unknown field surprise/);
   problem(t, 'checks: [\n', /^sidecar\.yml: invalid YAML: .*\(line \d+, column \d+\)/);
   problem(t, 'checks: 1\nchecks: 2\n', /invalid YAML: Map keys must be unique/);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { allFlags, enabledCollectors, toConfig } from '../src/cli.js';
 import type { CollectorFactory } from '../src/collector/collector.js';
-import { FlagError, compileUserRegex, parseFlags, parseGoDuration, type FlagSpec } from '../src/flags.js';
+import { FlagError, parseFlags, parseGoDuration, type FlagSpec } from '../src/flags.js';
 import { parseListenAddress } from '../src/listen-address.js';
 
 const noop = { update: async () => {} };
@@ -97,9 +97,14 @@ test('Go durations parse to milliseconds', (t) => {
   t.throws(() => parseGoDuration(''), { message: /invalid duration/ });
 });
 
-test('user regexes accept RE2 named groups and report syntax errors', (t) => {
-  t.is(compileUserRegex('(?P<x>a+)').exec('aa')?.groups?.['x'], 'aa');
-  t.throws(() => compileUserRegex('(a'), { message: /invalid regular expression "\(a"/ });
+test('regex flags take RE2 syntax and report syntax errors against the flag', (t) => {
+  const specs: FlagSpec[] = [{ name: 'r', kind: 'regex', help: '' }];
+  t.is(parseFlags(specs, ['--r=(?P<x>a+)']).regex('r')?.namedMatches('aa')?.get('x'), 'aa');
+  // (?i) is RE2's (JavaScript's RegExp refuses it); \d is ASCII only, as in Go.
+  t.true(parseFlags(specs, ['--r=(?i)^ETH']).regex('r')?.test('eth0'));
+  t.false(parseFlags(specs, ['--r=^\\d$']).regex('r')?.test('\u0663'));
+  t.throws(() => parseFlags(specs, ['--r=(a']), { instanceOf: FlagError, message: 'invalid value for flag --r: invalid regular expression "(a": missing closing ): `(a`' });
+  t.throws(() => parseFlags(specs, ['--r=eth(?!0)']), { instanceOf: FlagError, message: /^invalid value for flag --r: invalid regular expression "eth\(\?!0\)": .*no lookahead, lookbehind or backreferences/ });
 });
 
 test('listen addresses follow Go\'s host:port forms', (t) => {

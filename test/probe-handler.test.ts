@@ -1,6 +1,7 @@
 import test from 'ava';
 import { probeFlags, probeRoutesFromFlags, probeTimeoutSeconds } from '../src/probe/handler.js';
 import { parseFlags } from '../src/flags.js';
+import { targetPolicyFromFlags } from '../src/probe/target-policy.js';
 import { byName, parseExposition } from './helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from './helpers/probe-app.js';
 import { type LocalTargets, startTargets } from './helpers/targets.js';
@@ -217,6 +218,26 @@ test('timeout arithmetic is blackbox getTimeout', (t) => {
   t.is(probeTimeoutSeconds('0.3', 0), 0.3);
   t.is(probeTimeoutSeconds('2.5e1', 0), 24.5);
   t.throws(() => probeTimeoutSeconds('soon', 0));
+  // At most an hour: past 2^31-1 ms Node's timers fire after 1 ms.
+  t.is(probeTimeoutSeconds('3000000', 0), 3600);
+  t.is(probeTimeoutSeconds('1e10', 20_000), 20);
+  t.is(probeTimeoutSeconds('1e10', 0), 3600);
+  t.is(probeTimeoutSeconds('0.3', 1e10), 3600);
+  // A header as long as Node allows is refused at once (the old pattern backtracked for 0.6 s).
+  const started = performance.now();
+  t.throws(() => probeTimeoutSeconds(`${'1'.repeat(16_000)}x`, 0), { message: /Failed to parse timeout/ });
+  t.true(performance.now() - started < 100);
+});
+
+test('a huge scrape timeout header is cut to an hour, not overflowed into an instant timeout', async (t) => {
+  for (const header of ['3000000', '1e10']) {
+    for (const [module, target] of [['http_2xx', `${targets.http}/ok`], ['icmp', '127.0.0.1']] as const) {
+      const answer = await get(app.port, probePath({ target, module }), { 'X-Prometheus-Scrape-Timeout-Seconds': header });
+      t.is(answer.status, 200, `${module} ${header}`);
+      t.is(value(answer.text, 'probe_success'), 1, `${module} ${header}`);
+      t.is(value(answer.text, 'probe_timeout_seconds'), 3600, `${module} ${header}`);
+    }
+  }
 });
 
 test('debug=true gives the log, the metrics and the module, as blackbox does', async (t) => {
@@ -256,7 +277,7 @@ test('a scraper that hangs up stops the probe', async (t) => {
 
 test('--probe.allowed-targets: only full matches may be probed, others get 403', async (t) => {
   const flags = parseFlags(probeFlags, ['--probe.allowed-targets', 'http://127\\.0\\.0\\.1:\\d+/ok']);
-  const guarded = await startProbeApp(CONFIG, { allowedTargets: flags.regex('probe.allowed-targets') as RegExp });
+  const guarded = await startProbeApp(CONFIG, { policy: targetPolicyFromFlags(flags) });
   try {
     const ok = await get(guarded.port, probePath({ target: `${targets.http}/ok` }));
     t.is(ok.status, 200);

@@ -3,7 +3,10 @@ import { createLogger, silentLogger } from '../src/log.js';
 import { classifyHttpError, MAX_BODY_BYTES, probeHttp } from '../src/probe/http.js';
 import { HTTP_DEFAULTS } from '../src/probe/options.js';
 import type { HttpDetails, HttpProbeOptions, ProbeResult } from '../src/probe/types.js';
+import { UserRegex } from '../src/regex/user-regex.js';
 import { type LocalTargets, startTargets } from './helpers/targets.js';
+
+const re = (source: string): UserRegex => UserRegex.compile(source);
 
 let targets: LocalTargets;
 test.before(async () => {
@@ -237,28 +240,28 @@ test('fail_if_ssl and fail_if_not_ssl look at the final response', async (t) => 
 });
 
 test('body regexes: match and mismatch', async (t) => {
-  t.true((await probe(`${targets.http}/ok`, { failIfBodyNotMatches: [/hello/] })).success);
-  const missing = await probe(`${targets.http}/ok`, { failIfBodyNotMatches: [/goodbye/] });
+  t.true((await probe(`${targets.http}/ok`, { failIfBodyNotMatches: [re('hello')] })).success);
+  const missing = await probe(`${targets.http}/ok`, { failIfBodyNotMatches: [re('goodbye')] });
   t.is(missing.reason, 'body');
   t.true(missing.http.failedDueToRegex);
   t.is(missing.http.statusCode, 200);
-  const forbidden = await probe(`${targets.http}/ok`, { failIfBodyMatches: [/wor+ld/] });
+  const forbidden = await probe(`${targets.http}/ok`, { failIfBodyMatches: [re('wor+ld')] });
   t.is(forbidden.reason, 'body');
   t.true(forbidden.http.failedDueToRegex);
 });
 
 test('a status failure takes precedence and skips the regexes', async (t) => {
-  const r = await probe(`${targets.http}/status/503`, { failIfBodyNotMatches: [/never/] });
+  const r = await probe(`${targets.http}/status/503`, { failIfBodyNotMatches: [re('never')] });
   t.is(r.reason, 'status_code');
   t.false(r.http.failedDueToRegex);
 });
 
 test('header regexes, with allow_missing', async (t) => {
-  const header = (h: string, re: RegExp, allowMissing = false) => ({ header: h, regexp: re, allowMissing });
-  t.true((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('content-type', /^text\//)] })).success);
-  t.is((await probe(`${targets.http}/ok`, { failIfHeaderMatches: [header('X-Probe-Test', /yes/)] })).reason, 'body');
-  t.is((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('X-Absent', /./)] })).reason, 'body');
-  t.true((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('X-Absent', /./, true)] })).success);
+  const header = (h: string, source: string, allowMissing = false) => ({ header: h, regexp: re(source), allowMissing });
+  t.true((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('content-type', '^text/')] })).success);
+  t.is((await probe(`${targets.http}/ok`, { failIfHeaderMatches: [header('X-Probe-Test', 'yes')] })).reason, 'body');
+  t.is((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('X-Absent', '.')] })).reason, 'body');
+  t.true((await probe(`${targets.http}/ok`, { failIfHeaderNotMatches: [header('X-Absent', '.', true)] })).success);
 });
 
 test('valid_http_versions', async (t) => {
@@ -268,7 +271,7 @@ test('valid_http_versions', async (t) => {
 
 test('a body above the limit cannot be matched: body failure, but its length is counted', async (t) => {
   const size = MAX_BODY_BYTES + 1024;
-  const r = await probe(`${targets.http}/big/${size}`, { failIfBodyMatches: [/zzz/] }, 20_000);
+  const r = await probe(`${targets.http}/big/${size}`, { failIfBodyMatches: [re('zzz')] }, 20_000);
   t.is(r.reason, 'body');
   t.is(r.http.uncompressedBodyLength, size);
   const plain = await probe(`${targets.http}/big/${size}`, {}, 20_000);

@@ -8,6 +8,7 @@ import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collect
 import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import { parseUeventDevname } from './files.js';
 import {
   RESOURCES,
@@ -72,7 +73,7 @@ export function commandLine(raw: string): string {
  * The /proc/<pid>/cgroup text of a process to report, or undefined for kernel threads and
  * zombies (empty cmdline), processes `pidMatch` rejects, and processes that exited.
  */
-async function cgroupTextOf(paths: HostPaths, pid: string, pidMatch: RegExp | undefined, signal: AbortSignal) {
+async function cgroupTextOf(paths: HostPaths, pid: string, pidMatch: UserRegex | undefined, signal: AbortSignal) {
   const cmdline = await readIfPresent(paths.proc(pid, 'cmdline'), signal);
   if (!cmdline) return undefined;
   if (pidMatch && !pidMatch.test(commandLine(cmdline))) return undefined;
@@ -137,7 +138,7 @@ export async function findCgroups(
   paths: HostPaths,
   cgroupRoot: string,
   hierarchies: Hierarchies,
-  options: { readonly pidMatch: RegExp | undefined; readonly max: number },
+  options: { readonly pidMatch: UserRegex | undefined; readonly max: number },
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
   const own = await ownCgroupMounts(paths, cgroupRoot, hierarchies, signal);

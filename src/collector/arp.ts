@@ -19,7 +19,7 @@ export const arpCollector: CollectorFactory = {
   flags: [
     ...filterFlags(DEVICE_FLAGS, 'arp devices'),
     // Accepted so node_exporter 1.6+ command lines keep working; both values read /proc/net/arp.
-    { name: NETLINK_FLAG, kind: 'bool', default: 'true', help: 'Use netlink to gather stats instead of /proc/net/arp.' },
+    { name: NETLINK_FLAG, kind: 'bool', default: 'true', help: 'Accepted for node_exporter compatibility and ignored: entries always come from /proc/net/arp.' },
   ],
   create: ({ paths, flags }) => {
     const devices = filterFromFlags(flags, DEVICE_FLAGS);

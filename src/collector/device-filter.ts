@@ -4,11 +4,12 @@
  * default exclude. Regexes match anywhere in the name, as Go's MatchString does.
  */
 import type { FlagSpec, ParsedFlags } from '../flags.js';
+import type { UserRegex } from '../regex/user-regex.js';
 
 export class DeviceFilter {
   constructor(
-    private readonly exclude?: RegExp,
-    private readonly include?: RegExp,
+    private readonly exclude?: UserRegex,
+    private readonly include?: UserRegex,
   ) {}
 
   ignored(name: string): boolean {

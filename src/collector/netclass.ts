@@ -9,6 +9,7 @@ import {
   isUnreadableAttribute,
   parseNetClassInterface,
 } from '../sysfs/netclass.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
 
 const IGNORED_FLAG = 'collector.netclass.ignored-devices';
@@ -115,7 +116,7 @@ export const netclassCollector: CollectorFactory = {
     },
   ],
   create: ({ paths, flags }) => {
-    const ignored = flags.regex(IGNORED_FLAG) as RegExp;
+    const ignored = flags.regex(IGNORED_FLAG) as UserRegex;
     const ignoreInvalidSpeed = flags.bool(INVALID_SPEED_FLAG);
     const listings = new Map<string, Listing>();
     return {

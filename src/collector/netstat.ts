@@ -1,5 +1,6 @@
 import { desc } from '../exposition/model.js';
 import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import { NoDataError, type CollectorFactory } from './collector.js';
 import { parseFileIfExists } from '../io.js';
 
@@ -14,7 +15,7 @@ export const netstatCollector: CollectorFactory = {
   defaultEnabled: true,
   flags: [{ name: FIELDS_FLAG, kind: 'regex', default: DEFAULT_FIELDS, help: 'Regexp of fields to return for netstat collector.' }],
   create: ({ paths, flags }) => {
-    const fieldPattern = flags.regex(FIELDS_FLAG) as RegExp;
+    const fieldPattern = flags.regex(FIELDS_FLAG) as UserRegex;
     const read = (file: string, parse: (text: string) => NetStatistic[], signal: AbortSignal) =>
       parseFileIfExists(paths.proc('net', file), parse, signal);
     return {

@@ -1,6 +1,7 @@
 import { desc } from '../exposition/model.js';
 import { parseFile } from '../io.js';
 import { parseVmstat } from '../procfs/vmstat.js';
+import type { UserRegex } from '../regex/user-regex.js';
 import type { CollectorFactory } from './collector.js';
 
 const FIELDS_FLAG = 'collector.vmstat.fields';
@@ -17,7 +18,7 @@ export const vmstatCollector: CollectorFactory = {
     },
   ],
   create: ({ paths, flags }) => {
-    const fieldPattern = flags.regex(FIELDS_FLAG) as RegExp;
+    const fieldPattern = flags.regex(FIELDS_FLAG) as UserRegex;
     return {
       async update(sink, signal) {
         // Every line is parsed, matched or not, so a corrupt file fails whatever the filter.

@@ -4,7 +4,8 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { compileUserRegex, parseGoDuration } from '../flags.js';
+import { parseGoDuration } from '../flags.js';
+import { UserRegex } from '../regex/user-regex.js';
 
 /** A Go/Prometheus duration ("15s", "1m30s", "500ms"), as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -16,9 +17,10 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
+/** A regular expression in Go's RE2 syntax, matched in linear time (see src/regex/). */
 const regex = z.string().transform((text, ctx) => {
   try {
-    return compileUserRegex(text);
+    return UserRegex.compile(text);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -41,7 +43,7 @@ const processNameRule = z
     if (!rule.comm && !rule.exe && !rule.cmdline) {
       ctx.addIssue({ code: 'custom', message: 'needs at least one of comm, exe or cmdline' });
     }
-    const groups = new Set((rule.cmdline ?? []).flatMap((r) => [...r.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1])));
+    const groups = new Set((rule.cmdline ?? []).flatMap((r) => r.groupNames));
     for (const m of rule.name.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       const expr = m[1] as string;
       const field = /^\.([A-Za-z]+)$/.exec(expr)?.[1];
@@ -106,9 +108,24 @@ const icmpCheck = z.strictObject({
   ip_protocol: ipProtocol.default('ip4'),
 });
 
-const check = z.discriminatedUnion('protocol', [httpCheck, icmpCheck], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http or icmp' : undefined),
+const CHECK_FIELDS = new Set([...Object.keys(httpCheck.shape), ...Object.keys(icmpCheck.shape)]);
+
+/**
+ * Without a valid protocol the union cannot tell which fields belong, so a misspelt `protocol`
+ * would only show up as "protocol must be http or icmp"; fields no check has are named first,
+ * as unknown fields everywhere else are (with their line).
+ */
+const checkFields = z.looseObject({}).superRefine((entry, ctx) => {
+  if (entry['protocol'] === 'http' || entry['protocol'] === 'icmp') return;
+  const unknown = Object.keys(entry).filter((key) => !CHECK_FIELDS.has(key));
+  if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: entry, continue: true });
 });
+
+const check = checkFields.pipe(
+  z.discriminatedUnion('protocol', [httpCheck, icmpCheck], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http or icmp' : undefined),
+  }),
+);
 export type CheckConfig = z.output<typeof check> & { timeout: number };
 
 // ---- modules (blackbox_exporter's format, http and icmp probers) ----

@@ -10,25 +10,46 @@ import type { RoutesFactory } from '../exporter.js';
 import { contentTypeOf, negotiateFormat, writeFormat, writeText } from '../exposition/text.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import type { Logger } from '../log.js';
-import { probeHttp } from './http.js';
+import { UserRegex } from '../regex/user-regex.js';
+import { parseTargetUrl, probeHttp } from './http.js';
 import { pingAvailability, probeIcmp } from './icmp.js';
 import { httpOptionsFromModule, icmpOptionsFromModule } from './options.js';
 import { recordingProbeLogger } from './probe-log.js';
 import { probeMetricFamilies } from './probe-metrics.js';
+import { Slots } from './slots.js';
+import {
+  ALLOWED_TARGETS_FLAG,
+  DEFAULT_DENIED_NETWORKS,
+  Networks,
+  TargetPolicy,
+  normaliseHost,
+  normalisedUrl,
+  targetPolicyFlags,
+  targetPolicyFromFlags,
+} from './target-policy.js';
 import type { ProbeResult } from './types.js';
 
-export const ALLOWED_TARGETS_FLAG = 'probe.allowed-targets';
+export const ICMP_MAX_CONCURRENCY_FLAG = 'probe.icmp.max-concurrency';
+const DEFAULT_ICMP_MAX_CONCURRENCY = 16;
 
 export const probeFlags: FlagSpec[] = [
+  ...targetPolicyFlags,
   {
-    name: ALLOWED_TARGETS_FLAG,
-    kind: 'regex',
-    help: 'Regular expression that the whole target of /probe must match (for example https?://(www|api)\\.example\\.com(:\\d+)?/.*); other targets get 403. Unset: every target is allowed, as in blackbox_exporter.',
+    name: ICMP_MAX_CONCURRENCY_FLAG,
+    kind: 'int',
+    default: String(DEFAULT_ICMP_MAX_CONCURRENCY),
+    min: 1,
+    help: 'Maximum number of icmp probes of /probe running at once (each runs a ping process); more wait for a slot, within their own timeout.',
   },
 ];
 
 /** blackbox's default when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds. */
 const DEFAULT_SCRAPE_TIMEOUT_SECONDS = 120;
+/**
+ * Longer probe timeouts are cut to this. Node's timers overflow past 2^31-1 ms (24.8 days) and
+ * then fire after 1 ms, and no probe has a reason to run for longer than an hour.
+ */
+export const MAX_PROBE_TIMEOUT_SECONDS = 3600;
 /** blackbox's --timeout-offset default. */
 const TIMEOUT_OFFSET_SECONDS = 0.5;
 const DEFAULT_MODULE = 'http_2xx';
@@ -37,8 +58,10 @@ const MAX_TARGET_LENGTH = 4096;
 const MAX_ECHOED = 200;
 
 export interface ProbeRoutesOptions {
-  /** Targets must match it in full; undefined allows every target. */
-  readonly allowedTargets?: RegExp;
+  /** What /probe may reach; by default every target, except addresses in DEFAULT_DENIED_NETWORKS. */
+  readonly policy?: TargetPolicy;
+  /** icmp probes running at once (default 16). */
+  readonly icmpMaxConcurrency?: number;
 }
 
 class BadRequest extends Error {
@@ -65,13 +88,15 @@ function param(query: Record<string, unknown>, name: string): string | undefined
 /**
  * blackbox's getTimeout: the scrape timeout less the offset, or the module's timeout when it is
  * shorter. Where blackbox would end up with zero or less (scrape timeout under the offset and
- * no module timeout), the scrape timeout itself is used instead of failing at once.
+ * no module timeout), the scrape timeout itself is used instead of failing at once. The result
+ * is at most MAX_PROBE_TIMEOUT_SECONDS.
  */
 export function probeTimeoutSeconds(header: string | undefined, moduleTimeoutMs: number): number {
   let scrape = 0;
   if (header !== undefined && header !== '') {
     const trimmed = header.trim();
-    scrape = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+    // Unambiguous (digits after the point only), so a 16 KiB header cannot backtrack quadratically.
+    scrape = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
     if (!Number.isFinite(scrape) || scrape < 0) {
       throw new BadRequest(`Failed to parse timeout from Prometheus header: ${quote(header)} is not a number of seconds`);
     }
@@ -80,7 +105,7 @@ export function probeTimeoutSeconds(header: string | undefined, moduleTimeoutMs:
   const max = scrape - TIMEOUT_OFFSET_SECONDS;
   const module = moduleTimeoutMs / 1000;
   const chosen = (module > 0 && module < max) || max < 0 ? module : max;
-  return chosen > 0 ? chosen : scrape;
+  return Math.min(chosen > 0 ? chosen : scrape, MAX_PROBE_TIMEOUT_SECONDS);
 }
 
 /** blackbox's setHTTPHost: the hostname parameter becomes the Host header (and so the SNI name). */
@@ -110,7 +135,7 @@ function moduleYaml(module: ProbeModule, hostname: string | undefined): string {
     ? { http: hostname === undefined ? module.http : { ...module.http, headers: withHostname(module.http.headers, hostname) } }
     : { icmp: module.icmp };
   return stringify({ prober: module.prober, timeout: formatDurationMs(module.timeout), ...section }, (_key, value: unknown) =>
-    value instanceof RegExp ? value.source : value,
+    value instanceof UserRegex ? value.source : value,
   );
 }
 
@@ -118,12 +143,35 @@ function debugText(lines: readonly string[], metrics: string, yaml: string): str
   return `Logs for the probe:\n${lines.map((l) => `${l}\n`).join('')}\n\n\nMetrics that would have been returned:\n${metrics}\n\n\nModule configuration:\n${yaml}`;
 }
 
-function anchored(re: RegExp): RegExp {
-  return new RegExp(`^(?:${re.source})$`, re.flags.replace(/[gy]/g, ''));
+/**
+ * The target as its prober will take it (icmp: the normalised host), after --probe.allowed-targets
+ * has seen it in normalised form; a target it does not allow is a 403.
+ */
+function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target: string): string {
+  let normalised: string;
+  if (prober === 'icmp') {
+    normalised = normaliseHost(target);
+  } else {
+    try {
+      normalised = normalisedUrl(parseTargetUrl(target));
+    } catch (err) {
+      // Not a URL: without an allow-list, the probe itself fails on it (as blackbox's does).
+      if (!policy.restrictsTargets) return target;
+      throw new BadRequest(`Target ${quote(target)} is not a valid URL (${(err as Error).message}), so --${ALLOWED_TARGETS_FLAG} does not allow it`, 403);
+    }
+  }
+  if (!policy.allowsTarget(normalised)) {
+    // The normalised form is what the regex saw; show it when it differs from what was sent.
+    const as = normalised === target ? '' : ` as ${quote(normalised)}`;
+    throw new BadRequest(`Target ${quote(target)}${as} is not allowed by --${ALLOWED_TARGETS_FLAG}`, 403);
+  }
+  return prober === 'icmp' ? normalised : target;
 }
 
 export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFactory {
-  const allowed = options.allowedTargets ? anchored(options.allowedTargets) : undefined;
+  const policy = options.policy ?? new TargetPolicy({ deniedNetworks: Networks.parse(DEFAULT_DENIED_NETWORKS.join(',')) });
+  // Per set of routes, not per process: each exporter (and each test app) has its own.
+  const icmpSlots = new Slots(options.icmpMaxConcurrency ?? DEFAULT_ICMP_MAX_CONCURRENCY);
   return (config: ConfigStore, baseLog: Logger) => (app) => {
     // With icmp modules configured, check the system ping now, so a warning comes at start-up.
     const detectPingIfNeeded = (modules: Record<string, ProbeModule>): void => {
@@ -141,10 +189,10 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
       const target = param(query, 'target');
       if (!target) throw new BadRequest('Target parameter is missing');
       if (target.length > MAX_TARGET_LENGTH) throw new BadRequest(`Target parameter is longer than ${MAX_TARGET_LENGTH} characters`);
-      if (allowed && !allowed.test(target)) throw new BadRequest(`Target ${quote(target)} is not allowed by --${ALLOWED_TARGETS_FLAG}`, 403);
+      const admitted = admitTarget(policy, module.prober, target);
       const hostname = module.prober === 'http' ? param(query, 'hostname') || undefined : undefined;
       const debug = param(query, 'debug') === 'true';
-      const httpOptions = module.prober === 'http' ? httpOptionsFromModule(module.http) : undefined;
+      const httpOptions = module.prober === 'http' ? { ...httpOptionsFromModule(module.http), guard: policy } : undefined;
       const headers = httpOptions && hostname !== undefined ? withHostname(httpOptions.headers, hostname) : undefined;
 
       // The probe ends at the deadline, or when the scraper hangs up.
@@ -155,9 +203,16 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
       log.info('Beginning probe', { probe: module.prober, timeout_seconds: timeoutSeconds });
       let result: ProbeResult;
       if (httpOptions) {
-        result = await probeHttp(target, headers ? { ...httpOptions, headers } : httpOptions, signal, log);
+        result = await probeHttp(admitted, headers ? { ...httpOptions, headers } : httpOptions, signal, log);
       } else {
-        result = await probeIcmp(target, icmpOptionsFromModule(module.icmp, timeoutSeconds), signal, log);
+        const release = await icmpSlots.acquire(signal);
+        try {
+          if (!release) log.warn('Timeout waiting for an icmp probe slot', { max_concurrency: icmpSlots.limit });
+          // Without a slot the signal has fired, and the prober answers 'timeout' at once.
+          result = await probeIcmp(admitted, { ...icmpOptionsFromModule(module.icmp, timeoutSeconds), guard: policy }, signal, log);
+        } finally {
+          release?.();
+        }
       }
       if (result.success) log.info('Probe succeeded', { duration_seconds: result.durationSeconds });
       else log.error('Probe failed', { duration_seconds: result.durationSeconds, reason: result.reason });
@@ -185,11 +240,10 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
   };
 }
 
-/** /probe with every target allowed. */
+/** /probe with the default rules: every target, but no address in DEFAULT_DENIED_NETWORKS. */
 export const probeRoutes: RoutesFactory = createProbeRoutes();
 
-/** /probe configured from the command line (--probe.allowed-targets). */
+/** /probe configured from the command line (the --probe.* flags). */
 export function probeRoutesFromFlags(flags: ParsedFlags): RoutesFactory {
-  const allowedTargets = flags.regex(ALLOWED_TARGETS_FLAG);
-  return createProbeRoutes(allowedTargets ? { allowedTargets } : {});
+  return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.number(ICMP_MAX_CONCURRENCY_FLAG) ?? DEFAULT_ICMP_MAX_CONCURRENCY });
 }

@@ -235,6 +235,13 @@ function bodyMismatch(text: string, options: HttpProbeOptions): string | undefin
   return undefined;
 }
 
+/** The URL an http probe fetches for `target`: as given, or with http:// when it has no scheme. */
+export function parseTargetUrl(target: string): URL {
+  const url = new URL(/^https?:\/\//i.test(target) ? target : `http://${target}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme ${JSON.stringify(url.protocol)}`);
+  return url;
+}
+
 /** Sums the round trips' phases with blackbox's definitions (the first resolve is added by the caller). */
 function sumPhases(traces: readonly RoundTrip[], firstResolveSeconds: number): Record<Phase, number> {
   const ms = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 };
@@ -334,12 +341,20 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     if (signal.aborted) return result('timeout');
     let url: URL;
     try {
-      url = new URL(/^https?:\/\//i.test(target) ? target : `http://${target}`);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme ${JSON.stringify(url.protocol)}`);
+      url = parseTargetUrl(target);
     } catch (err) {
       log.error('Could not parse target URL', { err });
       return result('error');
     }
+    const { guard } = options;
+    /** Ends the probe on a refusal of the guard (the /probe rules), before any connection to what it refused. */
+    const refused = (msg: string, err: string, redirects = 0): ProbeResult => {
+      log.error(msg, { err });
+      logTimings(log, traces);
+      return result('permission', { redirects });
+    };
+    const urlRefusal = guard?.refuseUrl(url);
+    if (urlRefusal !== undefined) return refused('Target not allowed', urlRefusal);
     const resolution = await resolveTarget(urlHost(url), options.preferredIpProtocol, options.ipProtocolFallback, signal, log);
     dnsLookupSeconds = resolution.lookupSeconds;
     firstResolve = resolution.lookupSeconds;
@@ -349,6 +364,8 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     }
     ipProtocol = resolution.family;
     ipAddress = resolution.address;
+    const addressRefusal = guard?.refuseAddress(resolution.address);
+    if (addressRefusal !== undefined) return refused('Target address not allowed', addressRefusal);
 
     const configuredHost = headerValue(options.headers, 'host');
     const baseHeaders: Record<string, string> = {};
@@ -379,6 +396,9 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
           logTimings(log, traces);
           return result(next.reason, { redirects });
         }
+        // Each hop's address is checked before connecting: a redirect must not reach what the target could not.
+        const refusal = guard?.refuseAddress(next.address);
+        if (refusal !== undefined) return refused('Redirect address not allowed', refusal, redirects);
         resolved = { address: next.address, family: next.family };
       }
       log.info('Making HTTP request', { url: hop.url.href, host: hop.host });
@@ -426,6 +446,8 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         logTimings(log, traces);
         return result('error', { redirects });
       }
+      const refusal = guard?.refuseUrl(next);
+      if (refusal !== undefined) return refused('Redirect not allowed', refusal, redirects);
       const sameHost = next.host === hop.url.host;
       hop = {
         ...hop,

@@ -253,6 +253,11 @@ export const probeIcmp: Prober<IcmpProbeOptions> = async (target, options, signa
     }
     ipProtocol = resolution.family;
     ipAddress = resolution.address;
+    const refusal = options.guard?.refuseAddress(resolution.address);
+    if (refusal !== undefined) {
+      log.error('Target address not allowed', { err: refusal });
+      return result('permission');
+    }
     const command = pingCommand(resolution.address, resolution.family === 6, options, availability.hasPing6);
     const limitMs = (Math.max(1, options.count) - 1 + command.replyWaitSeconds) * 1000 + KILL_GRACE_MS;
     log.info('Running ping', { command: [command.file, ...command.args].join(' ') });

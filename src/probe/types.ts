@@ -4,6 +4,7 @@
  * each caller turns a ProbeResult into its own metrics.
  */
 import type { Logger } from '../log.js';
+import type { UserRegex } from '../regex/user-regex.js';
 
 /** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
 export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error'] as const;
@@ -13,8 +14,19 @@ export type IpProtocol = 'ip4' | 'ip6';
 
 export interface HeaderMatch {
   readonly header: string;
-  readonly regexp: RegExp;
+  readonly regexp: UserRegex;
   readonly allowMissing: boolean;
+}
+
+/**
+ * Where a probe may go (the /probe endpoint's --probe.* rules; scheduled checks have none). Each
+ * method returns why it refuses, or undefined; a refusal fails the probe with reason 'permission'.
+ */
+export interface ProbeGuard {
+  /** Every URL an http probe requests: the target and each redirect. */
+  refuseUrl(url: URL): string | undefined;
+  /** Every address a probe connects to (or pings), after resolution. */
+  refuseAddress(address: string): string | undefined;
 }
 
 /** What an HTTP probe does; built from a `checks:` entry or a blackbox `modules:` entry. */
@@ -29,14 +41,15 @@ export interface HttpProbeOptions {
   readonly followRedirects: boolean;
   readonly failIfSsl: boolean;
   readonly failIfNotSsl: boolean;
-  readonly failIfBodyMatches: readonly RegExp[];
-  readonly failIfBodyNotMatches: readonly RegExp[];
+  readonly failIfBodyMatches: readonly UserRegex[];
+  readonly failIfBodyNotMatches: readonly UserRegex[];
   readonly failIfHeaderMatches: readonly HeaderMatch[];
   readonly failIfHeaderNotMatches: readonly HeaderMatch[];
   readonly insecureSkipVerify: boolean;
   readonly serverName?: string;
   readonly preferredIpProtocol: IpProtocol;
   readonly ipProtocolFallback: boolean;
+  readonly guard?: ProbeGuard;
 }
 
 export interface IcmpProbeOptions {
@@ -52,6 +65,8 @@ export interface IcmpProbeOptions {
    * itself near the deadline; the signal still bounds the probe. Default 10 (iputils' own).
    */
   readonly timeoutSeconds?: number;
+  /** Only refuseAddress applies. */
+  readonly guard?: ProbeGuard;
 }
 
 export interface HttpDetails {

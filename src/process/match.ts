@@ -6,6 +6,7 @@
  * {{.Matches.x}}; the first matching rule wins.
  */
 import type { ProcessNameRule } from '../config/schema.js';
+import { UserRegex } from '../regex/user-regex.js';
 
 /** What a rule can look at. `username` and `cgroups` are read only when a template uses them. */
 export interface ProcessAttributes {
@@ -31,7 +32,7 @@ type TemplatePart = { readonly text: string } | { readonly field: string } | { r
 interface CompiledRule {
   readonly comm?: ReadonlySet<string>;
   readonly exe?: readonly string[];
-  readonly cmdline?: readonly RegExp[];
+  readonly cmdline?: readonly UserRegex[];
   readonly name: readonly TemplatePart[];
 }
 
@@ -40,7 +41,7 @@ interface CompiledRule {
  * the upstream packages ship (`name: "{{.Comm}}"`, `cmdline: ['.+']`), which leaves out kernel
  * threads, whose names (kworker/0:1-events) change all the time.
  */
-export const DEFAULT_RULES: readonly ProcessNameRule[] = [{ name: '{{.Comm}}', cmdline: [/.+/] }];
+export const DEFAULT_RULES: readonly ProcessNameRule[] = [{ name: '{{.Comm}}', cmdline: [UserRegex.compile('.+')] }];
 
 const TEMPLATE_ACTION = /\{\{\s*([^}]*?)\s*\}\}/g;
 
@@ -83,12 +84,12 @@ function exeMatches(exes: readonly string[], argv0: string | undefined): boolean
 }
 
 /** Runs every regex on the joined argv; all must match. Returns the named captures, or undefined. */
-function cmdlineMatches(regexes: readonly RegExp[], joined: string): Map<string, string> | undefined {
+function cmdlineMatches(regexes: readonly UserRegex[], joined: string): Map<string, string> | undefined {
   const captures = new Map<string, string>();
   for (const re of regexes) {
-    const m = re.exec(joined);
-    if (!m) return undefined;
-    for (const [name, value] of Object.entries(m.groups ?? {})) captures.set(name, value ?? '');
+    const found = re.namedMatches(joined);
+    if (!found) return undefined;
+    for (const [name, value] of found) captures.set(name, value);
   }
   return captures;
 }
@@ -103,8 +104,7 @@ export class ProcessMatcher {
     this.rules = effective.map((r) => ({
       comm: r.comm ? new Set(r.comm) : undefined,
       exe: r.exe,
-      // Our own copies, without flags that would make exec() stateful.
-      cmdline: r.cmdline?.map((re) => new RegExp(re.source, re.flags.replace(/[gy]/g, ''))),
+      cmdline: r.cmdline,
       name: compileTemplate(r.name),
     }));
     const fields = new Set(this.rules.flatMap((r) => r.name.flatMap((p) => ('field' in p ? [p.field] : []))));

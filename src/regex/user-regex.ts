@@ -1,0 +1,72 @@
+/**
+ * Regular expressions that users hand us (collector flags, --probe.allowed-targets, the config
+ * file's cmdline and body/header regexes), in Go's RE2 syntax as node_exporter, blackbox_exporter
+ * and process-exporter read them, and matched in time linear in the input. JavaScript's RegExp
+ * backtracks: `(a+)+$` on a 33-byte argument, or `node .*server\.js` on a long command line,
+ * would hold the event loop (and so every endpoint) for tens of seconds.
+ *
+ * The engine (re2js, a port of Go's regexp) stays behind this class; nothing else imports it.
+ */
+import { RE2JS } from 're2js';
+
+export class RegexSyntaxError extends Error {
+  override readonly name = 'RegexSyntaxError';
+}
+
+/** What RE2 leaves out on purpose, named when a pattern fails on it. */
+const UNSUPPORTED_PERL = /unsupported Perl syntax|invalid named capture: `\(\?<[=!]|invalid escape sequence: `\\[1-9k]/;
+const SYNTAX_HINT = 'RE2 syntax (https://github.com/google/re2/wiki/Syntax) has no lookahead, lookbehind or backreferences';
+
+export class UserRegex {
+  private constructor(
+    /** The pattern as the user wrote it. */
+    readonly source: string,
+    private readonly compiled: RE2JS,
+    /** Names of the named groups, `(?P<name>...)` or `(?<name>...)`. */
+    readonly groupNames: readonly string[],
+  ) {}
+
+  /** Compiles with Go's default flags (leftmost-first, `.` not matching \n, `$` only at the end). */
+  static compile(source: string): UserRegex {
+    let compiled: RE2JS;
+    try {
+      compiled = RE2JS.compile(source);
+    } catch (err) {
+      const reason = ((err as Error).message || String(err)).replace(/^error parsing regexp: /, '');
+      const hint = UNSUPPORTED_PERL.test(reason) ? `; ${SYNTAX_HINT}` : '';
+      throw new RegexSyntaxError(`invalid regular expression ${JSON.stringify(source)}: ${reason}${hint}`);
+    }
+    return new UserRegex(source, compiled, Object.keys(compiled.namedGroups()));
+  }
+
+  /** Whether it matches anywhere in `text`, as Go's MatchString. */
+  test(text: string): boolean {
+    return this.compiled.test(text);
+  }
+
+  /** Whether it matches all of `text`, as if written `^(?:...)$`. */
+  testWhole(text: string): boolean {
+    return this.compiled.testExact(text);
+  }
+
+  /**
+   * The named groups of the leftmost match (a group that took no part is ""), or undefined when
+   * there is no match. Captures cost more than a yes/no answer, so they are only taken once the
+   * cheap test has matched.
+   */
+  namedMatches(text: string): ReadonlyMap<string, string> | undefined {
+    if (!this.compiled.test(text)) return undefined;
+    if (this.groupNames.length === 0) return new Map();
+    const groups = (this.compiled.exec(text) as RegExpExecArray | null)?.groups ?? {};
+    return new Map(this.groupNames.map((name) => [name, groups[name] ?? '']));
+  }
+
+  toString(): string {
+    return this.source;
+  }
+
+  /** The source, so that configs holding regexes serialise (and compare) as the user wrote them. */
+  toJSON(): string {
+    return this.source;
+  }
+}
