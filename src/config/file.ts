@@ -66,13 +66,22 @@ export async function readConfigText(file: string): Promise<string> {
   }
 }
 
+export interface ParseLimits {
+  readonly heapMb: number;
+  readonly timeoutMs: number;
+}
+
 /** Parses and validates config text in a worker thread; rejects with ConfigError only. */
-export function parseConfigText(text: string, file: string): Promise<ExporterFileConfig> {
+export function parseConfigText(
+  text: string,
+  file: string,
+  limits: ParseLimits = { heapMb: PARSE_HEAP_MB, timeoutMs: PARSE_TIMEOUT_MS },
+): Promise<ExporterFileConfig> {
   return new Promise((resolve, reject) => {
     const request: ParseRequest = { text, file };
     const worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
       workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: PARSE_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb },
       // Parsing needs none of the exporter's node options, and some (--input-type) fail a worker.
       execArgv: [],
     });
@@ -85,12 +94,12 @@ export function parseConfigText(text: string, file: string): Promise<ExporterFil
       outcome();
     };
     const refuse = (why: string) => settle(() => reject(new ConfigError(`${file}: ${why}`)));
-    const deadline = setTimeout(() => refuse(`parsing the config file took longer than ${PARSE_TIMEOUT_MS / 1000} s; it is refused`), PARSE_TIMEOUT_MS);
+    const deadline = setTimeout(() => refuse(`parsing the config file took longer than ${limits.timeoutMs / 1000} s; it is refused`), limits.timeoutMs);
     worker.once('message', (reply: ParseReply) => {
       settle(() => (reply.ok ? resolve(reply.config) : reject(new ConfigError(reply.message))));
     });
     worker.once('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') refuse(`the config file needs more than ${PARSE_HEAP_MB} MB of memory to parse (too large or too deeply nested); it is refused`);
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') refuse(`the config file needs more than ${limits.heapMb} MB of memory to parse (too large or too deeply nested); it is refused`);
       else refuse(`cannot parse the config file: ${err.message}`);
     });
     worker.once('exit', (code) => refuse(`cannot parse the config file: the parser stopped (exit code ${code})`));
