@@ -1,14 +1,15 @@
 /** The config file through the real binary: a broken file stops it before listening; a broken reload keeps the old one. */
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runToExit, startExporter } from './helpers/exporters.js';
 
-function post(port: number, urlPath: string): Promise<{ status: number; text: string }> {
+function post(port: number, urlPath: string, timeoutMs = 10_000): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', timeout: 10_000 }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', timeout: timeoutMs }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -62,4 +63,50 @@ test('POST /-/reload applies a valid file and refuses a broken one, keeping the 
   t.regex(await e.scrape(), /uptime_checks_total\{name="second"/, 'the running config stays');
   t.regex(e.output, /config reload failed; keeping the running config/);
   t.is((await e.get('/-/reload')).status, 405);
+});
+
+test('a config file that is not a regular file, over 1 MiB or an alias bomb: exit status 2 at once, before listening', async (t) => {
+  const dir = await tempDir(t);
+  const fifo = path.join(dir, 'fifo.yml');
+  execFileSync('mkfifo', [fifo]);
+  const big = path.join(dir, 'big.yml');
+  await writeFile(big, `# ${'x'.repeat(1024 * 1024)}\n`);
+  const bomb = path.join(dir, 'bomb.yml');
+  const levels = ['a: &a [x,x,x,x,x,x,x,x,x,x]'];
+  for (let i = 1; i <= 8; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
+  await writeFile(bomb, levels.join('\n'));
+  const cases: [string, RegExp][] = [
+    // A FIFO used to block start-up for ever, waiting for a writer.
+    [fifo, /fifo\.yml: cannot read the config file: it is a named pipe \(FIFO\), not a regular file\n/],
+    ['/dev/zero', /\/dev\/zero: cannot read the config file: it is a character device, not a regular file\n/],
+    [big, /big\.yml: the config file is larger than 1048576 bytes \(1 MiB\), the most supported\n/],
+    // It used to exit 1, as a start-up failure rather than a bad config.
+    [bomb, /bomb\.yml: invalid YAML: Excessive alias count/],
+  ];
+  for (const [file, message] of cases) {
+    const r = await runToExit('ours', [`--config.file=${file}`, '--web.listen-address=127.0.0.1:0']);
+    t.is(r.code, 2, file);
+    t.regex(r.stderr, /^sidecar-exporter: error: invalid config: /);
+    t.regex(r.stderr, message);
+    t.notRegex(r.stderr, /Listening on/);
+  }
+});
+
+test('a reload of a file too deeply nested to parse is refused within the parser\'s memory; the exporter keeps serving', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'sidecar.yml');
+  const config = 'checks:\n  - {protocol: http, target: "http://127.0.0.1:1/", name: kept, interval: 1h}\n';
+  await writeFile(file, config);
+  const e = await startExporter('ours', [`--config.file=${file}`, '--collector.disable-defaults', '--collector.uptime']);
+  t.teardown(() => e.stop());
+  // Parsed on the main thread, this took 1 GB and 8 s before failing.
+  await writeFile(file, `x: ${'['.repeat(1024 * 1024 - 10)}\n`);
+  const bad = await post(e.port, '/-/reload', 60_000);
+  const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${e.pid}/status`, 'utf8'))?.[1]);
+  t.log(`peak resident memory ${Math.round(peakKb / 1024)} MB`);
+  t.true(peakKb > 0 && peakKb < 450 * 1024, `peak ${peakKb} kB`);
+  t.is(bad.status, 500);
+  // Under heavy load the parse deadline may come before the heap limit; either way it is refused.
+  t.regex(bad.text, /^failed to reload config: .*sidecar\.yml: (the config file needs more than 128 MB of memory to parse|parsing the config file took longer than 20 s)/);
+  t.regex(await e.scrape(), /uptime_checks_total\{name="kept"/, 'the running config stays');
 });

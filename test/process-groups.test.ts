@@ -283,7 +283,7 @@ process_names:
   t.is(one(alone.text, 'num_procs', 'app:app:app'), 1);
 });
 
-test('a config reload applies the new rules from the next scrape, counting afresh', async (t) => {
+test('a config reload applies the new rules from the next scrape; a renamed group counts from the scrape before', async (t) => {
   const { tree, scraper, reconfigure } = await withConfigFile(t, 'process_names:\n  - name: web\n    comm: [nginx]\n');
   await scraper.scrape();
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 500, start: 1100 });
@@ -293,7 +293,41 @@ test('a config reload applies the new rules from the next scrape, counting afres
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 600, start: 1100 });
   const r = await scraper.scrape();
   t.deepEqual(groupNames(r.text), ['server-nginx', 'server-python3']);
-  t.is(cpu(r.text, 'server-nginx', 'user'), 0);
+  // Changed from "counting afresh" (0): pid 101 keeps its last reading, so its 1 s since the
+  // scrape before counts in its new group; python3, untracked before, counts from the reload.
+  t.is(cpu(r.text, 'server-nginx', 'user'), 1);
+  t.is(cpu(r.text, 'server-python3', 'user'), 0);
+});
+
+test('a config reload keeps the counters of a group that keeps its name; a process newly tracked counts from the reload', async (t) => {
+  const { tree, scraper, reconfigure } = await withConfigFile(t, 'process_names:\n  - name: web\n    comm: [nginx]\n');
+  await scraper.scrape();
+  await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 500, start: 1100 });
+  // Started after the first scrape but tracked by no rule: its 4 s are nobody's.
+  await writeProcess(tree.procfs, { pid: 510, comm: 'php-fpm', utime: 400, start: 9000 });
+  t.is(cpu((await scraper.scrape()).text, 'web', 'user'), 1);
+
+  await reconfigure('process_names:\n  - name: web\n    comm: [nginx]\n  - name: app\n    comm: [php-fpm]\n');
+  await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 600, start: 1100 });
+  await writeProcess(tree.procfs, { pid: 510, comm: 'php-fpm', utime: 450, start: 9000 });
+  const reloaded = await scraper.scrape();
+  t.deepEqual(groupNames(reloaded.text), ['app', 'web']);
+  t.is(cpu(reloaded.text, 'web', 'user'), 2, 'web goes on from 1');
+  t.is(cpu(reloaded.text, 'app', 'user'), 0, 'app counts from the reload, not from the start of pid 510');
+
+  await writeProcess(tree.procfs, { pid: 510, comm: 'php-fpm', utime: 500, start: 9000 });
+  t.is(cpu((await scraper.scrape()).text, 'app', 'user'), 0.5);
+});
+
+test('a reload of an unchanged file changes no counter, however often', async (t) => {
+  const config = 'process_names:\n  - name: web\n    comm: [nginx]\n';
+  const { tree, scraper, reconfigure } = await withConfigFile(t, config);
+  await scraper.scrape();
+  await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 551, start: 1100 });
+  t.is(cpu((await scraper.scrape()).text, 'web', 'user'), 1.51);
+  for (let i = 0; i < 5; i++) await reconfigure(config);
+  await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 601, start: 1100 });
+  t.is(cpu((await scraper.scrape()).text, 'web', 'user'), 2.01);
 });
 
 test('an unreadable io file leaves its bytes out and counts a partial error; the rest is served', async (t) => {

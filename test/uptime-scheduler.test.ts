@@ -370,5 +370,9 @@ test('parseDurationBuckets sorts and validates', (t) => {
   t.throws(() => parseDurationBuckets('-1'), { message: /bucket "-1"/ });
   t.throws(() => parseDurationBuckets('1,Infinity'), { message: /bucket "Infinity"/ });
   t.throws(() => parseDurationBuckets('1,0.5,1'), { message: /bucket 1 is given twice/ });
+  // Each bucket is a series per check: 30 at most keeps 1000 checks within 53,000 series.
+  const upTo = (n: number) => Array.from({ length: n }, (_, i) => (i + 1) / 10).join(',');
+  t.is(parseDurationBuckets(upTo(30)).length, 30);
+  t.throws(() => parseDurationBuckets(upTo(31)), { message: '31 buckets, more than the 30 supported' });
   t.deepEqual([...DEFAULT_DURATION_BUCKETS].filter((b) => [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10].includes(b)), [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 });

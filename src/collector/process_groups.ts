@@ -108,7 +108,7 @@ export function processGroupsCollectorWith(makeSource: (ctx: CollectorContext) =
         if (newRules) {
           matcher = newRules;
           newRules = undefined;
-          tracker.reset(matcher);
+          tracker.useRules(matcher);
         }
         try {
           const listing = await source.list(signal);

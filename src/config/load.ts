@@ -1,15 +1,17 @@
 /**
- * Reads the exporter's YAML config file and validates it against the schema. Every problem is
+ * Parses the exporter's YAML config text and validates it against the schema. Every problem is
  * reported as `<file>: <path.in.file>: <what is wrong> (line L, column C)`, so a user can fix
- * a broken file without guessing; nothing half-valid is ever returned.
+ * a broken file without guessing; nothing half-valid is ever returned. The exporter runs this
+ * in a worker thread (see file.ts); tests call parseConfig directly.
  */
-import { readFile } from 'node:fs/promises';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './error.js';
+import { MAX_CONFIG_ENTRIES } from './limits.js';
 import { configSchema, type ExporterFileConfig } from './schema.js';
 
 export { ConfigError } from './error.js';
+export { loadConfigFile } from './file.js';
 
 type Path = readonly PropertyKey[];
 
@@ -42,8 +44,17 @@ function describeIssue(file: string, doc: Document, lines: LineCounter, issue: z
   return `${file}: ${formatPath(issue.path)}: ${issue.message}${positionOf(doc, lines, issue.path)}`;
 }
 
-/** Parses and validates config text; `file` names it in messages. */
-export function parseConfig(text: string, file: string): ExporterFileConfig {
+/** Refuses lists longer than the limits before validating them entry by entry. */
+function checkEntryCounts(file: string, doc: Document, lines: LineCounter, data: unknown): void {
+  if (typeof data !== 'object' || data === null) return;
+  for (const [key, { max, what }] of Object.entries(MAX_CONFIG_ENTRIES)) {
+    const value: unknown = (data as Record<string, unknown>)[key];
+    const count = Array.isArray(value) ? value.length : typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
+    if (count > max) throw new ConfigError(`${file}: ${key}: ${count} ${what}, more than the ${max} supported${positionOf(doc, lines, [], key)}`);
+  }
+}
+
+function parseValidated(text: string, file: string): ExporterFileConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -51,7 +62,14 @@ export function parseConfig(text: string, file: string): ExporterFileConfig {
     const at = err.linePos?.[0];
     throw new ConfigError(`${file}: invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${at ? ` (line ${at.line}, column ${at.col})` : ''}`);
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // The yaml package refuses alias bombs here ("Excessive alias count ...").
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message}`);
+  }
+  checkEntryCounts(file, doc, lines, data);
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const messages = result.error.issues.slice(0, 5).map((i) => describeIssue(file, doc, lines, i));
@@ -61,13 +79,13 @@ export function parseConfig(text: string, file: string): ExporterFileConfig {
   return result.data;
 }
 
-export async function loadConfigFile(file: string): Promise<ExporterFileConfig> {
-  let text: string;
+/** Parses and validates config text; `file` names it in messages. Throws only ConfigError. */
+export function parseConfig(text: string, file: string): ExporterFileConfig {
   try {
-    text = await readFile(file, 'utf8');
+    return parseValidated(text, file);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConfigError(`${file}: cannot read the config file: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    if (err instanceof ConfigError) throw err;
+    // Whatever else fails (a stack overflow on deep nesting, say) is still this file's fault.
+    throw new ConfigError(`${file}: cannot parse the config file: ${(err as Error).message}`);
   }
-  return parseConfig(text, file);
 }

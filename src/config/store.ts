@@ -1,19 +1,20 @@
 /**
  * The config file currently in force. A reload (SIGHUP or POST /-/reload) validates the new
  * file completely before swapping it in; a broken file leaves the running config untouched.
+ * A file whose bytes did not change is not parsed again and notifies nobody, so reloading an
+ * unchanged file, however often, changes nothing. Reloads run one at a time: requests that
+ * arrive while one runs share a single next reload, so a flood of them costs at most two parses.
  */
+import { createHash } from 'node:crypto';
 import { ConfigError } from './error.js';
+import { parseConfigText, readConfigText } from './file.js';
 import type { ExporterFileConfig } from './schema.js';
 
-/**
- * What no file means. The YAML parser and the schema validator are loaded only for a real
- * file, so an exporter run without --config.file does not carry them (about 10 MB).
- */
+/** What no file means. */
 const EMPTY_CONFIG: ExporterFileConfig = { process_names: [], checks: [], modules: {} };
 
-async function load(file: string): Promise<ExporterFileConfig> {
-  const { loadConfigFile } = await import('./load.js');
-  return loadConfigFile(file);
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export type ConfigListener = (config: ExporterFileConfig, previous: ExporterFileConfig) => void;
@@ -21,20 +22,28 @@ export type ConfigListener = (config: ExporterFileConfig, previous: ExporterFile
 export class ConfigStore {
   private listeners: ConfigListener[] = [];
   private lastReload = { ok: true, at: Date.now() };
+  /** The reload running now (settled or not), which the next one waits for. */
+  private running: Promise<unknown> = Promise.resolve();
+  /** The reload waiting for the running one; later requests join it. */
+  private queued: Promise<ExporterFileConfig> | undefined;
 
   private constructor(
     /** Undefined when no --config.file was given: the empty config. */
     readonly file: string | undefined,
     private config: ExporterFileConfig,
+    /** Of the text the running config was parsed from. */
+    private digest: string | undefined,
   ) {}
 
   static async open(file: string | undefined): Promise<ConfigStore> {
-    return new ConfigStore(file, file === undefined ? EMPTY_CONFIG : await load(file));
+    if (file === undefined) return new ConfigStore(undefined, EMPTY_CONFIG, undefined);
+    const text = await readConfigText(file);
+    return new ConfigStore(file, await parseConfigText(text, file), digestOf(text));
   }
 
   /** A store holding a fixed config (the empty one by default), for tests and embedding. */
   static of(config: ExporterFileConfig = EMPTY_CONFIG): ConfigStore {
-    return new ConfigStore(undefined, config);
+    return new ConfigStore(undefined, config, undefined);
   }
 
   get current(): ExporterFileConfig {
@@ -49,24 +58,44 @@ export class ConfigStore {
     return this.lastReload.at;
   }
 
-  /** Calls `listener` after every successful reload. */
+  /** Calls `listener` after every successful reload that changed the file. */
   onChange(listener: ConfigListener): void {
     this.listeners.push(listener);
   }
 
   /** Re-reads the file; throws ConfigError (keeping the old config) when it is invalid. */
-  async reload(): Promise<ExporterFileConfig> {
-    if (this.file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
-    let next: ExporterFileConfig;
+  reload(): Promise<ExporterFileConfig> {
+    if (this.queued) return this.queued;
+    const after = this.running;
+    const next = (async () => {
+      await after;
+      // Started: from now on a new request must read the file again, after this one.
+      this.queued = undefined;
+      return this.reloadNow();
+    })();
+    this.queued = next;
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(): Promise<ExporterFileConfig> {
+    const file = this.file;
+    if (file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
+    let next: ExporterFileConfig | undefined;
+    let digest: string;
     try {
-      next = await load(this.file);
+      const text = await readConfigText(file);
+      digest = digestOf(text);
+      if (digest !== this.digest) next = await parseConfigText(text, file);
     } catch (err) {
       this.lastReload = { ok: false, at: Date.now() };
       throw err;
     }
+    this.lastReload = { ok: true, at: Date.now() };
+    if (next === undefined) return this.config;
     const previous = this.config;
     this.config = next;
-    this.lastReload = { ok: true, at: Date.now() };
+    this.digest = digest;
     for (const listener of this.listeners) listener(next, previous);
     return next;
   }

@@ -11,6 +11,11 @@
  *   exporter's first scrape does not report a burst of lifetime CPU.
  * - A group with no process left is forgotten (process-exporter's -remove-empty-groups): no
  *   label set outlives its processes. If it comes back, its counters start again from 0.
+ * - A config reload matches every process again with the new rules, at the next scrape. Totals
+ *   are kept per group name (as process-exporter keeps them), so a group that still exists
+ *   counts on; each process keeps its last readings, so only its usage since the scrape before
+ *   counts in its (maybe new) group. A process that no rule tracked before counts from the
+ *   reload on, as if it had been there at the first scrape.
  * - Ours, not process-exporter's: a group restarts when none of the processes it had at one
  *   scrape is left at a later scrape where it has processes (they all exited, new ones came, in
  *   one scrape interval or across an outage). Its restart count and the start of its current
@@ -33,6 +38,8 @@ interface TrackedState {
   /** undefined: seen and not tracked (ignored until it exits or execs). */
   readonly group: string | undefined;
   readonly comm: string;
+  /** The rules it was matched with (a count of rule changes); other rules match it again. */
+  readonly rules: number;
   /** Last counter values, for deltas. */
   last: Counters;
   /** A process that started after the first scrape contributes its counts from zero. */
@@ -98,9 +105,10 @@ const ATTRIBUTE_CONCURRENCY = 32;
 export class GroupTracker {
   private readonly processes = new Map<string, TrackedState>();
   private readonly totals = new Map<string, Record<CounterName, number>>();
-  /** Kept across reset(): a reload is not a restart of the processes. */
+  /** A reload is not a restart of the processes. */
   private readonly runs = new Map<string, GroupRun>();
   private scrapes = 0;
+  private rules = 0;
   private firstScrapeDone = false;
 
   constructor(
@@ -108,12 +116,10 @@ export class GroupTracker {
     private readonly trackChildren: boolean,
   ) {}
 
-  /** New rules: forget everything; the next scrape starts the counts again, like a restart. */
-  reset(matcher: ProcessMatcher): void {
+  /** New rules (a config reload): every process is matched again at the next scrape; see above. */
+  useRules(matcher: ProcessMatcher): void {
     this.matcher = matcher;
-    this.processes.clear();
-    this.totals.clear();
-    this.firstScrapeDone = false;
+    this.rules++;
   }
 
   /**
@@ -127,7 +133,10 @@ export class GroupTracker {
     const current = new Set(listed.map((p) => p.id));
     for (const id of this.processes.keys()) if (!current.has(id)) this.processes.delete(id);
 
-    const undecided = listed.filter((p) => this.processes.get(p.id)?.comm !== p.comm);
+    const undecided = listed.filter((p) => {
+      const state = this.processes.get(p.id);
+      return state?.comm !== p.comm || state.rules !== this.rules;
+    });
     const attributes = await mapBounded(undecided, ATTRIBUTE_CONCURRENCY, attributesOf);
     // From here on nothing waits, so an aborted scrape cannot leave the decisions half made.
     const previous = new Map<string, TrackedState>();
@@ -182,12 +191,15 @@ export class GroupTracker {
   }
 
   private decide(p: ListedProcess, group: string | undefined, previous: TrackedState | undefined): void {
+    // Untracked until new rules took it: it counts from now on, whatever it did before.
+    const fresh = previous === undefined || (previous.rules !== this.rules && previous.group === undefined);
     this.processes.set(p.id, {
       group,
       comm: p.comm,
-      // After an exec the process keeps its counters: only what it does from now on is new.
-      last: previous?.last ?? {},
-      countFromStart: previous ? previous.countFromStart : this.firstScrapeDone,
+      rules: this.rules,
+      // After an exec or a reload the process keeps its counters: only what it does from now on is new.
+      last: fresh ? {} : previous.last,
+      countFromStart: previous === undefined ? this.firstScrapeDone : previous.countFromStart && !fresh,
     });
   }
 
