@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from './error.js';
 import { MAX_CONFIG_FILE_BYTES, PARSE_HEAP_MB, PARSE_TIMEOUT_MS } from './limits.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
+import { fromTransferable } from './transfer.js';
 import type { ExporterFileConfig } from './schema.js';
 
 function kindOf(stats: Stats): string {
@@ -96,7 +97,7 @@ export function parseConfigText(
     const refuse = (why: string) => settle(() => reject(new ConfigError(`${file}: ${why}`)));
     const deadline = setTimeout(() => refuse(`parsing the config file took longer than ${limits.timeoutMs / 1000} s; it is refused`), limits.timeoutMs);
     worker.once('message', (reply: ParseReply) => {
-      settle(() => (reply.ok ? resolve(reply.config) : reject(new ConfigError(reply.message))));
+      settle(() => (reply.ok ? resolve(fromTransferable<ExporterFileConfig>(reply.config)) : reject(new ConfigError(reply.message))));
     });
     worker.once('error', (err: Error & { code?: string }) => {
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') refuse(`the config file needs more than ${limits.heapMb} MB of memory to parse (too large or too deeply nested); it is refused`);

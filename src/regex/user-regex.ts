@@ -17,26 +17,48 @@ export class RegexSyntaxError extends Error {
 const UNSUPPORTED_PERL = /unsupported Perl syntax|invalid named capture: `\(\?<[=!]|invalid escape sequence: `\\[1-9k]/;
 const SYNTAX_HINT = 'RE2 syntax (https://github.com/google/re2/wiki/Syntax) has no lookahead, lookbehind or backreferences';
 
+function compileOrThrow(source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (err) {
+    const reason = ((err as Error).message || String(err)).replace(/^error parsing regexp: /, '');
+    const hint = UNSUPPORTED_PERL.test(reason) ? `; ${SYNTAX_HINT}` : '';
+    throw new RegexSyntaxError(`invalid regular expression ${JSON.stringify(source)}: ${reason}${hint}`);
+  }
+}
+
 export class UserRegex {
   private constructor(
     /** The pattern as the user wrote it. */
     readonly source: string,
-    private readonly compiled: RE2JS,
-    /** Names of the named groups, `(?P<name>...)` or `(?<name>...)`. */
-    readonly groupNames: readonly string[],
+    private compiledOrUndefined: RE2JS | undefined,
   ) {}
 
   /** Compiles with Go's default flags (leftmost-first, `.` not matching \n, `$` only at the end). */
   static compile(source: string): UserRegex {
-    let compiled: RE2JS;
-    try {
-      compiled = RE2JS.compile(source);
-    } catch (err) {
-      const reason = ((err as Error).message || String(err)).replace(/^error parsing regexp: /, '');
-      const hint = UNSUPPORTED_PERL.test(reason) ? `; ${SYNTAX_HINT}` : '';
-      throw new RegexSyntaxError(`invalid regular expression ${JSON.stringify(source)}: ${reason}${hint}`);
-    }
-    return new UserRegex(source, compiled, Object.keys(compiled.namedGroups()));
+    return new UserRegex(source, compileOrThrow(source));
+  }
+
+  /**
+   * A pattern already compiled once elsewhere (by the config parser's worker thread), compiled
+   * again on first use: a config of thousands of regexes then costs the main thread nothing
+   * when it arrives, only as each is first matched.
+   */
+  static validated(source: string): UserRegex {
+    return new UserRegex(source, undefined);
+  }
+
+  private get compiled(): RE2JS {
+    this.compiledOrUndefined ??= compileOrThrow(this.source);
+    return this.compiledOrUndefined;
+  }
+
+  private names: readonly string[] | undefined;
+
+  /** Names of the named groups, `(?P<name>...)` or `(?<name>...)`. */
+  get groupNames(): readonly string[] {
+    this.names ??= Object.keys(this.compiled.namedGroups());
+    return this.names;
   }
 
   /** Whether it matches anywhere in `text`, as Go's MatchString. */
