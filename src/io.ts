@@ -2,8 +2,10 @@ import fs, { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError, isNotFound } from './collector/collector.js';
+import { IoGate, threadPoolSize, type IoGateStatus } from './io-gate.js';
 import { KernelFileReader, isLiveKernelFs, readFileAsync } from './kernel-file.js';
 import { parseUint } from './procfs/parse.js';
+import { readRegularFile, type RegularFileContents } from './user-file.js';
 
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
@@ -16,6 +18,11 @@ import { parseUint } from './procfs/parse.js';
  *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
  *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
  *   and /proc/<pid>/* files, which can wait on another process's memory lock, opened each time.
+ *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
+ *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
+ *   until it returns.
+ * - Files outside live kernel mounts (a copied tree, udev's database, textfiles, the config
+ *   file) must be regular files, and opening one never waits (user-file.ts).
  * kernel-file.ts does the reading.
  */
 const MEMORY_BACKED_SYSFS = new RegExp(
@@ -29,6 +36,18 @@ let sysfsPrefix = path.resolve('/sys') + path.sep;
 /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
 let liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
 const kernelFiles = new KernelFileReader();
+
+/** A pooled read running this long is stuck: its file is refused until it returns. */
+const STUCK_AFTER_MS = 5000;
+/** The longest a caller without an abort signal waits for a pooled read. */
+const MAX_WAIT_MS = 10_000;
+/** One pool thread is left to everything else (DNS lookups of probes and checks). */
+const pool = new IoGate({ slots: Math.max(1, threadPoolSize() - 1), stuckAfterMs: STUCK_AFTER_MS, maxWaitMs: MAX_WAIT_MS });
+
+/** The gate's state: reads in the pool, stuck ones, saturation (for /-/healthy and /-/ready). */
+export function ioPoolStatus(): IoGateStatus {
+  return pool.status();
+}
 
 /** Tells the reader where --path.procfs and --path.sysfs are, for the choice above. */
 export function setKernelFsRoots(procfs: string, sysfs: string): void {
@@ -50,6 +69,12 @@ export function heldKernelFileCount(): number {
 
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
+
+/** Whether `file` is in a live procfs or sysfs, whose files need no type check. */
+function inLiveKernelFs(file: string): boolean {
+  if (file.startsWith(procfsPrefix)) return live().procfs;
+  return file.startsWith(sysfsPrefix) && live().sysfs;
+}
 
 /** Which kernel file system a memory-backed file is in, or undefined when it must be read through the pool. */
 function memoryBackedIn(file: string): 'procfs' | 'sysfs' | undefined {
@@ -75,13 +100,14 @@ function settled<T>(read: () => T): Promise<T> {
 }
 
 /** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
-export function listDir(dir: string): Promise<string[]> {
-  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : readdir(dir);
+export function listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
+  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : pool.run(dir, signal, () => readdir(dir));
 }
 
 /** Like listDir, with each entry's type. */
-export function listDirEntries(dir: string): Promise<Dirent[]> {
-  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir, { withFileTypes: true })) : readdir(dir, { withFileTypes: true });
+export function listDirEntries(dir: string, signal?: AbortSignal): Promise<Dirent[]> {
+  if (isMemoryBackedDir(dir)) return settled(() => fs.readdirSync(dir, { withFileTypes: true }));
+  return pool.run(dir, signal, () => readdir(dir, { withFileTypes: true }));
 }
 
 /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
@@ -89,18 +115,30 @@ function isSysfsAttribute(file: string): boolean {
   return file.startsWith(sysfsPrefix) && !file.startsWith('fs/cgroup/', sysfsPrefix.length);
 }
 
-/** Through the pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
+/** Through the gated pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
 function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
   const wholeInOneRead = isSysfsAttribute(file);
-  if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
-  return readFileAsync(file, wholeInOneRead, signal);
+  return pool.run(file, signal, () => {
+    if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
+    return readFileAsync(file, { wholeInOneRead, checkType: !inLiveKernelFs(file) }, signal);
+  });
+}
+
+/**
+ * Reads a file a user names (the config file, for one): a regular file of at most `maxBytes`,
+ * through the gated pool, so that neither a FIFO nor a hung mount can hold the caller past its
+ * signal (10 s without one). Refusals are UserFileError (EISDIR, EFTYPE, EFBIG) or IoGateError.
+ */
+export function readUserFile(file: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<RegularFileContents> {
+  return pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
 }
 
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 
 function readMemoryBacked<T>(file: string, root: 'procfs' | 'sysfs', take: (buf: Buffer, length: number) => T): T {
-  return kernelFiles.read(file, { hold: live()[root], wholeInOneRead: isSysfsAttribute(file) }, take);
+  const isLive = live()[root];
+  return kernelFiles.read(file, { hold: isLive, wholeInOneRead: isSysfsAttribute(file), checkType: !isLive }, take);
 }
 
 /** Reads a whole file's bytes (see the policy above). */
