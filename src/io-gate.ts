@@ -136,14 +136,16 @@ export class IoGate {
     return stuck >= this.slots ? this.saturatedError() : undefined;
   }
 
+  /** Why operations cannot complete now, if they cannot (every slot stuck). */
+  problem(): string | undefined {
+    const { stuck, saturated } = this.status();
+    if (!saturated) return undefined;
+    const oldest = stuck[0] as StuckOperation;
+    return `I/O thread pool saturated: all ${this.slots} slots hold file reads that have not returned for over ${seconds(this.options.stuckAfterMs)} (oldest: ${oldest.key}, ${seconds(oldest.seconds * 1000)})`;
+  }
+
   private saturatedError(): IoGateError {
-    const { stuck } = this.status();
-    const oldest = stuck[0];
-    return new IoGateError(
-      'EIOSATURATED',
-      `I/O thread pool saturated: all ${this.slots} slots hold reads that have not returned` +
-        (oldest ? ` (oldest: ${oldest.key}, ${seconds(oldest.seconds * 1000)})` : ''),
-    );
+    return new IoGateError('EIOSATURATED', this.problem() ?? 'I/O thread pool saturated');
   }
 
   private start<T>(key: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {

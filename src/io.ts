@@ -5,7 +5,7 @@ import { NoDataError, isNotFound } from './collector/collector.js';
 import { IoGate, threadPoolSize, type IoGateStatus } from './io-gate.js';
 import { KernelFileReader, isLiveKernelFs, readFileAsync } from './kernel-file.js';
 import { parseUint } from './procfs/parse.js';
-import { readRegularFile, type RegularFileContents } from './user-file.js';
+import { checkRegularFile, readRegularFile, type RegularFileContents } from './user-file.js';
 
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
@@ -44,9 +44,15 @@ const MAX_WAIT_MS = 10_000;
 /** One pool thread is left to everything else (DNS lookups of probes and checks). */
 const pool = new IoGate({ slots: Math.max(1, threadPoolSize() - 1), stuckAfterMs: STUCK_AFTER_MS, maxWaitMs: MAX_WAIT_MS });
 
-/** The gate's state: reads in the pool, stuck ones, saturation (for /-/healthy and /-/ready). */
+/** The gate's state: reads in the pool, stuck ones, saturation. */
 export function ioPoolStatus(): IoGateStatus {
   return pool.status();
+}
+
+/** Why pooled file reads cannot complete now (none when they can), for /-/healthy and /-/ready. */
+export function ioPoolProblems(): string[] {
+  const problem = pool.problem();
+  return problem === undefined ? [] : [problem];
 }
 
 /** Tells the reader where --path.procfs and --path.sysfs are, for the choice above. */
@@ -131,6 +137,11 @@ function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
  */
 export function readUserFile(file: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<RegularFileContents> {
   return pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
+}
+
+/** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
+export function checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
+  return pool.run(file, signal, () => checkRegularFile(file));
 }
 
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));

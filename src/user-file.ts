@@ -114,6 +114,16 @@ export function readRegularFileSync(file: string, maxBytes: number): RegularFile
   }
 }
 
+/** Opens `file` without waiting and checks that it is a regular file, through libuv's thread pool. */
+export async function checkRegularFile(file: string): Promise<void> {
+  const handle = await open(file, OPEN_NONBLOCKING);
+  try {
+    checkRegular(file, await handle.stat());
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Reads a whole regular file of at most `maxBytes` through libuv's thread pool. Call it through
  * io.ts's readUserFile, which bounds the wait and keeps a hung read from starving the pool.
