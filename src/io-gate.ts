@@ -64,7 +64,7 @@ export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 export class IoGate {
   readonly slots: number;

@@ -60,7 +60,7 @@ test('a file whose read is stuck is refused at once, others still run', async (t
   advance(1);
   const err = await t.throwsAsync(g.run(hung.name, undefined, new Op('third').run), { instanceOf: IoGateError });
   t.is(err?.code, 'EIOSTUCK');
-  t.regex(err?.message ?? '', /an earlier read of \/proc\/42\/cmdline has not returned for 1s/);
+  t.regex(err?.message ?? '', /an earlier read of \/proc\/42\/cmdline has not returned for 1.0s/);
   const other = new Op('/proc/43/cmdline');
   const otherRun = g.run(other.name, undefined, other.run);
   other.end();

@@ -4,9 +4,9 @@ answers, to test reads stuck in the kernel (a hung NFS mount, /proc/<pid> of a p
 
 Usage: /usr/bin/python3 hanging-read-fuse.py MOUNTPOINT TREE_JSON RELEASE_FILE
 
-TREE_JSON maps file paths (relative, "/"-separated) to their contents, or to null for a file
-whose read blocks until RELEASE_FILE exists, then answers "released\\n". Directories are implied
-by the paths. Prints "ready" once mounted and "read <path>" for every read of a hanging file,
+TREE_JSON maps file paths (relative, "/"-separated) to their contents, or to {"hang": TEXT}
+for a file whose read blocks until RELEASE_FILE exists, then answers TEXT. Directories are
+implied by the paths. Prints "ready" once mounted and "read <path>" for every read of a hanging file,
 so a test can count them. Exits if the process that started it goes away. Run it in a private
 mount namespace (unshare --mount --propagation private ...) so no other process sees the hang.
 Needs /usr/bin/python3 (python3-fusepy is installed for the system interpreter only).
@@ -23,14 +23,15 @@ import fusepy
 
 POLL_SECONDS = 0.05
 HANGING_SIZE = 4096
-RELEASED = b'released\n'
 
 
 class HangingReads(fusepy.Operations):
     use_ns = True
 
     def __init__(self, tree, release_file):
-        self.files = {'/' + p.strip('/'): (None if c is None else c.encode()) for p, c in tree.items()}
+        # path -> (contents, hangs until released)
+        self.files = {'/' + p.strip('/'): (c['hang'].encode(), True) if isinstance(c, dict) else (c.encode(), False)
+                      for p, c in tree.items()}
         self.dirs = {'/'}
         for p in self.files:
             parts = p.split('/')[1:-1]
@@ -59,8 +60,8 @@ class HangingReads(fusepy.Operations):
         if path in self.dirs:
             return {'st_mode': stat.S_IFDIR | 0o755, 'st_nlink': 2, **times}
         if path in self.files:
-            content = self.files[path]
-            size = HANGING_SIZE if content is None else len(content)
+            content, hangs = self.files[path]
+            size = HANGING_SIZE if hangs else len(content)
             return {'st_mode': stat.S_IFREG | 0o444, 'st_nlink': 1, 'st_size': size, **times}
         raise fusepy.FuseOSError(errno.ENOENT)
 
@@ -70,11 +71,10 @@ class HangingReads(fusepy.Operations):
         return ['.', '..'] + sorted(names)
 
     def read(self, path, size, offset, fh):
-        content = self.files.get(path)
-        if content is None:
+        content, hangs = self.files.get(path, (b'', False))
+        if hangs:
             print('read ' + path, flush=True)
             self.released.wait()
-            content = RELEASED
         return content[offset:offset + size]
 
 
