@@ -23,6 +23,8 @@ import { checkRegularFile, readRegularFile, type RegularFileContents } from './u
  *   until it returns.
  * - Files outside live kernel mounts (a copied tree, udev's database, textfiles, the config
  *   file) must be regular files, and opening one never waits (user-file.ts).
+ * - The exporter's own /proc/self files are read synchronously, as prom-client reads them: its
+ *   own metrics must answer even when the pool is full of reads that do not return.
  * kernel-file.ts does the reading.
  */
 const MEMORY_BACKED_SYSFS = new RegExp(
@@ -157,6 +159,11 @@ export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
   const root = memoryBackedIn(file);
   if (root) return settled(() => readMemoryBacked(file, root, copyOut));
   return readViaPool(file, signal);
+}
+
+/** Reads /proc/self/`name` of the exporter's own process (always the host's /proc), synchronously. */
+export function readOwnProcFile(name: string): string {
+  return fs.readFileSync(path.join('/proc/self', name), 'utf8');
 }
 
 /** Reads a whole /proc or /sys file as text (see the policy above). */

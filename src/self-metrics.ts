@@ -3,11 +3,11 @@
  * and the promhttp_* handler counters that node_exporter also exposes. They are converted to
  * our exposition model so one writer serialises the whole scrape in node_exporter's format.
  */
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import { formatGoFloat } from './exposition/go-float.js';
 import { desc, type MetricFamily, type MetricType, type Sample } from './exposition/model.js';
+import { readOwnProcFile } from './io.js';
 
 /** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
 export function parseAddressSpaceLimit(limits: string): number | undefined {
@@ -66,9 +66,8 @@ export class SelfMetrics {
         help: 'Maximum amount of virtual memory available in bytes.',
         registers: [this.registry],
         collect() {
-          // Read here, not through libuv's thread pool, as prom-client reads /proc/self: a
-          // scrape's own metrics must not wait behind file reads that do not return.
-          const limit = parseAddressSpaceLimit(readFileSync('/proc/self/limits', 'utf8'));
+          // Not through libuv's thread pool: a scrape's own metrics must not wait behind reads that do not return.
+          const limit = parseAddressSpaceLimit(readOwnProcFile('limits'));
           if (limit !== undefined && Number.isFinite(limit)) this.set(limit);
         },
       });

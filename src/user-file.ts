@@ -28,6 +28,8 @@ export class UserFileError extends Error {
     readonly syscall: 'open' | 'read',
     readonly path: string,
     detail: string,
+    /** For EFBIG, the file's size when known. */
+    readonly size?: number,
   ) {
     super(`${code}: ${detail}, ${syscall} '${path}'`);
   }
@@ -52,9 +54,9 @@ export function checkRegular(file: string, stats: AnyStats): void {
   throw new UserFileError(stats.isDirectory() ? 'EISDIR' : 'EFTYPE', 'open', file, `not a regular file (${fileKind(stats)})`);
 }
 
-/** The error for a file larger than `maxBytes`. */
-export function tooLarge(file: string, maxBytes: number): UserFileError {
-  return new UserFileError('EFBIG', 'read', file, `larger than the limit of ${maxBytes} bytes`);
+/** The error for a file larger than `maxBytes` (of `size` bytes, when known). */
+export function tooLarge(file: string, maxBytes: number, size?: number): UserFileError {
+  return new UserFileError('EFBIG', 'read', file, `larger than the limit of ${maxBytes} bytes`, size);
 }
 
 /**
@@ -72,7 +74,7 @@ class Contents {
     stats: fs.BigIntStats,
   ) {
     checkRegular(file, stats);
-    if (stats.size > BigInt(maxBytes)) throw tooLarge(file, maxBytes);
+    if (stats.size > BigInt(maxBytes)) throw tooLarge(file, maxBytes, Number(stats.size));
     this.buffer = Buffer.allocUnsafe(Number(stats.size) + 1);
     this.mtimeSeconds = Number(stats.mtimeNs / 1_000_000_000n);
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { allFlags } from '../src/cli.js';
 import { NodeCollector } from '../src/collector/node-collector.js';
-import { textfileCollector } from '../src/collector/textfile.js';
+import { textfileCollector, textfileCollectorWith } from '../src/collector/textfile.js';
 import { writeText } from '../src/exposition/text.js';
 import { parseFlags } from '../src/flags.js';
 import { createLogger } from '../src/log.js';
@@ -26,11 +26,11 @@ function tempDir(t: ExecutionContext): string {
 }
 
 /** One textfile collector scraped several times, as the exporter does, each scrape timed. */
-function scraper(t: ExecutionContext, argv: string[], deadlineMs = 5000) {
+function scraper(t: ExecutionContext, argv: string[], deadlineMs = 5000, factory = textfileCollector) {
   const logs: string[] = [];
   const log = createLogger('debug', 'logfmt', (l) => logs.push(l));
-  const flags = parseFlags(allFlags([textfileCollector]), argv);
-  const collector = textfileCollector.create(testContext({ paths: new HostPaths('/proc', '/sys', '/'), flags, log }));
+  const flags = parseFlags(allFlags([factory]), argv);
+  const collector = factory.create(testContext({ paths: new HostPaths('/proc', '/sys', '/'), flags, log }));
   t.teardown(() => collector.close?.());
   const node = new NodeCollector(new Map([['textfile', collector]]), log);
   return {
@@ -229,13 +229,13 @@ test('a FIFO and a symlink to /dev/zero are skipped at once with an error; the o
   t.true(errors.some((l) => l.includes('file=zero.prom') && l.includes('not a regular file (character device)')));
 });
 
-test('a file over --collector.textfile.max-file-bytes, and files past --collector.textfile.max-scrape-bytes, are skipped with an error', async (t) => {
+test('a file over the per-file limit, and files past the per-scrape limit, are skipped with an error', async (t) => {
   const dir = tempDir(t);
   writeFileSync(path.join(dir, 'a.prom'), 'first_metric 1\n'); // 15 bytes
   writeFileSync(path.join(dir, 'b.prom'), `big_metric{pad="${'x'.repeat(100)}"} 2\n`);
   writeFileSync(path.join(dir, 'c.prom'), 'third_metric 3\n'); // 15 bytes
   writeFileSync(path.join(dir, 'd.prom'), 'fourth_metric 4\n'); // 16 bytes
-  const perFile = scraper(t, ['--collector.textfile.directory', dir, '--collector.textfile.max-file-bytes', '100']);
+  const perFile = scraper(t, ['--collector.textfile.directory', dir], 5000, textfileCollectorWith({ maxFileBytes: 100, maxScrapeBytes: 1000 }));
   const one = await perFile.scrape();
   t.is(valueOf(one.text, 'node_textfile_scrape_error'), 1);
   t.deepEqual([valueOf(one.text, 'first_metric'), valueOf(one.text, 'third_metric'), valueOf(one.text, 'fourth_metric')], [1, 3, 4]);
@@ -243,7 +243,7 @@ test('a file over --collector.textfile.max-file-bytes, and files past --collecto
   t.true(perFile.logs.some((l) => l.includes('file=b.prom') && l.includes('EFBIG: larger than the limit of 100 bytes')));
 
   // 15 + 15 bytes fit in 40 (b.prom is still refused for its own size); d.prom would pass 40.
-  const perScrape = scraper(t, ['--collector.textfile.directory', dir, '--collector.textfile.max-file-bytes', '100', '--collector.textfile.max-scrape-bytes', '40']);
+  const perScrape = scraper(t, ['--collector.textfile.directory', dir], 5000, textfileCollectorWith({ maxFileBytes: 100, maxScrapeBytes: 40 }));
   const two = await perScrape.scrape();
   t.is(valueOf(two.text, 'node_textfile_scrape_error'), 1);
   t.deepEqual([valueOf(two.text, 'first_metric'), valueOf(two.text, 'third_metric')], [1, 3]);

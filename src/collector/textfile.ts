@@ -15,10 +15,10 @@ import { formatGoFloat } from '../exposition/go-float.js';
 import { desc, isValidLabelName, type MetricDesc, type Sample } from '../exposition/model.js';
 import { parseTextFormat, type TextFamily, type TextMetric } from '../exposition/text-parse.js';
 import type { Logger } from '../log.js';
-import type { TextfileEntry, TextfileListing, TextfileRequest } from '../textfile/read-dir.js';
+import type { TextfileEntry, TextfileLimits, TextfileListing, TextfileRequest } from '../textfile/read-dir.js';
 import type { TextfileReply } from '../textfile/read-worker.js';
 import { WorkerCallPool } from '../worker-pool.js';
-import type { CollectorFactory } from './collector.js';
+import type { Collector, CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
 
 const mtimeDesc = desc('node_textfile_mtime_seconds', 'Unixtime mtime of textfiles successfully read.', 'gauge', ['file']);
@@ -42,77 +42,69 @@ interface MergedFamily {
   readonly series: Map<string, { labels: Record<string, string>; metric: TextMetric }>;
 }
 
-const MAX_FILE_BYTES = 'collector.textfile.max-file-bytes';
-const MAX_SCRAPE_BYTES = 'collector.textfile.max-scrape-bytes';
+/**
+ * The most read of one textfile, and of all of them in one scrape: far above what textfiles
+ * hold, far below what would hurt the process (parsed series take several times their text).
+ */
+export const TEXTFILE_LIMITS: TextfileLimits = { maxFileBytes: 16 * 1024 * 1024, maxScrapeBytes: 64 * 1024 * 1024 };
 
 /** A directory read running this long is stuck: reported failed at once until it returns. */
 const STUCK_AFTER_MS = 5000;
 const WORKER_URL = new URL('../textfile/read-worker.js', import.meta.url);
 type Reader = WorkerCallPool<TextfileRequest, TextfileReply>;
 
-export const textfileCollector: CollectorFactory = {
-  name: 'textfile',
-  defaultEnabled: true,
-  flags: [
-    {
-      name: 'collector.textfile.directory',
-      kind: 'string',
-      default: '',
-      help: 'Directory to read text files with metrics from, supports glob matching.',
-    },
-    {
-      name: MAX_FILE_BYTES,
-      kind: 'int',
-      default: String(16 * 1024 * 1024),
-      min: 1,
-      help: 'Largest textfile read, in bytes; a larger one is skipped and sets node_textfile_scrape_error.',
-    },
-    {
-      name: MAX_SCRAPE_BYTES,
-      kind: 'int',
-      default: String(64 * 1024 * 1024),
-      min: 1,
-      help: 'Most bytes of textfiles read per scrape; files past it are skipped and set node_textfile_scrape_error.',
-    },
-  ],
-  create: ({ flags, log }) => {
-    const request: TextfileRequest = {
-      pattern: flags.string('collector.textfile.directory') ?? '',
-      maxFileBytes: flags.number(MAX_FILE_BYTES) as number,
-      maxTotalBytes: flags.number(MAX_SCRAPE_BYTES) as number,
-    };
-    // The default, an empty directory flag, is "no textfiles": no worker for it.
-    const reader = request.pattern === '' ? undefined : startReader(log);
-    return {
-      close: () => reader?.close(),
-      async update(sink, signal) {
-        let errored = false;
-        const parsed: ParsedFile[] = [];
-        const mtimes = new Map<string, number>();
-        const listing = reader ? await readListing(reader, request, signal, log) : EMPTY_LISTING;
-        if (!listing) errored = true;
-        for (const { path, error } of listing?.dirErrors ?? []) {
-          errored = true;
-          log.error('failed to read textfile collector directory', { path, err: error });
-        }
-        // Go requires label values to be valid UTF-8; a fatal decoder refuses the file instead.
-        const decoder = new TextDecoder('utf-8', { fatal: true });
-        for (const entry of listing?.files ?? []) {
-          signal.throwIfAborted();
-          const result = entry.error === undefined ? parsePromFile(entry, (listing as TextfileListing).data, decoder) : { error: entry.error };
-          if (result.families) parsed.push({ file: entry.file, families: result.families });
-          if (result.error) {
-            errored = true;
-            log.error('failed to collect textfile data', { file: entry.name, err: result.error });
-          } else mtimes.set(entry.file, entry.mtimeSeconds as number);
-        }
-        if (addFamilies(sink, parsed, log)) errored = true;
-        for (const [file, mtime] of mtimes) sink.add(mtimeDesc, mtime, file);
-        sink.add(scrapeErrorDesc, errored ? 1 : 0);
+/** The textfile collector with other limits (tests use small ones). */
+export function textfileCollectorWith(limits: TextfileLimits): CollectorFactory {
+  return {
+    name: 'textfile',
+    defaultEnabled: true,
+    flags: [
+      {
+        name: 'collector.textfile.directory',
+        kind: 'string',
+        default: '',
+        help: 'Directory to read text files with metrics from, supports glob matching.',
       },
-    };
-  },
-};
+    ],
+    create: ({ flags, log }) => createTextfile(flags.string('collector.textfile.directory') ?? '', limits, log),
+  };
+}
+
+export const textfileCollector: CollectorFactory = textfileCollectorWith(TEXTFILE_LIMITS);
+
+function createTextfile(pattern: string, limits: TextfileLimits, log: Logger): Collector {
+  const request: TextfileRequest = { pattern, ...limits };
+  // The default, an empty directory flag, is "no textfiles": no worker for it.
+  const reader = pattern === '' ? undefined : startReader(log);
+  return {
+    close: () => reader?.close(),
+    async update(sink, signal) {
+      let errored = false;
+      const parsed: ParsedFile[] = [];
+      const mtimes = new Map<string, number>();
+      const listing = reader ? await readListing(reader, request, signal, log) : EMPTY_LISTING;
+      if (!listing) errored = true;
+      for (const { path, error } of listing?.dirErrors ?? []) {
+        errored = true;
+        log.error('failed to read textfile collector directory', { path, err: error });
+      }
+      // Go requires label values to be valid UTF-8; a fatal decoder refuses the file instead.
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for (const entry of listing?.files ?? []) {
+        signal.throwIfAborted();
+        const result = entry.error === undefined ? parsePromFile(entry, (listing as TextfileListing).data, decoder) : { error: entry.error };
+        if (result.families) parsed.push({ file: entry.file, families: result.families });
+        if (result.error) {
+          errored = true;
+          log.error('failed to collect textfile data', { file: entry.name, err: result.error });
+        } else mtimes.set(entry.file, entry.mtimeSeconds as number);
+      }
+      if (addFamilies(sink, parsed, log)) errored = true;
+      for (const [file, mtime] of mtimes) sink.add(mtimeDesc, mtime, file);
+      sink.add(scrapeErrorDesc, errored ? 1 : 0);
+    },
+  };
+}
 
 const EMPTY_LISTING: TextfileListing = { dirErrors: [], files: [], data: new Uint8Array(0) };
 

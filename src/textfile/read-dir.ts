@@ -10,10 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readRegularFileSync } from '../user-file.js';
 
-export interface TextfileRequest {
-  readonly pattern: string;
+export interface TextfileLimits {
   readonly maxFileBytes: number;
-  readonly maxTotalBytes: number;
+  readonly maxScrapeBytes: number;
+}
+
+export interface TextfileRequest extends TextfileLimits {
+  readonly pattern: string;
 }
 
 export interface TextfileEntry {
@@ -61,7 +64,7 @@ export function readTextfiles(request: TextfileRequest): TextfileListing {
     for (const name of names) {
       if (!name.endsWith('.prom')) continue;
       const file = path.join(dir, name);
-      const left = request.maxTotalBytes - total;
+      const left = request.maxScrapeBytes - total;
       const limit = Math.min(request.maxFileBytes, left);
       try {
         const { bytes, mtimeSeconds } = readRegularFileSync(file, limit);
@@ -69,7 +72,7 @@ export function readTextfiles(request: TextfileRequest): TextfileListing {
         chunks.push(bytes);
         total += bytes.length;
       } catch (err) {
-        files.push({ file, name, error: describeFailure(file, err, limit < request.maxFileBytes ? request.maxTotalBytes : undefined) });
+        files.push({ file, name, error: describeFailure(file, err, request, limit) });
       }
     }
   }
@@ -82,12 +85,15 @@ export function readTextfiles(request: TextfileRequest): TextfileListing {
   return { dirErrors, files, data };
 }
 
-/** node_exporter's "failed to open textfile data file", or why a read failed or was skipped. */
-function describeFailure(file: string, err: unknown, totalLimit: number | undefined): string {
-  const e = err as NodeJS.ErrnoException;
+/**
+ * node_exporter's "failed to open textfile data file", or why a read failed or was skipped:
+ * a file refused only for what was left of the scrape's limit (`limit`) says so.
+ */
+function describeFailure(file: string, err: unknown, limits: TextfileLimits, limit: number): string {
+  const e = err as NodeJS.ErrnoException & { size?: number };
   const quoted = JSON.stringify(file);
-  if (e.code === 'EFBIG' && totalLimit !== undefined) {
-    return `skipped textfile data file ${quoted}: the textfiles of this scrape reached the total limit of ${totalLimit} bytes`;
+  if (e.code === 'EFBIG' && limit < limits.maxFileBytes && !((e.size ?? 0) > limits.maxFileBytes)) {
+    return `skipped textfile data file ${quoted}: the textfiles of this scrape reached the total limit of ${limits.maxScrapeBytes} bytes`;
   }
   if (e.code === 'EFBIG' || e.syscall === 'read') return `failed to read textfile data file ${quoted}: ${e.message}`;
   return `failed to open textfile data file ${quoted}: ${e.message}`;
