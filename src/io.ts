@@ -9,7 +9,8 @@ import { checkRegularFile, readRegularFile, type RegularFileContents } from './u
 
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
- * - Files generated from kernel memory never wait on a device, so they are read synchronously:
+ * - Files generated from kernel memory, in a live procfs or sysfs (kernel-file.ts's
+ *   isLiveKernelFs), never wait on a device, so they are read synchronously:
  *   a few microseconds each, against tens of microseconds of main-thread work per trip through
  *   libuv's thread pool.
  *   These are procfs's system-wide files (/proc/stat, /proc/meminfo, /proc/net/*, /proc/sys/*)
@@ -22,7 +23,8 @@ import { checkRegularFile, readRegularFile, type RegularFileContents } from './u
  *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
  *   until it returns.
  * - Files outside live kernel mounts (a copied tree, udev's database, textfiles, the config
- *   file) must be regular files, and opening one never waits (user-file.ts).
+ *   file) are read through the pool too, whatever their name: they may be on a mount that
+ *   hangs. They must be regular files, and opening one never waits (user-file.ts).
  * - The exporter's own /proc/self files are read synchronously, as prom-client reads them: its
  *   own metrics must answer even when the pool is full of reads that do not return.
  * kernel-file.ts does the reading.
@@ -84,18 +86,17 @@ function inLiveKernelFs(file: string): boolean {
   return file.startsWith(sysfsPrefix) && live().sysfs;
 }
 
-/** Which kernel file system a memory-backed file is in, or undefined when it must be read through the pool. */
-function memoryBackedIn(file: string): 'procfs' | 'sysfs' | undefined {
-  if (file.startsWith(procfsPrefix)) return PER_PROCESS.test(file.slice(procfsPrefix.length)) ? undefined : 'procfs';
-  if (file.startsWith(sysfsPrefix)) return MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length)) ? 'sysfs' : undefined;
-  return undefined;
+/** Whether a memory-backed file is in a live procfs or sysfs: otherwise it must be read through the pool. */
+function isMemoryBacked(file: string): boolean {
+  if (file.startsWith(procfsPrefix)) return live().procfs && !PER_PROCESS.test(file.slice(procfsPrefix.length));
+  return file.startsWith(sysfsPrefix) && live().sysfs && MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length));
 }
 
-/** Listing a sysfs directory or procfs's system-wide part walks kernel memory only. */
+/** Listing a live sysfs directory or live procfs's system-wide part walks kernel memory only. */
 function isMemoryBackedDir(dir: string): boolean {
   const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  if (withSep.startsWith(sysfsPrefix)) return true;
-  return withSep.startsWith(procfsPrefix) && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
+  if (withSep.startsWith(sysfsPrefix)) return live().sysfs;
+  return withSep.startsWith(procfsPrefix) && live().procfs && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
 }
 
 /** A synchronous read as a promise, so callers handle both paths alike. */
@@ -149,15 +150,13 @@ export function checkUserFile(file: string, signal?: AbortSignal): Promise<void>
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 
-function readMemoryBacked<T>(file: string, root: 'procfs' | 'sysfs', take: (buf: Buffer, length: number) => T): T {
-  const isLive = live()[root];
-  return kernelFiles.read(file, { hold: isLive, wholeInOneRead: isSysfsAttribute(file), checkType: !isLive }, take);
+function readMemoryBacked<T>(file: string, take: (buf: Buffer, length: number) => T): T {
+  return kernelFiles.read(file, { hold: true, wholeInOneRead: isSysfsAttribute(file) }, take);
 }
 
 /** Reads a whole file's bytes (see the policy above). */
 export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
-  const root = memoryBackedIn(file);
-  if (root) return settled(() => readMemoryBacked(file, root, copyOut));
+  if (isMemoryBacked(file)) return settled(() => readMemoryBacked(file, copyOut));
   return readViaPool(file, signal);
 }
 
@@ -168,8 +167,7 @@ export function readOwnProcFile(name: string): string {
 
 /** Reads a whole /proc or /sys file as text (see the policy above). */
 export async function readText(file: string, signal?: AbortSignal): Promise<string> {
-  const root = memoryBackedIn(file);
-  if (root) return readMemoryBacked(file, root, decode);
+  if (isMemoryBacked(file)) return readMemoryBacked(file, decode);
   return (await readViaPool(file, signal)).toString('utf8');
 }
 

@@ -15,27 +15,39 @@
  *
  * Files are opened with O_NONBLOCK, which kernel files ignore: in a copied tree (or any other
  * file) a FIFO then cannot make open(2) wait for a writer, and with `checkType` (files outside
- * a live kernel mount) anything but a regular file is refused before it is read. No file is
- * read past MAX_FILE_BYTES, so a /dev/zero cannot eat memory.
+ * a live kernel mount, which are read through the pool only) anything but a regular file is
+ * refused before it is read. No file is read past MAX_FILE_BYTES, so a /dev/zero cannot eat
+ * memory.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { type MountInfo, parseMountinfo } from './procfs/mountinfo.js';
 import { checkRegular, OPEN_NONBLOCKING, tooLarge } from './user-file.js';
 
-/** statfs f_type of the file systems whose files regenerate on every read. */
-const KERNEL_FS_MAGIC = new Set([
-  0x9fa0, // procfs
-  0x62656572, // sysfs
-  0x27e0eb, // cgroup v1
-  0x63677270, // cgroup2
-]);
+/** File system types whose files regenerate on every read. */
+const KERNEL_FS_TYPES = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
 
-/** True when `dir` is the root of a live procfs, sysfs or cgroupfs (not a copied tree). */
-export function isLiveKernelFs(dir: string): boolean {
+/**
+ * True when `dir` is on a live procfs, sysfs or cgroupfs (not a copied tree). Told from our
+ * own mount table, not by statfs(2) of `dir`, which would hold the event loop for as long as a
+ * hung mount there does not answer. A path through a symlink may be missed: it is then read as
+ * a copy would be, which is slower but safe.
+ */
+export function isLiveKernelFs(dir: string, mountinfo?: string): boolean {
+  const target = path.resolve(dir);
+  let mounts: MountInfo[];
   try {
-    return KERNEL_FS_MAGIC.has(fs.statfsSync(dir).type);
+    mounts = parseMountinfo(mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'));
   } catch {
     return false;
   }
+  // The deepest mount point above `dir`; of several at one point, the last one mounted.
+  let found: MountInfo | undefined;
+  for (const m of mounts) {
+    const above = target === m.mountPoint || target.startsWith(m.mountPoint === '/' ? '/' : m.mountPoint + '/');
+    if (above && m.mountPoint.length >= (found?.mountPoint.length ?? 0)) found = m;
+  }
+  return found !== undefined && KERNEL_FS_TYPES.has(found.fsType);
 }
 
 export interface KernelFileReaderOptions {
@@ -62,8 +74,6 @@ export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 export interface ReadOptions {
   readonly hold: boolean;
   readonly wholeInOneRead: boolean;
-  /** Refuse anything but a regular file (files outside a live kernel mount). */
-  readonly checkType?: boolean;
 }
 /**
  * The first read asks for one page, which holds most kernel files whole: /proc/sys files
@@ -105,7 +115,7 @@ export class KernelFileReader {
     try {
       let length: number;
       try {
-        length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options);
+        length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
       } catch (err) {
         this.rememberIfAbsent(file, err);
         throw err;
@@ -194,11 +204,10 @@ export class KernelFileReader {
     if (now - this.lastSweepMs >= Math.min(this.idleCloseMs, 60_000)) this.sweep(now);
   }
 
-  private readOnce(file: string, options: Omit<ReadOptions, 'hold'>): number {
+  private readOnce(file: string, wholeInOneRead: boolean): number {
     const fd = fs.openSync(file, OPEN_NONBLOCKING);
     try {
-      if (options.checkType) checkRegular(file, fs.fstatSync(fd));
-      return this.readFrom(fd, options.wholeInOneRead, file);
+      return this.readFrom(fd, wholeInOneRead, file);
     } finally {
       fs.closeSync(fd);
     }
@@ -221,7 +230,7 @@ export class KernelFileReader {
         this.release(file, known);
       }
     }
-    if (this.held.size >= this.maxHeld) return this.readOnce(file, { wholeInOneRead });
+    if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
     const fd = fs.openSync(file, OPEN_NONBLOCKING);
     const entry: HeldFile = { fd, lastReadMs: now, inFlight: 0, retired: false };
     try {
@@ -299,7 +308,11 @@ function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, 
  * (/proc/<pid>/*: a PID can be reused by another process). The answer does not wait for
  * close(), which would be one more trip through the pool.
  */
-export async function readFileAsync(file: string, options: Omit<ReadOptions, 'hold'>, signal?: AbortSignal): Promise<Buffer> {
+export async function readFileAsync(
+  file: string,
+  options: { readonly wholeInOneRead: boolean; readonly checkType?: boolean },
+  signal?: AbortSignal,
+): Promise<Buffer> {
   if (signal?.aborted) throw signal.reason;
   const fd = await openAsync(file);
   try {

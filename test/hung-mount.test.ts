@@ -26,22 +26,16 @@ import { HostPaths } from '../src/paths.js';
 import { testContext } from './helpers/collect.js';
 import { REPO_ROOT, startExporter } from './helpers/exporters.js';
 import { type ParsedSample, byName, parseExposition } from './helpers/exposition-parse.js';
-import { BOUND_MS, boundedWait, mainThreadEnded, mountHangingFuse } from './helpers/fuse.js';
+import { BOUND_MS, type FuseMount, boundedWait, mainThreadEnded, mountHangingFuse } from './helpers/fuse.js';
 import { sleep, waitFor } from './helpers/wait.js';
 
-interface HangingMount {
-  readonly pid: number;
-  readonly mountpoint: string;
+interface HangingMount extends Pick<FuseMount, 'pid' | 'mountpoint' | 'release' | 'stop'> {
   /** A procfs whose 1/mountinfo lists the namespace's mounts, the hung one first. */
   readonly procfs: string;
   /** The namespace's root, as seen from here. */
   readonly rootfs: string;
   /** statfs calls the FUSE daemon has received. */
   statfsCalls(): number;
-  /** Lets the hung statfs (and later ones) answer. */
-  release(): Promise<void>;
-  /** Unmounts and kills the daemon (idempotent, bounded in time). */
-  stop(): Promise<void>;
 }
 
 /** Mounts test/helpers/hanging-fuse.py, or returns undefined after logging why the test is skipped. */

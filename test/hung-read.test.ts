@@ -1,7 +1,8 @@
 /**
  * Reads that never return, as from a hung NFS mount or /proc/<pid> of a process stuck in D
  * state: a FUSE file system (test/helpers/hanging-read-fuse.py) serves a procfs copy whose
- * <pid>/stat reads hang, and a textfile directory with a file whose read hangs. The real
+ * <pid>/stat reads hang, and a textfile directory with a file whose read hangs; its statfs
+ * hangs too, as a dead NFS server's does (so the exporter must not statfs --path.procfs). The real
  * exporter must keep answering: the hung reads take at most the gate's slots of libuv's thread
  * pool (never the exporter's own metrics or other collectors), each hung file is read once,
  * /-/healthy and /-/ready say the pool is saturated, everything recovers once the reads return,

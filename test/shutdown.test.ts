@@ -23,13 +23,6 @@ function tempDir(t: ExecutionContext): string {
   return dir;
 }
 
-/** An exporter with loadavg only and an http_2xx /probe module (probes of a target that hangs are the requests in flight). */
-async function withProbeModule(t: ExecutionContext): Promise<ExporterProcess> {
-  const config = path.join(tempDir(t), 'config.yml');
-  writeFileSync(config, 'modules:\n  http_2xx:\n    prober: http\n    http:\n      preferred_ip_protocol: ip4\n');
-  return started(t, [...LOADAVG_ONLY, `--config.file=${config}`]);
-}
-
 async function started(t: ExecutionContext, args: string[]): Promise<ExporterProcess> {
   const e = await startExporter('ours', args);
   t.teardown(() => e.stop().then(() => undefined));
@@ -53,8 +46,15 @@ async function blackhole(t: ExecutionContext): Promise<{ port: number; connectio
   return { port: (server.address() as net.AddressInfo).port, connections: () => accepted };
 }
 
-/** Starts a /probe of the blackhole, answered after the scrape timeout less 0.5 s; resolves once it has connected. */
-async function hangingProbe(e: ExporterProcess, target: { port: number; connections: () => number }, scrapeTimeout: string) {
+/**
+ * An exporter with an http_2xx /probe module, probing a target that never answers (so the probe
+ * answers after the scrape timeout less 0.5 s), sent SIGTERM once the probe has connected.
+ */
+async function sigtermDuringProbe(t: ExecutionContext, scrapeTimeout: string) {
+  const config = path.join(tempDir(t), 'config.yml');
+  writeFileSync(config, 'modules:\n  http_2xx:\n    prober: http\n    http:\n      preferred_ip_protocol: ip4\n');
+  const e = await started(t, [...LOADAVG_ONLY, `--config.file=${config}`]);
+  const target = await blackhole(t);
   const response = e
     .get(`/probe?module=http_2xx&target=${encodeURIComponent(`http://127.0.0.1:${target.port}/`)}`, {
       headers: { 'X-Prometheus-Scrape-Timeout-Seconds': scrapeTimeout },
@@ -65,7 +65,10 @@ async function hangingProbe(e: ExporterProcess, target: { port: number; connecti
       (err: NodeJS.ErrnoException) => ({ status: 0, text: err.code ?? err.message }),
     );
   await waitFor('the probe to connect to the target', () => target.connections() > 0);
-  return { response };
+  const start = performance.now();
+  e.child.kill('SIGTERM');
+  const exit = await e.waitExit(15_000);
+  return { e, exit, ms: performance.now() - start, response };
 }
 
 function lines(output: string): string[] {
@@ -73,16 +76,10 @@ function lines(output: string): string[] {
 }
 
 test('SIGTERM lets a request in flight finish, then exits 0', async (t) => {
-  const e = await withProbeModule(t);
-  const target = await blackhole(t);
-  const probe = await hangingProbe(e, target, '2.5');
-  const start = performance.now();
-  e.child.kill('SIGTERM');
-  const res = await probe.response;
+  const { e, exit, ms, response } = await sigtermDuringProbe(t, '2.5');
+  const res = await response;
   t.is(res.status, 200, res.text);
   t.is(valueOf(res.text, 'probe_success'), 0);
-  const exit = await e.waitExit(10_000);
-  const ms = performance.now() - start;
   t.deepEqual(exit, { code: 0, signal: null }, e.output);
   t.true(ms < 5000, `exited ${ms} ms after SIGTERM`);
   t.regex(e.output, /msg="shutting down" signal=SIGTERM drain_timeout_seconds=5/);
@@ -91,19 +88,13 @@ test('SIGTERM lets a request in flight finish, then exits 0', async (t) => {
 });
 
 test('SIGTERM cuts a request still running after 5 s of drain, says which, and exits 1', async (t) => {
-  const e = await withProbeModule(t);
-  const target = await blackhole(t);
-  const probe = await hangingProbe(e, target, '30');
-  const start = performance.now();
-  e.child.kill('SIGTERM');
-  const exit = await e.waitExit(15_000);
-  const ms = performance.now() - start;
+  const { e, exit, ms, response } = await sigtermDuringProbe(t, '30');
   t.deepEqual(exit, { code: 1, signal: null }, e.output);
   t.true(ms >= 4500 && ms < 9000, `exited ${ms} ms after SIGTERM`);
   const cut = lines(e.output).filter((l) => l.includes('shutdown cut requests still in flight'));
   t.is(cut.length, 1, e.output);
   t.regex(cut[0] ?? '', /level=ERROR .*drain_timeout_seconds=5 requests="GET \/probe \(running [45]\.\d+s\)"/);
-  t.is((await probe.response).status, 0, 'the client saw its connection closed');
+  t.is((await response).status, 0, 'the client saw its connection closed');
 });
 
 test('textfiles that are a FIFO or a symlink to /dev/zero stall neither scrapes, health nor shutdown', async (t) => {

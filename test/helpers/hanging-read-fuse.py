@@ -6,29 +6,32 @@ Usage: /usr/bin/python3 hanging-read-fuse.py MOUNTPOINT TREE_JSON RELEASE_FILE
 
 TREE_JSON maps file paths (relative, "/"-separated) to their contents, or to {"hang": TEXT}
 for a file whose read blocks until RELEASE_FILE exists, then answers TEXT. Directories are
-implied by the paths. Prints "ready" once mounted and "read <path>" for every read of a hanging file,
-so a test can count them. Exits if the process that started it goes away. Run it in a private
-mount namespace (unshare --mount --propagation private ...) so no other process sees the hang.
-Needs /usr/bin/python3 (python3-fusepy is installed for the system interpreter only).
+implied by the paths. Prints "ready" once mounted and "read <path>" for every read of a hanging
+file, so a test can count them. Exits if the process that started it goes away. Built on
+hanging-fuse.py (the release file, the watch on the parent). Run it in a private mount namespace
+(unshare --mount --propagation private ...) so no other process sees the hang. Needs
+/usr/bin/python3 (python3-fusepy is installed for the system interpreter only).
 """
 import errno
+import importlib.util
 import json
 import os
 import stat
 import sys
-import threading
 import time
 
 import fusepy
 
-POLL_SECONDS = 0.05
+_spec = importlib.util.spec_from_file_location('hanging_fuse', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'hanging-fuse.py'))
+hanging_fuse = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hanging_fuse)
+
 HANGING_SIZE = 4096
 
 
-class HangingReads(fusepy.Operations):
-    use_ns = True
-
+class HangingReads(hanging_fuse.HangingStatfs):
     def __init__(self, tree, release_file):
+        super().__init__(release_file)
         # path -> (contents, hangs until released)
         self.files = {'/' + p.strip('/'): (c['hang'].encode(), True) if isinstance(c, dict) else (c.encode(), False)
                       for p, c in tree.items()}
@@ -37,22 +40,6 @@ class HangingReads(fusepy.Operations):
             parts = p.split('/')[1:-1]
             for i in range(len(parts)):
                 self.dirs.add('/' + '/'.join(parts[:i + 1]))
-        self.released = threading.Event()
-        self.release_file = release_file
-        self.parent = os.getppid()
-        threading.Thread(target=self._watch, daemon=True).start()
-
-    def _watch(self):
-        while True:
-            if os.path.exists(self.release_file):
-                self.released.set()
-            # The test that started us is gone: do not leave a hung mount behind.
-            if os.getppid() != self.parent:
-                os._exit(1)
-            time.sleep(POLL_SECONDS)
-
-    def init(self, path):
-        print('ready', flush=True)
 
     def getattr(self, path, fh=None):
         now = time.time_ns()
