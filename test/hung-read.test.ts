@@ -8,10 +8,11 @@
  * /-/healthy and /-/ready say the pool is saturated, everything recovers once the reads return,
  * and SIGTERM ends the process within a bound while they do not.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { valueOf } from './helpers/collect.js';
-import { type ExporterProcess, startExporter } from './helpers/exporters.js';
+import { type ExporterProcess, OUR_MAIN, freePort, startExporter } from './helpers/exporters.js';
 import { type FuseMount, BOUND_MS, mainThreadEnded, mountHangingFuse } from './helpers/fuse.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -33,6 +34,7 @@ function tree(): Record<string, string | { hang: string }> {
     'proc/20/task/20/stat': statLine(20),
     'textfile/ok.prom': 'ok_metric 1\n',
     'textfile/hang.prom': { hang: 'hang_metric 1\n' },
+    'config.yml': { hang: 'modules: {}\n' },
   };
   for (const pid of HUNG_PIDS) {
     files[`proc/${pid}/stat`] = { hang: statLine(pid) };
@@ -49,12 +51,13 @@ async function mountTree(t: ExecutionContext): Promise<FuseMount | undefined> {
   });
 }
 
+const LOADAVG_ONLY = ['--collector.disable-defaults', '--collector.loadavg'];
+
 async function exporterOn(t: ExecutionContext, m: FuseMount): Promise<ExporterProcess> {
   const root = `/proc/${m.pid}/root${m.mountpoint}`;
   const e = await startExporter('ours', [
-    '--collector.disable-defaults',
+    ...LOADAVG_ONLY,
     '--collector.processes',
-    '--collector.loadavg',
     '--collector.textfile',
     `--collector.textfile.directory=${root}/textfile`,
     `--path.procfs=${root}/proc`,
@@ -102,7 +105,9 @@ test('reads that never return hold at most the gate\'s threads; scrapes and heal
   t.is(ready.status, 503);
   t.regex(ready.text, /^Not ready: I\/O thread pool saturated/);
 
-  // 3. Meanwhile scrapes answer at once: the saturated pool and the hung textfile directory are refused, not waited for.
+  // 3. Meanwhile scrapes answer at once: the saturated pool and the hung textfile directory
+  // (stuck 5 s after its read began, a moment apart from the pool's reads) are refused, not waited for.
+  await waitFor('the textfile read to be stuck', () => e.output.includes('reporting it as failed until it does'), 5000);
   for (let i = 0; i < 3; i++) {
     const s = await timedScrape(e);
     t.true(s.ms < 1500, `scrape while saturated took ${s.ms} ms`);
@@ -116,7 +121,6 @@ test('reads that never return hold at most the gate\'s threads; scrapes and heal
   t.true(filtered.ms < 1500);
   t.is(valueOf(filtered.text, 'node_load1'), 0.1);
   t.regex(e.output, /collector=processes .*err="an earlier read of \S+\/proc\/1[0-3]\/stat has not returned for \d+\.\ds; not reading it again until it does"/);
-  t.regex(e.output, /reading the textfile directory has not finished; reporting it as failed until it does/);
   // Each hung file was read once: no second thread was sunk into it, and only 3 pool threads in all.
   const reads = hungReads(m);
   t.true([...reads.values()].every((n) => n === 1), JSON.stringify([...reads]));
@@ -150,4 +154,27 @@ test('SIGTERM ends the process within a bound while reads do not return', async 
   await m.stop();
   const exit = await e.waitExit(BOUND_MS);
   t.deepEqual(exit, { code: null, signal: 'SIGTERM' });
+});
+
+test('a config file whose read never returns stops start-up after 10 s, saying so, instead of hanging silently', async (t) => {
+  const m = await mountTree(t);
+  if (!m) return;
+  const config = `/proc/${m.pid}/root${m.mountpoint}/config.yml`;
+  const child = spawn(process.execPath, [OUR_MAIN, `--web.listen-address=127.0.0.1:${await freePort()}`, ...LOADAVG_ONLY, `--config.file=${config}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const closed = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  await waitFor('the start-up error', () => stderr.includes('did not finish'), 15_000);
+  t.regex(stderr, new RegExp(`level=ERROR msg="start-up failed" err="reading --config.file ${config} did not finish within 10s"`));
+  t.false(stderr.includes('Listening on'));
+  // The read still hangs, so the process ends by signal rather than wait for it.
+  const state = await mainThreadEnded(child.pid as number, 5000);
+  t.true(state === undefined || state === 'Z', `main thread state: ${state}; stderr:\n${stderr}`);
+  await m.stop();
+  t.is(await closed, 'SIGTERM');
 });
