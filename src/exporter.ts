@@ -142,21 +142,30 @@ export async function startExporter(
   };
 }
 
-/** ConfigStore.open, refusing a config file that is not a regular file and bounded in time. */
+/** ConfigStore.open, refusing a config file that is not a regular file, and bounded in time. */
 async function openConfig(file: string | undefined): Promise<ConfigStore> {
   const signal = AbortSignal.timeout(STARTUP_READ_MS);
   try {
-    // A FIFO or a device would be read forever: refuse it before the config loader opens it.
-    if (file !== undefined) await checkUserFile(file, signal).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EFTYPE' || err.code === 'EISDIR') throw new ConfigError(err.message);
-      if (signal.aborted) throw err;
-      // Other errors (a missing file) are the config loader's to word.
-    });
+    if (file !== undefined) await refuseSpecialFile(file, signal);
     return await raceAbort(ConfigStore.open(file), signal);
   } catch (err) {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
     if (signal.aborted) throw new Error(`reading --config.file ${file} did not finish within ${STARTUP_READ_MS / 1000}s`);
     throw err;
+  }
+}
+
+/**
+ * A FIFO or a device as the config file would be read forever: refuse it before the config
+ * loader opens it. Other errors (a missing file) are the loader's to word.
+ */
+async function refuseSpecialFile(file: string, signal: AbortSignal): Promise<void> {
+  try {
+    await checkUserFile(file, signal);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EFTYPE' || code === 'EISDIR') throw new ConfigError((err as Error).message);
+    if (signal.aborted) throw err;
   }
 }
 

@@ -68,13 +68,14 @@ interface HeldFile {
 
 const BUFFER_BYTES = 64 * 1024;
 /** The most read from one file: far above any kernel file we read (/proc/net/tcp of a busy host is tens of MB). */
-export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** How to read one file: see KernelFileReader.read. */
 export interface ReadOptions {
   readonly hold: boolean;
   readonly wholeInOneRead: boolean;
 }
+
 /**
  * The first read asks for one page, which holds most kernel files whole: /proc/sys files
  * allocate and zero a kernel buffer as large as the request, so asking for 64 kB there costs

@@ -39,7 +39,7 @@ export interface ServerOptions {
 }
 
 /** A scrape running this long past its deadline has not completed in time: unhealthy. */
-export const OVERDUE_AFTER_MS = 5000;
+const OVERDUE_AFTER_MS = 5000;
 
 export type RouteInstaller = (app: express.Express) => void;
 
