@@ -1,4 +1,8 @@
-/** Builds and starts the exporter from parsed flags; main.ts turns failures into exit codes. */
+/**
+ * Builds and starts the exporter from parsed flags, and shuts it down; main.ts turns failures
+ * into exit codes. Nothing before listening may wait without bound: the config file is checked
+ * to be a regular file first (a FIFO would wait for a writer forever) and read within a bound.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ExporterConfig, toConfig } from './cli.js';
@@ -9,10 +13,17 @@ import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './flags.js';
 import { formatListenAddress } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
-import { setKernelFsRoots } from './io.js';
+import { checkUserFile, ioPoolProblems, setKernelFsRoots } from './io.js';
 import { HostPaths } from './paths.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp, type RouteInstaller } from './server.js';
+
+/** A request that was still running when the drain bound passed, and was cut. */
+export interface CutRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly seconds: number;
+}
 
 export interface RunningExporter {
   readonly config: ExporterConfig;
@@ -21,8 +32,19 @@ export interface RunningExporter {
   readonly port: number;
   /** Re-reads --config.file; the old config stays when the new one is invalid. */
   reload(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to `drainMs`, then
+   * closes every connection and the collectors; returns the requests that were cut.
+   */
+  close(drainMs?: number): Promise<readonly CutRequest[]>;
 }
+
+/** How long shutdown waits for requests in flight. Docker's stop timeout, 10 s, leaves room for the rest. */
+export const DRAIN_MS = 5000;
+/** How long shutdown waits for collectors to stop (worker threads, timers). */
+const COLLECTOR_CLOSE_MS = 1000;
+/** The longest start-up waits for the config file. */
+export const STARTUP_READ_MS = 10_000;
 
 /** Extra HTTP routes (such as /probe), given the running config. */
 export type RoutesFactory = (config: ConfigStore, log: Logger) => RouteInstaller;
@@ -58,13 +80,7 @@ export async function startExporter(
 ): Promise<RunningExporter> {
   const config = toConfig(factories, flags);
   const logger = log ?? createLogger(config.logLevel, config.logFormat);
-  let fileConfig: ConfigStore;
-  try {
-    fileConfig = await ConfigStore.open(config.configFile);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
-    throw err;
-  }
+  const fileConfig = await openConfig(config.configFile);
   const collectors = createCollectors(factories, config, flags, logger, fileConfig);
   const reload = async (): Promise<void> => {
     try {
@@ -76,6 +92,8 @@ export async function startExporter(
     }
   };
   logger.info('enabled collectors', { collectors: [...collectors.keys()].join(',') });
+  const selfMetrics = config.disableExporterMetrics ? undefined : new SelfMetrics();
+  let shuttingDown = false;
   const app = createApp({
     version,
     telemetryPath: config.telemetryPath,
@@ -83,12 +101,15 @@ export async function startExporter(
     collectorTimeoutMs: config.collectorTimeoutMs,
     nodeCollector: new NodeCollector(collectors, logger),
     knownCollectors: factories.map((f) => f.name),
-    selfMetrics: config.disableExporterMetrics ? undefined : new SelfMetrics(),
+    selfMetrics,
     log: logger,
     reload,
     routes: routes.map((r) => r(fileConfig, logger)),
+    healthProblems: ioPoolProblems,
+    shuttingDown: () => shuttingDown,
   });
   const server = http.createServer(app);
+  const inFlight = trackRequests(server);
   // Prometheus scrapes every 15s by default; keep its connection instead of reopening it.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -106,15 +127,95 @@ export async function startExporter(
     server,
     port,
     reload,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), 5000).unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
+    close: async (drainMs = DRAIN_MS) => {
+      shuttingDown = true;
+      server.close();
+      const cut = await inFlight.drain(drainMs);
+      server.closeAllConnections();
+      selfMetrics?.close();
+      await settleWithin(
+        [...collectors.values()].map(async (c) => c.close?.()),
+        COLLECTOR_CLOSE_MS,
+      );
+      return cut;
+    },
+  };
+}
+
+/** ConfigStore.open, refusing a config file that is not a regular file, and bounded in time. */
+async function openConfig(file: string | undefined): Promise<ConfigStore> {
+  const signal = AbortSignal.timeout(STARTUP_READ_MS);
+  try {
+    if (file !== undefined) await refuseSpecialFile(file, signal);
+    return await raceAbort(ConfigStore.open(file), signal);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
+    if (signal.aborted) throw new Error(`reading --config.file ${file} did not finish within ${STARTUP_READ_MS / 1000}s`);
+    throw err;
+  }
+}
+
+/**
+ * A FIFO or a device as the config file would be read forever: refuse it before the config
+ * loader opens it. Other errors (a missing file) are the loader's to word.
+ */
+async function refuseSpecialFile(file: string, signal: AbortSignal): Promise<void> {
+  try {
+    await checkUserFile(file, signal);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EFTYPE' || code === 'EISDIR') throw new ConfigError((err as Error).message);
+    if (signal.aborted) throw err;
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Waits for `promises` to settle, at most `ms`. */
+async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(promises), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/** The server's requests in flight, so that shutdown can wait for them and say which it cut. */
+function trackRequests(server: http.Server): { drain(ms: number): Promise<CutRequest[]> } {
+  const running = new Map<http.IncomingMessage, number>();
+  let draining: (() => void) | undefined;
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    running.set(req, performance.now());
+    res.once('close', () => {
+      running.delete(req);
+      if (!draining) return;
+      // Its keep-alive connection must not bring another request.
+      server.closeIdleConnections();
+      if (running.size === 0) draining();
+    });
+  });
+  return {
+    async drain(ms) {
+      server.closeIdleConnections();
+      if (running.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          draining = resolve;
+          timer = setTimeout(resolve, ms);
         });
-      });
-      await Promise.allSettled([...collectors.values()].map(async (c) => c.close?.()));
+        clearTimeout(timer);
+      }
+      const now = performance.now();
+      return [...running].map(([req, started]) => ({
+        method: req.method ?? '?',
+        // The path only: a query string can be long, or hold a probe target's credentials.
+        path: (req.url ?? '').split('?')[0]?.slice(0, 200) ?? '',
+        seconds: (now - started) / 1000,
+      }));
     },
   };
 }

@@ -2,12 +2,15 @@ import fs, { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError, isNotFound } from './collector/collector.js';
+import { IoGate, threadPoolSize, type IoGateStatus } from './io-gate.js';
 import { KernelFileReader, isLiveKernelFs, readFileAsync } from './kernel-file.js';
 import { parseUint } from './procfs/parse.js';
+import { checkRegularFile, readRegularFile, type RegularFileContents } from './user-file.js';
 
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
- * - Files generated from kernel memory never wait on a device, so they are read synchronously:
+ * - Files generated from kernel memory, in a live procfs or sysfs (kernel-file.ts's
+ *   isLiveKernelFs), never wait on a device, so they are read synchronously:
  *   a few microseconds each, against tens of microseconds of main-thread work per trip through
  *   libuv's thread pool.
  *   These are procfs's system-wide files (/proc/stat, /proc/meminfo, /proc/net/*, /proc/sys/*)
@@ -16,6 +19,14 @@ import { parseUint } from './procfs/parse.js';
  *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
  *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
  *   and /proc/<pid>/* files, which can wait on another process's memory lock, opened each time.
+ *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
+ *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
+ *   until it returns.
+ * - Files outside live kernel mounts (a copied tree, udev's database, textfiles, the config
+ *   file) are read through the pool too, whatever their name: they may be on a mount that
+ *   hangs. They must be regular files, and opening one never waits (user-file.ts).
+ * - The exporter's own /proc/self files are read synchronously, as prom-client reads them: its
+ *   own metrics must answer even when the pool is full of reads that do not return.
  * kernel-file.ts does the reading.
  */
 const MEMORY_BACKED_SYSFS = new RegExp(
@@ -29,6 +40,24 @@ let sysfsPrefix = path.resolve('/sys') + path.sep;
 /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
 let liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
 const kernelFiles = new KernelFileReader();
+
+/** A pooled read running this long is stuck: its file is refused until it returns. */
+const STUCK_AFTER_MS = 5000;
+/** The longest a caller without an abort signal waits for a pooled read. */
+const MAX_WAIT_MS = 10_000;
+/** One pool thread is left to everything else (DNS lookups of probes and checks). */
+const pool = new IoGate({ slots: Math.max(1, threadPoolSize() - 1), stuckAfterMs: STUCK_AFTER_MS, maxWaitMs: MAX_WAIT_MS });
+
+/** The gate's state: reads in the pool, stuck ones, saturation. */
+export function ioPoolStatus(): IoGateStatus {
+  return pool.status();
+}
+
+/** Why pooled file reads cannot complete now (none when they can), for /-/healthy and /-/ready. */
+export function ioPoolProblems(): string[] {
+  const problem = pool.problem();
+  return problem === undefined ? [] : [problem];
+}
 
 /** Tells the reader where --path.procfs and --path.sysfs are, for the choice above. */
 export function setKernelFsRoots(procfs: string, sysfs: string): void {
@@ -51,18 +80,23 @@ export function heldKernelFileCount(): number {
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 
-/** Which kernel file system a memory-backed file is in, or undefined when it must be read through the pool. */
-function memoryBackedIn(file: string): 'procfs' | 'sysfs' | undefined {
-  if (file.startsWith(procfsPrefix)) return PER_PROCESS.test(file.slice(procfsPrefix.length)) ? undefined : 'procfs';
-  if (file.startsWith(sysfsPrefix)) return MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length)) ? 'sysfs' : undefined;
-  return undefined;
+/** Whether `file` is in a live procfs or sysfs, whose files need no type check. */
+function inLiveKernelFs(file: string): boolean {
+  if (file.startsWith(procfsPrefix)) return live().procfs;
+  return file.startsWith(sysfsPrefix) && live().sysfs;
 }
 
-/** Listing a sysfs directory or procfs's system-wide part walks kernel memory only. */
+/** Whether a memory-backed file is in a live procfs or sysfs: otherwise it must be read through the pool. */
+function isMemoryBacked(file: string): boolean {
+  if (file.startsWith(procfsPrefix)) return live().procfs && !PER_PROCESS.test(file.slice(procfsPrefix.length));
+  return file.startsWith(sysfsPrefix) && live().sysfs && MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length));
+}
+
+/** Listing a live sysfs directory or live procfs's system-wide part walks kernel memory only. */
 function isMemoryBackedDir(dir: string): boolean {
   const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  if (withSep.startsWith(sysfsPrefix)) return true;
-  return withSep.startsWith(procfsPrefix) && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
+  if (withSep.startsWith(sysfsPrefix)) return live().sysfs;
+  return withSep.startsWith(procfsPrefix) && live().procfs && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
 }
 
 /** A synchronous read as a promise, so callers handle both paths alike. */
@@ -75,13 +109,14 @@ function settled<T>(read: () => T): Promise<T> {
 }
 
 /** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
-export function listDir(dir: string): Promise<string[]> {
-  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : readdir(dir);
+export function listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
+  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : pool.run(dir, signal, () => readdir(dir));
 }
 
 /** Like listDir, with each entry's type. */
-export function listDirEntries(dir: string): Promise<Dirent[]> {
-  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir, { withFileTypes: true })) : readdir(dir, { withFileTypes: true });
+export function listDirEntries(dir: string, signal?: AbortSignal): Promise<Dirent[]> {
+  if (isMemoryBackedDir(dir)) return settled(() => fs.readdirSync(dir, { withFileTypes: true }));
+  return pool.run(dir, signal, () => readdir(dir, { withFileTypes: true }));
 }
 
 /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
@@ -89,31 +124,50 @@ function isSysfsAttribute(file: string): boolean {
   return file.startsWith(sysfsPrefix) && !file.startsWith('fs/cgroup/', sysfsPrefix.length);
 }
 
-/** Through the pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
+/** Through the gated pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
 function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
   const wholeInOneRead = isSysfsAttribute(file);
-  if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
-  return readFileAsync(file, wholeInOneRead, signal);
+  return pool.run(file, signal, () => {
+    if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
+    return readFileAsync(file, { wholeInOneRead, checkType: !inLiveKernelFs(file) }, signal);
+  });
+}
+
+/**
+ * Reads a file a user names (the config file, for one): a regular file of at most `maxBytes`,
+ * through the gated pool, so that neither a FIFO nor a hung mount can hold the caller past its
+ * signal (10 s without one). Refusals are UserFileError (EISDIR, EFTYPE, EFBIG) or IoGateError.
+ */
+export function readUserFile(file: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<RegularFileContents> {
+  return pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
+}
+
+/** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
+export function checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
+  return pool.run(file, signal, () => checkRegularFile(file));
 }
 
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 
-function readMemoryBacked<T>(file: string, root: 'procfs' | 'sysfs', take: (buf: Buffer, length: number) => T): T {
-  return kernelFiles.read(file, { hold: live()[root], wholeInOneRead: isSysfsAttribute(file) }, take);
+function readMemoryBacked<T>(file: string, take: (buf: Buffer, length: number) => T): T {
+  return kernelFiles.read(file, { hold: true, wholeInOneRead: isSysfsAttribute(file) }, take);
 }
 
 /** Reads a whole file's bytes (see the policy above). */
 export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
-  const root = memoryBackedIn(file);
-  if (root) return settled(() => readMemoryBacked(file, root, copyOut));
+  if (isMemoryBacked(file)) return settled(() => readMemoryBacked(file, copyOut));
   return readViaPool(file, signal);
+}
+
+/** Reads /proc/self/`name` of the exporter's own process (always the host's /proc), synchronously. */
+export function readOwnProcFile(name: string): string {
+  return fs.readFileSync(path.join('/proc/self', name), 'utf8');
 }
 
 /** Reads a whole /proc or /sys file as text (see the policy above). */
 export async function readText(file: string, signal?: AbortSignal): Promise<string> {
-  const root = memoryBackedIn(file);
-  if (root) return readMemoryBacked(file, root, decode);
+  if (isMemoryBacked(file)) return readMemoryBacked(file, decode);
   return (await readViaPool(file, signal)).toString('utf8');
 }
 

@@ -12,24 +12,42 @@
  * the file is opened afresh once, which then reports the real error (ENOENT). Fds not read for
  * a while are closed, and at most `maxHeld` are kept, so a host with thousands of interfaces or
  * cgroups does not run out of descriptors.
+ *
+ * Files are opened with O_NONBLOCK, which kernel files ignore: in a copied tree (or any other
+ * file) a FIFO then cannot make open(2) wait for a writer, and with `checkType` (files outside
+ * a live kernel mount, which are read through the pool only) anything but a regular file is
+ * refused before it is read. No file is read past MAX_FILE_BYTES, so a /dev/zero cannot eat
+ * memory.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { type MountInfo, parseMountinfo } from './procfs/mountinfo.js';
+import { checkRegular, OPEN_NONBLOCKING, tooLarge } from './user-file.js';
 
-/** statfs f_type of the file systems whose files regenerate on every read. */
-const KERNEL_FS_MAGIC = new Set([
-  0x9fa0, // procfs
-  0x62656572, // sysfs
-  0x27e0eb, // cgroup v1
-  0x63677270, // cgroup2
-]);
+/** File system types whose files regenerate on every read. */
+const KERNEL_FS_TYPES = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
 
-/** True when `dir` is the root of a live procfs, sysfs or cgroupfs (not a copied tree). */
-export function isLiveKernelFs(dir: string): boolean {
+/**
+ * True when `dir` is on a live procfs, sysfs or cgroupfs (not a copied tree). Told from our
+ * own mount table, not by statfs(2) of `dir`, which would hold the event loop for as long as a
+ * hung mount there does not answer. A path through a symlink may be missed: it is then read as
+ * a copy would be, which is slower but safe.
+ */
+export function isLiveKernelFs(dir: string, mountinfo?: string): boolean {
+  const target = path.resolve(dir);
+  let mounts: MountInfo[];
   try {
-    return KERNEL_FS_MAGIC.has(fs.statfsSync(dir).type);
+    mounts = parseMountinfo(mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'));
   } catch {
     return false;
   }
+  // The deepest mount point above `dir`; of several at one point, the last one mounted.
+  let found: MountInfo | undefined;
+  for (const m of mounts) {
+    const above = target === m.mountPoint || target.startsWith(m.mountPoint === '/' ? '/' : m.mountPoint + '/');
+    if (above && m.mountPoint.length >= (found?.mountPoint.length ?? 0)) found = m;
+  }
+  return found !== undefined && KERNEL_FS_TYPES.has(found.fsType);
 }
 
 export interface KernelFileReaderOptions {
@@ -49,6 +67,15 @@ interface HeldFile {
 }
 
 const BUFFER_BYTES = 64 * 1024;
+/** The most read from one file: far above any kernel file we read (/proc/net/tcp of a busy host is tens of MB). */
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** How to read one file: see KernelFileReader.read. */
+export interface ReadOptions {
+  readonly hold: boolean;
+  readonly wholeInOneRead: boolean;
+}
+
 /**
  * The first read asks for one page, which holds most kernel files whole: /proc/sys files
  * allocate and zero a kernel buffer as large as the request, so asking for 64 kB there costs
@@ -84,18 +111,20 @@ export class KernelFileReader {
    * attribute is produced by one call into the kernel; procfs and cgroupfs files are sequences
    * of records the kernel may hand over a page at a time, so those are read to EOF).
    */
-  read<T>(file: string, options: { hold: boolean; wholeInOneRead: boolean }, take: (buf: Buffer, length: number) => T): T {
+  read<T>(file: string, options: ReadOptions, take: (buf: Buffer, length: number) => T): T {
     this.checkStillAbsent(file);
-    let length: number;
     try {
-      length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
-    } catch (err) {
-      this.rememberIfAbsent(file, err);
-      throw err;
+      let length: number;
+      try {
+        length = options.hold ? this.readHeld(file, options.wholeInOneRead) : this.readOnce(file, options.wholeInOneRead);
+      } catch (err) {
+        this.rememberIfAbsent(file, err);
+        throw err;
+      }
+      return take(this.buffer, length);
+    } finally {
+      if (this.buffer.length > BUFFER_BYTES) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
     }
-    const taken = take(this.buffer, length);
-    if (this.buffer.length > BUFFER_BYTES) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
-    return taken;
   }
 
   /**
@@ -110,7 +139,7 @@ export class KernelFileReader {
     this.maybeSweep(now);
     let entry = this.held.get(file);
     if (!entry) {
-      if (this.held.size >= this.maxHeld) return readFileAsync(file, wholeInOneRead, signal);
+      if (this.held.size >= this.maxHeld) return readFileAsync(file, { wholeInOneRead }, signal);
       let fd: number;
       try {
         fd = await openAsync(file);
@@ -129,7 +158,7 @@ export class KernelFileReader {
     entry.lastReadMs = now;
     entry.inFlight++;
     try {
-      return await readFdAsync(entry.fd, wholeInOneRead, signal);
+      return await readFdAsync(entry.fd, wholeInOneRead, signal, file);
     } catch (err) {
       if (!isGone(err) || retried) throw err;
       this.release(file, entry);
@@ -177,9 +206,9 @@ export class KernelFileReader {
   }
 
   private readOnce(file: string, wholeInOneRead: boolean): number {
-    const fd = fs.openSync(file, 'r');
+    const fd = fs.openSync(file, OPEN_NONBLOCKING);
     try {
-      return this.readFrom(fd, wholeInOneRead);
+      return this.readFrom(fd, wholeInOneRead, file);
     } finally {
       fs.closeSync(fd);
     }
@@ -192,7 +221,7 @@ export class KernelFileReader {
     if (known) {
       known.lastReadMs = now;
       try {
-        return this.readFrom(known.fd, wholeInOneRead);
+        return this.readFrom(known.fd, wholeInOneRead, file);
       } catch (err) {
         // Any other error is the attribute's answer for now (EINVAL from `carrier` on a down
         // interface): the same fd will answer again next time.
@@ -203,10 +232,10 @@ export class KernelFileReader {
       }
     }
     if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
-    const fd = fs.openSync(file, 'r');
+    const fd = fs.openSync(file, OPEN_NONBLOCKING);
     const entry: HeldFile = { fd, lastReadMs: now, inFlight: 0, retired: false };
     try {
-      const length = this.readFrom(fd, wholeInOneRead);
+      const length = this.readFrom(fd, wholeInOneRead, file);
       this.held.set(file, entry);
       return length;
     } catch (err) {
@@ -218,10 +247,11 @@ export class KernelFileReader {
   }
 
   /** Reads from offset 0 to the end into the buffer, growing it as needed. */
-  private readFrom(fd: number, wholeInOneRead: boolean): number {
+  private readFrom(fd: number, wholeInOneRead: boolean, file: string): number {
     let length = 0;
     for (;;) {
       if (length === this.buffer.length) {
+        if (length >= MAX_FILE_BYTES) throw tooLarge(file, MAX_FILE_BYTES);
         const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
         this.buffer.copy(bigger);
         this.buffer = bigger;
@@ -245,16 +275,21 @@ export class KernelFileReader {
 const CHUNK = 8 * 1024;
 
 function openAsync(file: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+  return new Promise((resolve, reject) => fs.open(file, OPEN_NONBLOCKING, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+function fstatAsync(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
 }
 
 /** Reads an fd from offset 0 to EOF through the pool, a chunk at a time (see `read` for wholeInOneRead). */
-function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal): Promise<Buffer> {
+function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, file = `fd ${fd}`): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let offset = 0;
     const next = (): void => {
       if (signal?.aborted) return reject(signal.reason as Error);
+      if (offset >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
       const buf = Buffer.allocUnsafe(CHUNK);
       fs.read(fd, buf, 0, CHUNK, offset, (err, n) => {
         if (err) return reject(err);
@@ -274,11 +309,16 @@ function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal):
  * (/proc/<pid>/*: a PID can be reused by another process). The answer does not wait for
  * close(), which would be one more trip through the pool.
  */
-export async function readFileAsync(file: string, wholeInOneRead: boolean, signal?: AbortSignal): Promise<Buffer> {
+export async function readFileAsync(
+  file: string,
+  options: { readonly wholeInOneRead: boolean; readonly checkType?: boolean },
+  signal?: AbortSignal,
+): Promise<Buffer> {
   if (signal?.aborted) throw signal.reason;
   const fd = await openAsync(file);
   try {
-    return await readFdAsync(fd, wholeInOneRead, signal);
+    if (options.checkType) checkRegular(file, await fstatAsync(fd));
+    return await readFdAsync(fd, options.wholeInOneRead, signal, file);
   } finally {
     fs.close(fd, () => {});
   }

@@ -1,26 +1,102 @@
 #!/usr/bin/env node
-/** Command-line entry: flags, start, and exit codes (2 for bad usage, 1 for failures). */
+/**
+ * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage, 1 for failures,
+ * and for a shutdown that had to cut requests in flight; 0 for a clean one. Once the flags are
+ * parsed every line goes through the logger, in the --log.format chosen (Node's own warnings
+ * included).
+ */
 import { allFlags } from './cli.js';
 import { collectorFactories } from './collector/registry.js';
-import { startExporter } from './exporter.js';
-import { FlagError, formatHelp, parseFlags } from './flags.js';
+import { DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
+import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './flags.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from './log.js';
 import { probeFlags, probeRoutesFromFlags } from './probe/handler.js';
+import { endBySignal, exitProcess, POOL_DRAIN_MS } from './process-exit.js';
 import { packageVersion } from './version.js';
 
 const PROGRAM = 'sidecar-exporter';
 
-function fail(message: string, code: number): never {
+/** Past the drain, collectors' close and the thread pool's grace: shutdown is then forced. */
+const SHUTDOWN_BOUND_MS = DRAIN_MS + POOL_DRAIN_MS + 3000;
+
+/** Before the flags are parsed there is no log format yet: kingpin's plain line. */
+function usageError(message: string): never {
   process.stderr.write(`${PROGRAM}: error: ${message}\n`);
-  process.exit(code);
+  process.exit(2);
+}
+
+/** Routes what Node itself would print on stderr (warnings, unhandled rejections) through the logger. */
+function logProcessEvents(log: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log.warn(warning.message, { warning: warning.name }));
+  process.removeAllListeners('unhandledRejection');
+  process.on('unhandledRejection', (reason) => {
+    // A bug must not take the exporter down mid-scrape; say it loudly and keep serving.
+    log.error('unhandled rejection', { err: reason instanceof Error ? reason.stack : String(reason) });
+  });
+}
+
+/** Why start-up failed, in one line, and the exit code. */
+function startFailure(err: unknown, flags: ParsedFlags): { message: string; fields: Record<string, unknown>; code: number } {
+  if (err instanceof FlagError) return { message: err.message, fields: {}, code: 2 };
+  const e = err as NodeJS.ErrnoException;
+  const address = flags.string('web.listen-address');
+  if (e.code === 'EADDRINUSE') return { message: 'listen failed', fields: { address, err: 'address already in use' }, code: 1 };
+  if (e.code === 'EACCES') return { message: 'listen failed', fields: { address, err: 'permission denied' }, code: 1 };
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return { message: 'listen failed', fields: { address, err: e.code }, code: 1 };
+  return { message: 'start-up failed', fields: { err: e.message }, code: 1 };
+}
+
+/**
+ * SIGTERM and SIGINT: drain requests in flight for up to DRAIN_MS, log what had to be cut,
+ * exit 0 (clean) or 1 (something cut). A second signal, or a shutdown past its bound, ends
+ * the process at once by that signal.
+ */
+function handleSignals(exporter: RunningExporter, log: Logger): void {
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      log.warn('second signal during shutdown; exiting now', { signal });
+      endBySignal(signal);
+    }
+    stopping = true;
+    log.info('shutting down', { signal, drain_timeout_seconds: DRAIN_MS / 1000 });
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; ending the process by signal', { signal, bound_seconds: SHUTDOWN_BOUND_MS / 1000 });
+      endBySignal(signal);
+    }, SHUTDOWN_BOUND_MS);
+    let code = 0;
+    try {
+      const cut = await exporter.close(DRAIN_MS);
+      if (cut.length > 0) {
+        code = 1;
+        log.error('shutdown cut requests still in flight after the drain timeout', {
+          drain_timeout_seconds: DRAIN_MS / 1000,
+          requests: cut.map((r) => `${r.method} ${r.path} (running ${r.seconds.toFixed(1)}s)`).join(', '),
+        });
+      } else log.info('shutdown complete');
+    } catch (err) {
+      code = 1;
+      log.error('shutdown failed', { err });
+    }
+    await exitProcess(code, { log, signal });
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGHUP', () => {
+    exporter.reload().catch(() => {
+      // Already logged; the running config stays in force.
+    });
+  });
 }
 
 async function main(): Promise<void> {
   const specs = [...allFlags(collectorFactories), ...probeFlags];
-  let flags;
+  let flags: ParsedFlags;
   try {
     flags = parseFlags(specs, process.argv.slice(2));
   } catch (err) {
-    fail((err as Error).message, 2);
+    usageError((err as Error).message);
   }
   const version = packageVersion();
   if (flags.help) {
@@ -31,32 +107,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${PROGRAM}, version ${version} (node ${process.version})\n`);
     return;
   }
-  let exporter;
+  const log = createLogger(flags.string('log.level') as LogLevel, flags.string('log.format') as LogFormat);
+  logProcessEvents(log);
+  let exporter: RunningExporter;
   try {
-    exporter = await startExporter(collectorFactories, flags, version, undefined, [probeRoutesFromFlags(flags)]);
+    exporter = await startExporter(collectorFactories, flags, version, log, [probeRoutesFromFlags(flags)]);
   } catch (err) {
-    if (err instanceof FlagError) fail(err.message, 2);
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    if (e.code === 'EADDRINUSE') fail(`listen: address ${flags.string('web.listen-address')} is already in use`, 1);
-    if (e.code === 'EACCES') fail(`listen: permission denied for ${flags.string('web.listen-address')}`, 1);
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') fail(`listen: cannot listen on ${flags.string('web.listen-address')}: ${e.code}`, 1);
-    fail(`start-up failed: ${e.message}`, 1);
+    const { message, fields, code } = startFailure(err, flags);
+    log.error(message, fields);
+    return exitProcess(code, { log });
   }
-  const shutdown = (signal: string): void => {
-    process.stderr.write(`${PROGRAM}: ${signal} received, shutting down\n`);
-    exporter.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGHUP', () => {
-    exporter.reload().catch(() => {
-      // Already logged; the running config stays in force.
-    });
-  });
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  handleSignals(exporter, log);
 }
 
 process.on('unhandledRejection', (reason) => {
-  // A bug must not take the exporter down mid-scrape; say it loudly and keep serving.
+  // Until the logger exists (flag parsing): plain text.
   process.stderr.write(`${PROGRAM}: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
 });
 

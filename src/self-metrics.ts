@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import { formatGoFloat } from './exposition/go-float.js';
 import { desc, type MetricFamily, type MetricType, type Sample } from './exposition/model.js';
-import { readText } from './io.js';
+import { readOwnProcFile } from './io.js';
 
 /** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
 export function parseAddressSpaceLimit(limits: string): number | undefined {
@@ -65,8 +65,9 @@ export class SelfMetrics {
         name: 'process_virtual_memory_max_bytes',
         help: 'Maximum amount of virtual memory available in bytes.',
         registers: [this.registry],
-        async collect() {
-          const limit = parseAddressSpaceLimit(await readText('/proc/self/limits'));
+        collect() {
+          // Not through libuv's thread pool: a scrape's own metrics must not wait behind reads that do not return.
+          const limit = parseAddressSpaceLimit(readOwnProcFile('limits'));
           if (limit !== undefined && Number.isFinite(limit)) this.set(limit);
         },
       });

@@ -1,6 +1,11 @@
 /**
  * The HTTP side: the telemetry path (with node_exporter's collect[]/exclude[] filters and its
  * in-flight limit), a landing page, health endpoints, and plain-text 404s and errors.
+ *
+ * /-/healthy and /-/ready answer 503 with the reasons when scrapes cannot complete: a scrape
+ * still running well past its deadline, or a problem reported by `healthProblems` (the I/O
+ * thread pool saturated by reads that do not return). /-/ready also answers 503 once shutdown
+ * has begun.
  */
 import { gzipSync } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -27,7 +32,14 @@ export interface ServerOptions {
   readonly reload?: () => Promise<void>;
   /** More endpoints, installed before the 404 handler. */
   readonly routes?: readonly RouteInstaller[];
+  /** Problems elsewhere that keep scrapes from completing, for /-/healthy and /-/ready. */
+  readonly healthProblems?: () => readonly string[];
+  /** True once shutdown has begun: /-/ready answers 503. */
+  readonly shuttingDown?: () => boolean;
 }
+
+/** A scrape running this long past its deadline has not completed in time: unhealthy. */
+const OVERDUE_AFTER_MS = 5000;
 
 export type RouteInstaller = (app: express.Express) => void;
 
@@ -66,11 +78,44 @@ export function resolveFilter(
   return collect.length > 0 ? new Set(collect) : new Set(enabled.filter((n) => !exclude.includes(n)));
 }
 
-/** The collector deadline: Prometheus' scrape timeout less half a second, capped by the flag. */
+/** setTimeout's longest delay: a longer one overflows and fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The collector deadline: Prometheus' scrape timeout less half a second, capped by the flag,
+ * and by the longest delay a timer can have (about 24.8 days).
+ */
 export function scrapeDeadlineMs(header: string | undefined, capMs: number): number {
+  const cap = Math.min(capMs, MAX_TIMER_MS);
   const seconds = header === undefined ? NaN : Number(header);
-  if (!Number.isFinite(seconds) || seconds <= 0) return capMs;
-  return Math.max(100, Math.min(capMs, seconds * 1000 - 500));
+  if (!Number.isFinite(seconds) || seconds <= 0) return cap;
+  return Math.max(100, Math.min(cap, seconds * 1000 - 500));
+}
+
+/** `promise`, or a rejection naming `what` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface ScrapeInFlight {
+  readonly startedMs: number;
+  readonly deadlineMs: number;
+}
+
+/** Scrapes still running OVERDUE_AFTER_MS past their deadline, as reasons. */
+function overdueScrapes(scrapes: ReadonlySet<ScrapeInFlight>, now: number): string[] {
+  const reasons: string[] = [];
+  for (const s of scrapes) {
+    const ranMs = now - s.startedMs;
+    if (ranMs > s.deadlineMs + OVERDUE_AFTER_MS) {
+      reasons.push(`a scrape has been running for ${(ranMs / 1000).toFixed(1)}s, past its ${(s.deadlineMs / 1000).toFixed(1)}s deadline`);
+    }
+  }
+  return reasons;
 }
 
 function acceptsGzip(header: string | undefined): boolean {
@@ -112,6 +157,8 @@ export function createApp(opts: ServerOptions): express.Express {
   app.disable('x-powered-by');
   const enabled = opts.nodeCollector.names;
   let inFlight = 0;
+  const scrapes = new Set<ScrapeInFlight>();
+  const problems = (): string[] => [...overdueScrapes(scrapes, Date.now()), ...(opts.healthProblems?.() ?? [])];
 
   app.get(opts.telemetryPath, async (req: Request, res: Response) => {
     const self = opts.selfMetrics;
@@ -131,11 +178,14 @@ export function createApp(opts: ServerOptions): express.Express {
     }
     inFlight++;
     self?.inFlight.set(inFlight);
+    const deadline = scrapeDeadlineMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.collectorTimeoutMs);
+    const scrape: ScrapeInFlight = { startedMs: Date.now(), deadlineMs: deadline };
+    scrapes.add(scrape);
     try {
-      const deadline = scrapeDeadlineMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.collectorTimeoutMs);
       const [host, own] = await Promise.all([
         opts.nodeCollector.collect(deadline, only),
-        self ? self.families().catch((err: unknown): MetricFamily[] => {
+        // Bounded like the collectors: a scrape must answer even if these cannot be read.
+        self ? within(self.families(), deadline, 'gathering the exporter\'s own metrics').catch((err: unknown): MetricFamily[] => {
           self.errors.inc({ cause: 'gathering' });
           opts.log.error('error gathering exporter metrics', { err });
           return [];
@@ -156,6 +206,7 @@ export function createApp(opts: ServerOptions): express.Express {
       res.status(200).end(body);
       self?.requests.inc({ code: '200' });
     } finally {
+      scrapes.delete(scrape);
       inFlight--;
       self?.inFlight.set(inFlight);
     }
@@ -167,10 +218,14 @@ export function createApp(opts: ServerOptions): express.Express {
     });
   }
   app.get('/-/healthy', (_req, res) => {
-    res.type('text/plain').send('Healthy\n');
+    const found = problems();
+    if (found.length > 0) res.status(503).type('text/plain').send(`Unhealthy: ${found.join('; ')}\n`);
+    else res.type('text/plain').send('Healthy\n');
   });
   app.get('/-/ready', (_req, res) => {
-    res.type('text/plain').send('Ready\n');
+    const found = [...(opts.shuttingDown?.() ? ['shutting down'] : []), ...problems()];
+    if (found.length > 0) res.status(503).type('text/plain').send(`Not ready: ${found.join('; ')}\n`);
+    else res.type('text/plain').send('Ready\n');
   });
   app.post('/-/reload', async (_req, res) => {
     if (!opts.reload) {

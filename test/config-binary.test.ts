@@ -33,7 +33,7 @@ test('a broken config file is exit status 2 with one located message, before lis
   await writeFile(file, 'checks:\n  - protocol: http\n    target: ftp://x\n');
   const r = await runToExit('ours', [`--config.file=${file}`, '--web.listen-address=127.0.0.1:0']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /sidecar-exporter: error: invalid config: .*sidecar\.yml: checks\[0\]\.target: must be an http:\/\/ or https:\/\/ URL \(line 3, column 13\)/);
+  t.regex(r.stderr, /level=ERROR msg="invalid config: .*sidecar\.yml: checks\[0\]\.target: must be an http:\/\/ or https:\/\/ URL \(line 3, column 13\)"/);
   t.notRegex(r.stderr, /Listening on/);
   const missing = await runToExit('ours', [`--config.file=${path.join(dir, 'nope.yml')}`, '--web.listen-address=127.0.0.1:0']);
   t.is(missing.code, 2);

@@ -10,10 +10,9 @@
  * and statfs's them under --path.rootfs=/proc/<daemon>/root.
  */
 import test, { type ExecutionContext } from 'ava';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allFlags } from '../src/cli.js';
@@ -27,113 +26,28 @@ import { HostPaths } from '../src/paths.js';
 import { testContext } from './helpers/collect.js';
 import { REPO_ROOT, startExporter } from './helpers/exporters.js';
 import { type ParsedSample, byName, parseExposition } from './helpers/exposition-parse.js';
+import { BOUND_MS, type FuseMount, boundedWait, mainThreadEnded, mountHangingFuse } from './helpers/fuse.js';
+import { sleep, waitFor } from './helpers/wait.js';
 
-const SYSTEM_PYTHON = '/usr/bin/python3'; // python3-fusepy is installed for this interpreter only
-const HELPER = path.join(REPO_ROOT, 'test/helpers/hanging-fuse.py');
-const BOUND_MS = 5000;
-
-interface HangingMount {
-  readonly pid: number;
-  readonly mountpoint: string;
+interface HangingMount extends Pick<FuseMount, 'pid' | 'mountpoint' | 'release' | 'stop'> {
   /** A procfs whose 1/mountinfo lists the namespace's mounts, the hung one first. */
   readonly procfs: string;
   /** The namespace's root, as seen from here. */
   readonly rootfs: string;
   /** statfs calls the FUSE daemon has received. */
   statfsCalls(): number;
-  /** Lets the hung statfs (and later ones) answer. */
-  release(): Promise<void>;
-  /** Unmounts and kills the daemon (idempotent, bounded in time). */
-  stop(): Promise<void>;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = BOUND_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function run(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve) => execFile(file, args, { timeout: BOUND_MS }, () => resolve()));
-}
-
-function closed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('close', () => resolve());
-  });
-}
-
-async function boundedWait(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((r) => {
-    timer = setTimeout(() => r(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Mounts the hanging FUSE filesystem, or returns undefined after logging why the test is skipped. */
-async function mountHangingFuse(t: ExecutionContext): Promise<HangingMount | undefined> {
-  if (!existsSync('/dev/fuse')) {
-    t.log('SKIPPED: /dev/fuse is absent, so no FUSE filesystem can be mounted here.');
-    t.pass();
-    return undefined;
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hung-mount-'));
-  const mountpoint = path.join(dir, 'mnt');
-  const releaseFile = path.join(dir, 'release');
-  await mkdir(mountpoint);
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', SYSTEM_PYTHON, HELPER, mountpoint, releaseFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.on('error', (err) => (output += `\nspawn error: ${err.message}`));
-  const exited = closed(child);
-
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        // Lazy unmount in the daemon's namespace, then kill it: a hung request is then aborted.
-        await run('nsenter', ['--target', String(child.pid), '--mount', 'fusermount', '-u', '-z', mountpoint]);
-        child.kill('SIGKILL');
-      }
-      if (!(await boundedWait(exited, BOUND_MS))) t.log(`the FUSE daemon (pid ${child.pid}) did not exit after SIGKILL`);
-      await rm(dir, { recursive: true, force: true });
-    })());
-  t.teardown(stop);
-
-  const ready = await boundedWait(
-    waitFor('the FUSE daemon to print "ready"', () => output.includes('ready') || child.exitCode !== null || child.signalCode !== null, 10_000),
-    11_000,
-  );
-  if (!ready || !output.includes('ready')) {
-    await stop();
-    if (/not permitted|permission denied|EPERM/i.test(output)) {
-      t.log(`SKIPPED: mounting FUSE in a private mount namespace is not permitted here:\n${output}`);
-      t.pass();
-      return undefined;
-    }
-    throw new Error(`the hanging FUSE filesystem did not mount:\n${output}`);
-  }
-  const pid = child.pid as number;
+/** Mounts test/helpers/hanging-fuse.py, or returns undefined after logging why the test is skipped. */
+async function mountHangingStatfs(t: ExecutionContext): Promise<HangingMount | undefined> {
+  const fuse = await mountHangingFuse(t, 'hanging-fuse.py', (_dir, releaseFile) => [releaseFile]);
+  if (!fuse) return undefined;
+  const { pid, mountpoint } = fuse;
   // The namespace's mounts, the hung one first, so that its worker hangs before the others run.
   const lines = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter(Boolean);
   const hung = lines.filter((l) => l.split(' ')[4] === mountpoint);
   if (hung.length !== 1) throw new Error(`${mountpoint} is not in /proc/${pid}/mountinfo:\n${lines.join('\n')}`);
-  const procfs = path.join(dir, 'proc');
+  const procfs = path.join(fuse.dir, 'proc');
   await mkdir(path.join(procfs, '1'), { recursive: true });
   await writeFile(path.join(procfs, '1', 'mountinfo'), [...hung, ...lines.filter((l) => !hung.includes(l))].join('\n') + '\n');
   return {
@@ -141,9 +55,9 @@ async function mountHangingFuse(t: ExecutionContext): Promise<HangingMount | und
     mountpoint,
     procfs,
     rootfs: `/proc/${pid}/root`,
-    statfsCalls: () => output.split('\n').filter((l) => l === 'statfs').length,
-    release: () => writeFile(releaseFile, ''),
-    stop,
+    statfsCalls: () => fuse.output().split('\n').filter((l) => l === 'statfs').length,
+    release: fuse.release,
+    stop: fuse.stop,
   };
 }
 
@@ -167,24 +81,8 @@ function rootHasSize(text: string): boolean {
   return [...values(text, 'node_filesystem_size_bytes').keys()].some((k) => /^device=[^,]*,device_error=,fstype=[^,]*,mountpoint=\/$/.test(k));
 }
 
-/** Waits up to `ms` for the main thread of `pid` to stop running (zombie, or the process gone). */
-async function mainThreadEnded(pid: number, ms: number): Promise<string | undefined> {
-  await waitFor('the main thread to end', () => !['S', 'R', 'D'].includes(mainThreadState(pid) ?? 'gone'), ms).catch(() => undefined);
-  return mainThreadState(pid);
-}
-
-/** /proc/<pid>/task/<pid>/stat's state: the main thread, or undefined once the process is gone. */
-function mainThreadState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
-
 test('scrapes answer within the deadline while a mount hangs, and the mount recovers', async (t) => {
-  const m = await mountHangingFuse(t);
+  const m = await mountHangingStatfs(t);
   if (!m) return;
   const logs: string[] = [];
   const log = createLogger('debug', 'logfmt', (l) => logs.push(l));
@@ -244,7 +142,7 @@ test('scrapes answer within the deadline while a mount hangs, and the mount reco
 });
 
 test('a process with a hung statfs worker still exits', async (t) => {
-  const m = await mountHangingFuse(t);
+  const m = await mountHangingStatfs(t);
   if (!m) return;
   const target = path.join(m.rootfs, m.mountpoint);
   const pool = pathToFileURL(path.join(REPO_ROOT, 'build/src/statfs/statfs-pool.js')).href;
@@ -291,7 +189,7 @@ test('the real exporter process serves and shuts down while a mount hangs', asyn
     t.pass();
     return;
   }
-  const m = await mountHangingFuse(t);
+  const m = await mountHangingStatfs(t);
   if (!m) return;
   const exporter = await startExporter('ours', [
     '--collector.disable-defaults',

@@ -19,6 +19,27 @@ test('only live procfs and sysfs mounts count as kernel file systems whose fds m
   t.false(isLiveKernelFs('/no/such/dir'));
 });
 
+test('liveness is told from the mount table, not by statfs of the path (which can hang): the deepest, last mount wins', (t) => {
+  const mountinfo = [
+    '1 0 8:1 / / rw - ext4 /dev/sda1 rw',
+    '2 1 0:5 / /host/proc rw - proc proc rw',
+    '3 1 0:6 / /host/sys rw - sysfs sysfs rw',
+    '4 3 0:7 / /host/sys/fs/cgroup rw - cgroup2 cgroup2 rw',
+    '5 1 0:40 / /mnt/nfs rw - nfs4 server:/export rw',
+    '6 1 0:41 / /snap\\040shot rw - tmpfs tmpfs rw',
+    '7 1 0:42 / /over/proc rw - proc proc rw',
+    '8 7 0:43 / /over/proc rw - tmpfs tmpfs rw',
+  ].join('\n');
+  t.true(isLiveKernelFs('/host/proc', mountinfo));
+  t.true(isLiveKernelFs('/host/proc/', mountinfo));
+  t.true(isLiveKernelFs('/host/sys/fs/cgroup/x', mountinfo));
+  t.false(isLiveKernelFs('/host/procfs', mountinfo), 'a sibling with a longer name is not below the mount');
+  t.false(isLiveKernelFs('/mnt/nfs/proc', mountinfo));
+  t.false(isLiveKernelFs('/snap shot/proc', mountinfo));
+  t.false(isLiveKernelFs('/over/proc', mountinfo), 'a tmpfs mounted over a procfs hides it');
+  t.false(isLiveKernelFs('/host/proc', 'not a mountinfo line'));
+});
+
 test('a held fd is re-read from the start on every read and sees the new contents', (t) => {
   const file = path.join(tempDir(), 'value');
   const reader = new KernelFileReader();

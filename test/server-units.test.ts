@@ -35,6 +35,15 @@ test('scrapeDeadlineMs: header less 0.5 s, capped by the flag, ignoring garbage'
   t.is(scrapeDeadlineMs('0.2', 10_000), 100);
 });
 
+test('scrapeDeadlineMs never passes what a timer can wait (2^31-1 ms), however large the header or the flag', (t) => {
+  const thousandHours = 1000 * 3600 * 1000;
+  t.is(scrapeDeadlineMs('3000000', thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs('1e10', thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs(undefined, thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs('1e10', 10_000), 10_000);
+  t.is(scrapeDeadlineMs('1e400', 10_000), 10_000, 'Infinity is garbage, not a deadline');
+});
+
 test('the landing page escapes what it prints', (t) => {
   const html = landingPage('1.0<script>', '/m"x');
   t.false(html.includes('<script>'));

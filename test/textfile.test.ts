@@ -1,15 +1,47 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHook } from 'node:async_hooks';
+import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'ava';
-import { textfileCollector } from '../src/collector/textfile.js';
-import { collect, fixture, valueOf } from './helpers/collect.js';
+import test, { type ExecutionContext } from 'ava';
+import { allFlags } from '../src/cli.js';
+import { NodeCollector } from '../src/collector/node-collector.js';
+import { textfileCollector, textfileCollectorWith } from '../src/collector/textfile.js';
+import { writeText } from '../src/exposition/text.js';
+import { parseFlags } from '../src/flags.js';
+import { createLogger } from '../src/log.js';
+import { HostPaths } from '../src/paths.js';
+import { collect, fixture, testContext, valueOf } from './helpers/collect.js';
 import { byName, parseExposition } from './helpers/exposition-parse.js';
+import { fifoWithLateWriter } from './helpers/fifo.js';
 
 const scrape = (directory?: string) =>
   collect(['textfile'], directory === undefined ? [] : ['--collector.textfile.directory', directory], [textfileCollector]);
 
 const mtimeOf = (file: string): number => Math.floor(statSync(file).mtimeMs / 1000);
+
+function tempDir(t: ExecutionContext): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'textfile-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** One textfile collector scraped several times, as the exporter does, each scrape timed. */
+function scraper(t: ExecutionContext, argv: string[], deadlineMs = 5000, factory = textfileCollector) {
+  const logs: string[] = [];
+  const log = createLogger('debug', 'logfmt', (l) => logs.push(l));
+  const flags = parseFlags(allFlags([factory]), argv);
+  const collector = factory.create(testContext({ paths: new HostPaths('/proc', '/sys', '/'), flags, log }));
+  t.teardown(() => collector.close?.());
+  const node = new NodeCollector(new Map([['textfile', collector]]), log);
+  return {
+    logs,
+    async scrape(): Promise<{ text: string; ms: number }> {
+      const start = performance.now();
+      const text = writeText(await node.collect(deadlineMs));
+      return { text, ms: performance.now() - start };
+    },
+  };
+}
 
 test('without a directory only node_textfile_scrape_error 0 is served', async (t) => {
   const r = await scrape();
@@ -167,4 +199,86 @@ test('the directory flag is a Go glob', async (t) => {
   // A bad pattern is taken as a directory name, which does not exist.
   const bad = await scrape(path.join(base, '[dir'));
   t.is(valueOf(bad.text, 'node_textfile_scrape_error'), 1);
+});
+
+test('a FIFO and a symlink to /dev/zero are skipped at once with an error; the other files are served, scrape after scrape', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'a.prom'), 'good_metric 1\n');
+  // A read that waited for a writer would wait 8 s, past the 5 s deadline.
+  fifoWithLateWriter(t, path.join(dir, 'x.prom'), 8000);
+  symlinkSync('/dev/zero', path.join(dir, 'zero.prom'));
+  const s = scraper(t, ['--collector.textfile.directory', dir]);
+  const rssBefore = process.memoryUsage().rss;
+  // More scrapes than libuv has threads: a read holding a thread each time would starve the pool.
+  for (let i = 0; i < 6; i++) {
+    const { text, ms } = await s.scrape();
+    // The deadline is 5 s, and a read waiting for the FIFO's writer would take 8 s.
+    t.true(ms < 3000, `scrape ${i + 1} took ${ms} ms`);
+    t.is(valueOf(text, 'node_scrape_collector_success{collector="textfile"}'), 1, `scrape ${i + 1}`);
+    t.is(valueOf(text, 'node_textfile_scrape_error'), 1);
+    t.is(valueOf(text, 'good_metric'), 1);
+    const mtimes = text.split('\n').filter((l) => l.startsWith('node_textfile_mtime_seconds{'));
+    t.is(mtimes.length, 1, 'only the file that was read has an mtime');
+    t.is(valueOf(text, `node_textfile_mtime_seconds{file="${path.join(dir, 'a.prom')}"}`), mtimeOf(path.join(dir, 'a.prom')));
+  }
+  const grownMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  t.true(grownMb < 100, `resident memory grew by ${grownMb.toFixed(0)} MB`);
+  const errors = s.logs.filter((l) => l.includes('failed to collect textfile data'));
+  t.is(errors.length, 12, errors.join('\n'));
+  t.true(errors.some((l) => l.includes('file=x.prom') && l.includes('not a regular file (FIFO)')));
+  t.true(errors.some((l) => l.includes('file=zero.prom') && l.includes('not a regular file (character device)')));
+});
+
+test('a file over the per-file limit, and files past the per-scrape limit, are skipped with an error', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'a.prom'), 'first_metric 1\n'); // 15 bytes
+  writeFileSync(path.join(dir, 'b.prom'), `big_metric{pad="${'x'.repeat(100)}"} 2\n`);
+  writeFileSync(path.join(dir, 'c.prom'), 'third_metric 3\n'); // 15 bytes
+  writeFileSync(path.join(dir, 'd.prom'), 'fourth_metric 4\n'); // 16 bytes
+  const perFile = scraper(t, ['--collector.textfile.directory', dir], 5000, textfileCollectorWith({ maxFileBytes: 100, maxScrapeBytes: 1000 }));
+  const one = await perFile.scrape();
+  t.is(valueOf(one.text, 'node_textfile_scrape_error'), 1);
+  t.deepEqual([valueOf(one.text, 'first_metric'), valueOf(one.text, 'third_metric'), valueOf(one.text, 'fourth_metric')], [1, 3, 4]);
+  t.false(one.text.includes('big_metric'));
+  t.true(perFile.logs.some((l) => l.includes('file=b.prom') && l.includes('EFBIG: larger than the limit of 100 bytes')));
+
+  // 15 + 15 bytes fit in 40 (b.prom is still refused for its own size); d.prom would pass 40.
+  const perScrape = scraper(t, ['--collector.textfile.directory', dir], 5000, textfileCollectorWith({ maxFileBytes: 100, maxScrapeBytes: 40 }));
+  const two = await perScrape.scrape();
+  t.is(valueOf(two.text, 'node_textfile_scrape_error'), 1);
+  t.deepEqual([valueOf(two.text, 'first_metric'), valueOf(two.text, 'third_metric')], [1, 3]);
+  t.false(two.text.includes('fourth_metric'));
+  t.true(perScrape.logs.some((l) => l.includes('file=d.prom') && l.includes('reached the total limit of 40 bytes')), perScrape.logs.join('\n'));
+  t.falsy(valueOf(two.text, `node_textfile_mtime_seconds{file="${path.join(dir, 'd.prom')}"}`));
+});
+
+// Serial: writing 5,000 files holds the event loop, which would slow the other tests' scrapes.
+test.serial('5,000 small files are read without a trip through libuv\'s thread pool per file, in well under the old 3 s', async (t) => {
+  const dir = tempDir(t);
+  for (let i = 0; i < 5000; i++) writeFileSync(path.join(dir, `job${i}.prom`), `# TYPE job_last_success_${i} gauge\njob_last_success_${i}{job="j${i}"} 1.7e9\n`);
+  const s = scraper(t, ['--collector.textfile.directory', dir], 20_000);
+  await s.scrape(); // The worker thread starts.
+  const timings: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { text, ms } = await s.scrape();
+    timings.push(ms);
+    t.is(valueOf(text, 'job_last_success_4999{job="j4999"}'), 1.7e9);
+    t.is(valueOf(text, 'node_textfile_scrape_error'), 0);
+  }
+  let poolRequests = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type.startsWith('FSREQ')) poolRequests++;
+    },
+  });
+  hook.enable();
+  try {
+    await s.scrape();
+  } finally {
+    hook.disable();
+  }
+  t.true(poolRequests < 10, `${poolRequests} thread-pool requests for one scrape`);
+  const best = Math.min(...timings);
+  t.log(`scrapes of 5,000 files: ${timings.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  t.true(best < 1500, `the fastest of three scrapes took ${best} ms`);
 });

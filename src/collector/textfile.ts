@@ -1,17 +1,24 @@
 /**
  * node_exporter's textfile collector: serves the metrics of the `*.prom` files in
  * --collector.textfile.directory (a Go glob may name several directories), their mtimes, and
- * node_textfile_scrape_error. A file that cannot be read or parsed, or that has timestamps, is
- * skipped whole and sets the error gauge; the collector itself always succeeds.
+ * node_textfile_scrape_error. A file that cannot be read or parsed, that has timestamps, that is
+ * not a regular file (a FIFO, a symlink to /dev/zero) or that is over the size limits is skipped
+ * whole and sets the error gauge; the other files are served and the collector itself succeeds.
+ *
+ * The files are read in a worker thread (textfile/read-dir.ts), synchronously: fast for
+ * thousands of small files, and a read that hangs (a textfile on a dead NFS mount) blocks that
+ * worker, not the event loop or libuv's thread pool; the directory is then reported as failed,
+ * at once, until the read returns. Parsing and merging happen here.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { lstat, open, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { TextDecoder } from 'node:util';
 import { formatGoFloat } from '../exposition/go-float.js';
 import { desc, isValidLabelName, type MetricDesc, type Sample } from '../exposition/model.js';
 import { parseTextFormat, type TextFamily, type TextMetric } from '../exposition/text-parse.js';
 import type { Logger } from '../log.js';
-import type { CollectorFactory } from './collector.js';
+import type { TextfileEntry, TextfileLimits, TextfileListing, TextfileRequest } from '../textfile/read-dir.js';
+import type { TextfileReply } from '../textfile/read-worker.js';
+import { WorkerCallPool } from '../worker-pool.js';
+import type { Collector, CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
 
 const mtimeDesc = desc('node_textfile_mtime_seconds', 'Unixtime mtime of textfiles successfully read.', 'gauge', ['file']);
@@ -35,94 +42,130 @@ interface MergedFamily {
   readonly series: Map<string, { labels: Record<string, string>; metric: TextMetric }>;
 }
 
-export const textfileCollector: CollectorFactory = {
-  name: 'textfile',
-  defaultEnabled: true,
-  flags: [
-    {
-      name: 'collector.textfile.directory',
-      kind: 'string',
-      default: '',
-      help: 'Directory to read text files with metrics from, supports glob matching.',
-    },
-  ],
-  create: ({ flags, log }) => {
-    const pattern = flags.string('collector.textfile.directory') ?? '';
-    return {
-      async update(sink, signal) {
-        let errored = false;
-        const parsed: ParsedFile[] = [];
-        const mtimes = new Map<string, number>();
-        // Like filepath.Glob in node_exporter: no match (or a bad pattern) means "the path itself".
-        const dirs = await goGlob(pattern).catch(() => []);
-        for (const dir of dirs.length > 0 ? dirs : [pattern]) {
-          let names: string[];
-          try {
-            names = (await readdir(dir)).sort();
-          } catch (err) {
-            // The default, an empty directory flag, is "no textfiles" rather than an error.
-            if (dir !== '') {
-              errored = true;
-              log.error('failed to read textfile collector directory', { path: dir, err });
-            }
-            continue;
-          }
-          for (const name of names.filter((n) => n.endsWith('.prom'))) {
-            const file = path.join(dir, name);
-            const result = await readPromFile(file, signal);
-            signal.throwIfAborted();
-            if (result.families) parsed.push({ file, families: result.families });
-            if (result.error) {
-              errored = true;
-              log.error('failed to collect textfile data', { file: name, err: result.error });
-            } else mtimes.set(file, result.mtimeSeconds as number);
-          }
-        }
-        if (addFamilies(sink, parsed, log)) errored = true;
-        for (const [file, mtime] of mtimes) sink.add(mtimeDesc, mtime, file);
-        sink.add(scrapeErrorDesc, errored ? 1 : 0);
-      },
-    };
-  },
-};
+/**
+ * The most read of one textfile, and of all of them in one scrape: far above what textfiles
+ * hold, far below what would hurt the process (parsed series take several times their text).
+ */
+export const TEXTFILE_LIMITS: TextfileLimits = { maxFileBytes: 16 * 1024 * 1024, maxScrapeBytes: 64 * 1024 * 1024 };
 
-/** node_exporter's processFile: families and mtime, or why the file is skipped (a stat failure keeps the families). */
-async function readPromFile(
-  file: string,
-  signal: AbortSignal,
-): Promise<{ families?: TextFamily[]; mtimeSeconds?: number; error?: string }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file);
-  } catch (err) {
-    return { error: `failed to open textfile data file ${JSON.stringify(file)}: ${(err as Error).message}` };
-  }
-  try {
-    let families: TextFamily[];
-    try {
+/** A directory read running this long is stuck: reported failed at once until it returns. */
+const STUCK_AFTER_MS = 5000;
+const WORKER_URL = new URL('../textfile/read-worker.js', import.meta.url);
+type Reader = WorkerCallPool<TextfileRequest, TextfileReply>;
+
+/** The textfile collector with other limits (tests use small ones). */
+export function textfileCollectorWith(limits: TextfileLimits): CollectorFactory {
+  return {
+    name: 'textfile',
+    defaultEnabled: true,
+    flags: [
+      {
+        name: 'collector.textfile.directory',
+        kind: 'string',
+        default: '',
+        help: 'Directory to read text files with metrics from, supports glob matching.',
+      },
+    ],
+    create: ({ flags, log }) => createTextfile(flags.string('collector.textfile.directory') ?? '', limits, log),
+  };
+}
+
+export const textfileCollector: CollectorFactory = textfileCollectorWith(TEXTFILE_LIMITS);
+
+function createTextfile(pattern: string, limits: TextfileLimits, log: Logger): Collector {
+  const request: TextfileRequest = { pattern, ...limits };
+  // The default, an empty directory flag, is "no textfiles": no worker for it.
+  const reader = pattern === '' ? undefined : startReader(log);
+  return {
+    close: () => reader?.close(),
+    async update(sink, signal) {
+      let errored = false;
+      const parsed: ParsedFile[] = [];
+      const mtimes = new Map<string, number>();
+      const listing = reader ? await readListing(reader, request, signal, log) : EMPTY_LISTING;
+      if (!listing) errored = true;
+      for (const { path, error } of listing?.dirErrors ?? []) {
+        errored = true;
+        log.error('failed to read textfile collector directory', { path, err: error });
+      }
       // Go requires label values to be valid UTF-8; a fatal decoder refuses the file instead.
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(await handle.readFile({ signal }));
-      families = parseTextFormat(text);
-      const badLabel = families.flatMap((f) => f.metrics.flatMap((m) => m.labels)).find(([n]) => !isValidLabelName(n));
-      // node_exporter panics on a reserved label name (`__x`); refusing the file is the safe reading.
-      if (badLabel) throw new Error(`${JSON.stringify(badLabel[0])} is not a valid label name`);
-    } catch (err) {
-      signal.throwIfAborted();
-      return { error: `failed to parse textfile data from ${JSON.stringify(file)}: ${(err as Error).message}` };
-    }
-    if (families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
-      return { error: `textfile ${JSON.stringify(file)} contains unsupported client-side timestamps, skipping entire file` };
-    }
-    // Stat only after a successful parse, so a broken file never looks fresh.
-    try {
-      const { mtimeNs } = await handle.stat({ bigint: true });
-      return { families, mtimeSeconds: Number(mtimeNs / 1_000_000_000n) };
-    } catch (err) {
-      return { families, error: `failed to stat ${JSON.stringify(file)}: ${(err as Error).message}` };
-    }
-  } finally {
-    await handle.close();
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for (const entry of listing?.files ?? []) {
+        signal.throwIfAborted();
+        const result = entry.error === undefined ? parsePromFile(entry, (listing as TextfileListing).data, decoder) : { error: entry.error };
+        if (result.families) parsed.push({ file: entry.file, families: result.families });
+        if (result.error) {
+          errored = true;
+          log.error('failed to collect textfile data', { file: entry.name, err: result.error });
+        } else mtimes.set(entry.file, entry.mtimeSeconds as number);
+      }
+      if (addFamilies(sink, parsed, log)) errored = true;
+      for (const [file, mtime] of mtimes) sink.add(mtimeDesc, mtime, file);
+      sink.add(scrapeErrorDesc, errored ? 1 : 0);
+    },
+  };
+}
+
+const EMPTY_LISTING: TextfileListing = { dirErrors: [], files: [], data: new Uint8Array(0) };
+
+function startReader(log: Logger): Reader {
+  const reader: Reader = new WorkerCallPool({
+    name: 'textfile',
+    workers: 1,
+    maxStuckWorkers: 2,
+    stuckAfterMs: STUCK_AFTER_MS,
+    log,
+    workerUrl: WORKER_URL,
+    // File contents are moved out as one buffer, outside the heap; names and entries are small.
+    resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+    messages: {
+      stuck: 'reading the textfile directory has not finished; reporting it as failed until it does',
+      recovered: 'reading the textfile directory finished again; it is read on the next scrape',
+      tooManyStuck: 'too many textfile directory reads are hung; hung workers are no longer replaced',
+      exitingWhileStuck: 'exiting while textfile reads are hung; ending the process by signal',
+      timeoutField: 'timeout_seconds',
+    },
+  });
+  reader.warmUp();
+  return reader;
+}
+
+/** The directory's files, or undefined (logged) when its read is stuck or failed. */
+async function readListing(reader: Reader, request: TextfileRequest, signal: AbortSignal, log: Logger): Promise<TextfileListing | undefined> {
+  const reply = (await reader.callAll([[request.pattern, request]], signal)).get(request.pattern);
+  signal.throwIfAborted();
+  if (reply === undefined) {
+    const hung = reader.stuckSeconds(request.pattern) ?? 0;
+    log.error('failed to read textfile collector directory', {
+      path: request.pattern,
+      err: `an earlier read has not returned for ${hung.toFixed(1)}s (a hung mount?); not read again until it does`,
+    });
+    return undefined;
   }
+  if ('failure' in reply) {
+    log.error('failed to read textfile collector directory', { path: request.pattern, err: reply.failure });
+    return undefined;
+  }
+  return reply;
+}
+
+/** node_exporter's processFile on bytes already read: families, or why the file is skipped. */
+function parsePromFile(entry: TextfileEntry, data: Uint8Array, decoder: TextDecoder): { families?: TextFamily[]; error?: string } {
+  const file = JSON.stringify(entry.file);
+  let families: TextFamily[];
+  try {
+    const offset = entry.offset as number;
+    families = parseTextFormat(decoder.decode(data.subarray(offset, offset + (entry.length as number))));
+    const badLabel = families.flatMap((f) => f.metrics.flatMap((m) => m.labels)).find(([n]) => !isValidLabelName(n));
+    // node_exporter panics on a reserved label name (`__x`); refusing the file is the safe reading.
+    if (badLabel) throw new Error(`${JSON.stringify(badLabel[0])} is not a valid label name`);
+  } catch (err) {
+    return { error: `failed to parse textfile data from ${file}: ${(err as Error).message}` };
+  }
+  if (families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
+    return { error: `textfile ${file} contains unsupported client-side timestamps, skipping entire file` };
+  }
+  return { families };
 }
 
 /**
@@ -232,65 +275,4 @@ function addFamily(sink: MetricSink, family: MergedFamily): void {
     add('_sum', labels, metric.sum ?? 0);
     add('_count', labels, metric.count ?? 0);
   }
-}
-
-const GLOB_META = /[*?[\\]/;
-
-/** Go's filepath.Glob: matches sorted per directory; a path without metacharacters matches if it exists. */
-async function goGlob(pattern: string): Promise<string[]> {
-  const matchName = goMatcher(path.basename(pattern)); // Throws on a bad pattern, as Glob does.
-  if (!GLOB_META.test(pattern)) return (await lstat(pattern).then(() => true, () => false)) ? [pattern] : [];
-  const dirPart = pattern.slice(0, pattern.length - path.basename(pattern).length);
-  const dir = dirPart === '' ? '.' : dirPart === '/' ? '/' : dirPart.replace(/\/+$/, '');
-  const dirs = GLOB_META.test(dir) ? (dir === pattern ? [] : await goGlob(dir)) : [dir];
-  const matches: string[] = [];
-  for (const d of dirs) {
-    if (!(await stat(d).then((s) => s.isDirectory(), () => false))) continue;
-    const names = (await readdir(d).catch(() => [] as string[])).sort();
-    for (const n of names) if (matchName(n)) matches.push(path.join(d, n));
-  }
-  return matches;
-}
-
-/** Go's filepath.Match for one path element, as a predicate; throws on a malformed pattern. */
-function goMatcher(pattern: string): (name: string) => boolean {
-  // In a `u` regex only syntax characters may be escaped, and `-` only inside a class.
-  const escape = (c: string): string => c.replace(/[\\\]^$.*+?()[{}|/]/g, '\\$&');
-  const escapeInClass = (c: string): string => (c === '-' ? '\\-' : escape(c));
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      if (i + 1 >= pattern.length) throw new Error('syntax error in pattern');
-      re += escape(pattern[++i] as string);
-    } else if (c === '[') {
-      let cls = '[';
-      i++;
-      if (pattern[i] === '^') (cls += '^'), i++;
-      let ranges = 0;
-      for (;;) {
-        if (i >= pattern.length) throw new Error('syntax error in pattern');
-        if (pattern[i] === ']' && ranges > 0) break;
-        const one = (): string => {
-          let ch = pattern[i];
-          if (ch === undefined || ch === '-' || ch === ']') throw new Error('syntax error in pattern');
-          if (ch === '\\') ch = pattern[++i];
-          if (ch === undefined) throw new Error('syntax error in pattern');
-          i++;
-          return escapeInClass(ch);
-        };
-        cls += one();
-        if (pattern[i] === '-') {
-          i++;
-          cls += '-' + one();
-        }
-        ranges++;
-      }
-      re += cls + ']';
-    } else re += escape(c);
-  }
-  const compiled = new RegExp(`^${re}$`, 'su');
-  return (name) => compiled.test(name);
 }
