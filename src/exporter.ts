@@ -13,7 +13,7 @@ import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './flags.js';
 import { formatListenAddress } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
-import { checkUserFile, ioPoolProblems, setKernelFsRoots } from './io.js';
+import { ioPoolProblems, setKernelFsRoots } from './io.js';
 import { HostPaths } from './paths.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp, type RouteInstaller } from './server.js';
@@ -43,8 +43,6 @@ export interface RunningExporter {
 export const DRAIN_MS = 5000;
 /** How long shutdown waits for collectors to stop (worker threads, timers). */
 const COLLECTOR_CLOSE_MS = 1000;
-/** The longest start-up waits for the config file. */
-export const STARTUP_READ_MS = 10_000;
 
 /** Extra HTTP routes (such as /probe), given the running config. */
 export type RoutesFactory = (config: ConfigStore, log: Logger) => RouteInstaller;
@@ -142,39 +140,14 @@ export async function startExporter(
   };
 }
 
-/** ConfigStore.open, refusing a config file that is not a regular file, and bounded in time. */
+/** ConfigStore.open; the config reader refuses special files and is bounded in time itself. */
 async function openConfig(file: string | undefined): Promise<ConfigStore> {
-  const signal = AbortSignal.timeout(STARTUP_READ_MS);
   try {
-    if (file !== undefined) await refuseSpecialFile(file, signal);
-    return await raceAbort(ConfigStore.open(file), signal);
+    return await ConfigStore.open(file);
   } catch (err) {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
-    if (signal.aborted) throw new Error(`reading --config.file ${file} did not finish within ${STARTUP_READ_MS / 1000}s`);
     throw err;
   }
-}
-
-/**
- * A FIFO or a device as the config file would be read forever: refuse it before the config
- * loader opens it. Other errors (a missing file) are the loader's to word.
- */
-async function refuseSpecialFile(file: string, signal: AbortSignal): Promise<void> {
-  try {
-    await checkUserFile(file, signal);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EFTYPE' || code === 'EISDIR') throw new ConfigError((err as Error).message);
-    if (signal.aborted) throw err;
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Waits for `promises` to settle, at most `ms`. */

@@ -30,6 +30,8 @@ export class UserFileError extends Error {
     detail: string,
     /** For EFBIG, the file's size when known. */
     readonly size?: number,
+    /** For EISDIR and EFTYPE, what the file is instead ("FIFO", "directory", ...). */
+    readonly kind?: string,
   ) {
     super(`${code}: ${detail}, ${syscall} '${path}'`);
   }
@@ -51,7 +53,8 @@ export function fileKind(stats: AnyStats): string {
 /** Throws unless `stats` (of an open fd) is a regular file. */
 export function checkRegular(file: string, stats: AnyStats): void {
   if (stats.isFile()) return;
-  throw new UserFileError(stats.isDirectory() ? 'EISDIR' : 'EFTYPE', 'open', file, `not a regular file (${fileKind(stats)})`);
+  const kind = fileKind(stats);
+  throw new UserFileError(stats.isDirectory() ? 'EISDIR' : 'EFTYPE', 'open', file, `not a regular file (${kind})`, undefined, kind);
 }
 
 /** The error for a file larger than `maxBytes` (of `size` bytes, when known). */

@@ -77,16 +77,17 @@ test('a config file that is not a regular file, over 1 MiB or an alias bomb: exi
   await writeFile(bomb, levels.join('\n'));
   const cases: [string, RegExp][] = [
     // A FIFO used to block start-up for ever, waiting for a writer.
-    [fifo, /fifo\.yml: cannot read the config file: it is a named pipe \(FIFO\), not a regular file\n/],
-    ['/dev/zero', /\/dev\/zero: cannot read the config file: it is a character device, not a regular file\n/],
-    [big, /big\.yml: the config file is larger than 1048576 bytes \(1 MiB\), the most supported\n/],
+    [fifo, /fifo\.yml: cannot read the config file: it is a named pipe \(FIFO\), not a regular file"$/m],
+    ['/dev/zero', /\/dev\/zero: cannot read the config file: it is a character device, not a regular file"$/m],
+    [big, /big\.yml: the config file is larger than 1048576 bytes \(1 MiB\), the most supported"$/m],
     // It used to exit 1, as a start-up failure rather than a bad config.
     [bomb, /bomb\.yml: invalid YAML: Excessive alias count/],
   ];
   for (const [file, message] of cases) {
     const r = await runToExit('ours', [`--config.file=${file}`, '--web.listen-address=127.0.0.1:0']);
     t.is(r.code, 2, file);
-    t.regex(r.stderr, /^sidecar-exporter: error: invalid config: /);
+    // Once flags are parsed every line goes through the logger (logfmt by default).
+    t.regex(r.stderr, /^time=\S+ level=ERROR msg="invalid config: /);
     t.regex(r.stderr, message);
     t.notRegex(r.stderr, /Listening on/);
   }

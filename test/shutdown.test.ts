@@ -135,7 +135,7 @@ test('a FIFO given as --config.file is refused at once at start-up, naming it', 
   t.is(r.code, 2, r.stderr);
   const errors = lines(r.stderr).filter((l) => l.includes('level=ERROR'));
   t.deepEqual(errors.map((l) => l.replace(/^time=\S+ /, '')), [
-    `level=ERROR msg="invalid config: EFTYPE: not a regular file (FIFO), open '${fifo}'"`,
+    `level=ERROR msg="invalid config: ${fifo}: cannot read the config file: it is a named pipe (FIFO), not a regular file"`,
   ]);
   t.false(r.stderr.includes('Listening on'));
 });

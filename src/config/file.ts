@@ -8,62 +8,42 @@
  *   The main thread only receives the validated config.
  * Neither the YAML parser nor the schema validator is loaded on the main thread.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { readUserFile } from '../io.js';
+import { UserFileError } from '../user-file.js';
 import { ConfigError } from './error.js';
 import { MAX_CONFIG_FILE_BYTES, PARSE_HEAP_MB, PARSE_TIMEOUT_MS } from './limits.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 import { fromTransferable } from './transfer.js';
 import type { ExporterFileConfig } from './schema.js';
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isSocket()) return 'a socket';
-  return 'a special file';
-}
+/**
+ * The file's text: a regular file, at most MAX_CONFIG_FILE_BYTES, UTF-8, read through io's
+ * reader for user files (opened non-blocking, its type checked before any read, bounded in
+ * time even when the read itself never returns).
+ */
+/** A read of the config file that has not returned by then never will (a hung mount): refuse it. */
+const READ_TIMEOUT_MS = 10_000;
 
-function tooLarge(file: string): ConfigError {
-  return new ConfigError(`${file}: the config file is larger than ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB), the most supported`);
-}
-
-/** The file's text: a regular file, at most MAX_CONFIG_FILE_BYTES, UTF-8. */
 export async function readConfigText(file: string): Promise<string> {
   const cannot = (why: string) => new ConfigError(`${file}: cannot read the config file: ${why}`);
-  let handle;
+  let bytes: Buffer;
+  const signal = AbortSignal.timeout(READ_TIMEOUT_MS);
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    ({ bytes } = await readUserFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, signal }));
   } catch (err) {
+    if (signal.aborted) throw cannot(`the read did not finish within ${READ_TIMEOUT_MS / 1000} s (a hung mount?)`);
+    if (err instanceof UserFileError) {
+      if (err.code === 'EFBIG') throw new ConfigError(`${file}: the config file is larger than ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB), the most supported`);
+      throw cannot(`it is ${err.kind === 'FIFO' ? 'a named pipe (FIFO)' : `a ${err.kind}`}, not a regular file`);
+    }
     const e = err as NodeJS.ErrnoException;
     throw cannot(e.code === 'ENOENT' ? 'no such file' : e.message);
   }
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw cannot(`it is ${kindOf(stats)}, not a regular file`);
-    if (stats.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(file);
-    // One byte more than allowed, to notice a file that grew since stat().
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > MAX_CONFIG_FILE_BYTES) throw tooLarge(file);
-    }
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
-    } catch {
-      throw cannot('it is not UTF-8 text');
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw cannot((err as Error).message);
-  } finally {
-    await handle.close();
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw cannot('it is not UTF-8 text');
   }
 }
 
