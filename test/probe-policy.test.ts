@@ -225,7 +225,9 @@ test('a bad network list stops the exporter with a message naming the flag', asy
   });
   const r = await runToExit('ours', ['--probe.denied-networks=metadata', '--web.listen-address=127.0.0.1:0']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /^sidecar-exporter: error: invalid value for flag --probe\.denied-networks: "metadata" is not an IP address or CIDR network\n/);
+  // Checked once the flags are parsed, so said through the logger (logfmt quotes the message).
+  t.regex(r.stderr, /^time=\S+ level=ERROR msg="invalid value for flag --probe\.denied-networks: \\"metadata\\" is not an IP address or CIDR network"$/m);
+  t.notRegex(r.stderr, /Listening on/);
 });
 
 test('normalisation: what the allow-list is matched against', (t) => {

@@ -4,7 +4,7 @@
  * checks it adds nothing.
  */
 import type { FlagSpec } from '../flags.js';
-import { DEFAULT_DURATION_BUCKETS, parseDurationBuckets } from '../uptime/buckets.js';
+import { DEFAULT_DURATION_BUCKETS, MAX_DURATION_BUCKETS, parseDurationBuckets } from '../uptime/buckets.js';
 import { writeUptimeMetrics } from '../uptime/metrics.js';
 import { probeRunners } from '../uptime/probe-runners.js';
 import { type RunnerFactory, type SchedulerClock, UptimeScheduler } from '../uptime/scheduler.js';
@@ -22,7 +22,7 @@ export const uptimeFlags: readonly FlagSpec[] = [
     name: 'checks.duration-buckets',
     kind: 'string',
     default: DEFAULT_DURATION_BUCKETS.join(','),
-    help: 'Upper bounds in seconds of the uptime_check_duration_seconds histogram buckets, comma-separated.',
+    help: `Upper bounds in seconds of the uptime_check_duration_seconds histogram buckets, comma-separated (at most ${MAX_DURATION_BUCKETS}).`,
   },
 ];
 
