@@ -240,9 +240,6 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
   };
 }
 
-/** /probe with the default rules: every target, but no address in DEFAULT_DENIED_NETWORKS. */
-export const probeRoutes: RoutesFactory = createProbeRoutes();
-
 /** /probe configured from the command line (the --probe.* flags). */
 export function probeRoutesFromFlags(flags: ParsedFlags): RoutesFactory {
   return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.number(ICMP_MAX_CONCURRENCY_FLAG) ?? DEFAULT_ICMP_MAX_CONCURRENCY });
