@@ -144,6 +144,36 @@ async function hostPid(service: string): Promise<number> {
   return Number(await (api as PodmanApi).inspect(await containerOf(service), '{{.State.Pid}}'));
 }
 
+/**
+ * The host's cgroup.procs of the container a host PID is in (its memory cgroup on v1, its cgroup
+ * on v2): it lists every process of that container, and the container's restarts reuse it.
+ */
+function serverCgroupProcs(pid: number): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  const memory = lines.find((l) => l.split(':')[1]?.split(',').includes('memory'));
+  const unified = lines.find((l) => l.startsWith('0::'));
+  const [root, line] = memory ? ['/sys/fs/cgroup/memory', memory] : ['/sys/fs/cgroup', unified ?? ''];
+  return path.join(root, line.split(':').slice(2).join(':'), 'cgroup.procs');
+}
+
+/** Whether a host PID is the server's node process, as the server image's CMD starts it. */
+function isServerProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'node\0dist/main.js\0';
+  } catch {
+    return false;
+  }
+}
+
+/** The PIDs in a cgroup.procs file; none while the cgroup is gone (the container is down). */
+function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function fail(what: string, r: { code: number | null; stdout: string; stderr: string }): string {
   return `${what} failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`;
 }
@@ -232,25 +262,23 @@ test.serial('the exporter image: a non-root user, a ping that works with and wit
 
 test.serial("the sidecar sees the server's processes, and both uptime checks of sidecar.yml succeed", async (t) => {
   if (!stackReady(t)) return;
+  // Each check has succeeded, and its latest run too.
   const seen = await waitFor(60_000, async () => {
     const s = await scrape(PORTS.sidecar);
-    const ok = (name: string) => (sampleValue(s, 'uptime_checks_success_total', { name }) ?? 0) >= 1;
+    const ok = (name: string) => (sampleValue(s, 'uptime_checks_success_total', { name }) ?? 0) >= 1 && sampleValue(s, 'uptime_check_up', { name }) === 1;
     return (sampleValue(s, 'namedprocess_namegroup_num_procs', { groupname: 'server' }) ?? 0) >= 1 && ok('server-hello') && ok('server-ping') ? s : undefined;
   });
   if (!seen) {
     t.fail(`no server group or no successful check within 60 s:\n${(await getText(PORTS.sidecar, '/metrics')).split('\n').filter((l) => /^(namedprocess_namegroup_num_procs|uptime_check)/.test(l)).join('\n')}`);
     return;
   }
-  // The latest run of each check succeeded.
+  // A run that failed before (seen twice in about twenty stack starts, right after `up`; never
+  // once the stack ran) is shown with the sidecar's log, for whoever looks into it next.
   const failed = seen.filter((s) => s.name === 'uptime_check_failures_total' && s.value > 0);
-  const failures = failed.map((s) => `${s.labels['name']} reason=${s.labels['reason']} ${s.value}`).join(', ');
-  const up = (name: string) => sampleValue(seen, 'uptime_check_up', { name });
-  if (up('server-hello') !== 1 || up('server-ping') !== 1 || failed.length > 0) {
+  if (failed.length > 0) {
     const logs = await (api as PodmanApi).podman(['logs', '--tail', '40', await containerOf('sidecar')]);
-    t.log(`failures: ${failures || 'none'}\nsidecar log:\n${logs.stdout}${logs.stderr}`);
+    t.log(`failed before: ${failed.map((s) => `${s.labels['name']} reason=${s.labels['reason']} ${s.value}`).join(', ')}\nsidecar log:\n${logs.stdout}${logs.stderr}`);
   }
-  t.is(up('server-hello'), 1, failures);
-  t.is(up('server-ping'), 1, failures);
   t.deepEqual(
     seen.filter((s) => s.name === 'uptime_checks_total').map((s) => `${s.labels['protocol']} ${s.labels['target']}`).sort(),
     ['http http://server:8080/helloWorld', 'icmp server'],
@@ -343,24 +371,26 @@ test.serial('the server crashes over and over: the sidecar keeps running, record
     }, 250);
     t.truthy(counted, `restart ${i} counted`);
   }
-  // Then a crash loop for 12 s: every new server process is killed as soon as it appears, so the
-  // server is down for longer than the 5 s check interval.
+  // Then a crash loop for 12 s: every server process (`node dist/main.js`) that appears in the
+  // server container's cgroup is killed within 10 ms, long before node listens, so the server is
+  // down for longer than two runs of the 5 s check. (Polling `podman inspect` for the new PID
+  // was too slow to be sure; killing the runtime's own processes in the cgroup, before the exec,
+  // can stop the restart policy for good, which is not what a crash does.)
+  const procs = serverCgroupProcs(await hostPid('server'));
   const loopEnd = Date.now() + 12_000;
-  let last = 0;
-  let kills = 0;
+  const killed = new Set<number>();
   while (Date.now() < loopEnd) {
-    const pid = await hostPid('server').catch(() => 0);
-    if (pid > 0 && pid !== last) {
+    for (const pid of readPids(procs).filter(isServerProcess)) {
       try {
         process.kill(pid, 'SIGKILL');
-        kills++;
+        killed.add(pid);
       } catch {
         // Exited already.
       }
-      last = pid;
     }
-    await sleep(50);
+    await sleep(10);
   }
+  const kills = killed.size;
   t.log(`${kills} kills in the 12 s crash loop`);
 
   // The server comes back by its restart policy, in the same PID namespace; the checks succeed again.
