@@ -82,8 +82,10 @@ export async function startExporter(
   const collectors = createCollectors(factories, config, flags, logger, fileConfig);
   const reload = async (): Promise<void> => {
     try {
-      await fileConfig.reload();
-      logger.info('config reloaded', { file: fileConfig.file });
+      const before = fileConfig.current;
+      // An unchanged file gives back the running config itself: nothing was applied.
+      const after = await fileConfig.reload();
+      logger.info(after === before ? 'config file unchanged; nothing to apply' : 'config reloaded', { file: fileConfig.file });
     } catch (err) {
       logger.error('config reload failed; keeping the running config', { err });
       throw err;

@@ -15,7 +15,7 @@ import {
   parseUeventDevname,
 } from '../src/cgroup/files.js';
 import { commandLine } from '../src/cgroup/discover.js';
-import { cgroupPathsOf, cgroupTarget, dirIn, mapHierarchies, ownMounts, processMounts } from '../src/cgroup/layout.js';
+import { type CgroupMount, cgroupPathsOf, cgroupTarget, dirIn, mapHierarchies, ownMounts, processMounts } from '../src/cgroup/layout.js';
 import { parseProcCgroup } from '../src/cgroup/proc-cgroup.js';
 import { cgroupCollector } from '../src/collector/cgroup.js';
 import { MetricSink } from '../src/collector/sink.js';
@@ -106,23 +106,26 @@ test('cgroupPathsOf gives each distinct path once, with the resource it was foun
 
 test('dirIn: a cgroup at or below the top of a mount, never above or beside it', (t) => {
   const whole = { version: 2 as const, dir: '/sys/fs/cgroup', root: '/' };
-  t.is(dirIn(whole, '/'), '/sys/fs/cgroup');
-  t.is(dirIn(whole, '/system.slice/a.service'), '/sys/fs/cgroup/system.slice/a.service');
-  // Outside our cgroup namespace: not in our mount, whatever the path says after the climb.
-  t.is(dirIn(whole, '/../sibling.scope'), undefined);
-  t.is(dirIn(whole, '/a/../../b'), undefined);
   // A container's own cgroup at the top of its mount (the host's cgroup namespace, cgroup v1).
   const container = { version: 1 as const, dir: '/sys/fs/cgroup/memory', root: '/docker/abc' };
-  t.is(dirIn(container, '/docker/abc'), '/sys/fs/cgroup/memory');
-  t.is(dirIn(container, '/docker/abc/child'), '/sys/fs/cgroup/memory/child');
-  t.is(dirIn(container, '/docker/abcd'), undefined);
-  t.is(dirIn(container, '/docker/def'), undefined);
-  t.is(dirIn(container, '/docker/abc/../def'), undefined);
   // Another container's mount seen from a private namespace: its top climbs out of ours.
   const sibling = { version: 2 as const, dir: '/proc/7/root/sys/fs/cgroup', root: '/../server.scope' };
-  t.is(dirIn(sibling, '/../server.scope'), '/proc/7/root/sys/fs/cgroup');
-  t.is(dirIn(sibling, '/../server.scope/worker'), '/proc/7/root/sys/fs/cgroup/worker');
-  t.is(dirIn(sibling, '/../other.scope'), undefined);
+  const cases: [CgroupMount, string, string | undefined][] = [
+    [whole, '/', '/sys/fs/cgroup'],
+    [whole, '/system.slice/a.service', '/sys/fs/cgroup/system.slice/a.service'],
+    // Outside our cgroup namespace: not in our mount, whatever the path says after the climb.
+    [whole, '/../sibling.scope', undefined],
+    [whole, '/a/../../b', undefined],
+    [container, '/docker/abc', '/sys/fs/cgroup/memory'],
+    [container, '/docker/abc/child', '/sys/fs/cgroup/memory/child'],
+    [container, '/docker/abcd', undefined],
+    [container, '/docker/def', undefined],
+    [container, '/docker/abc/../def', undefined],
+    [sibling, '/../server.scope', '/proc/7/root/sys/fs/cgroup'],
+    [sibling, '/../server.scope/worker', '/proc/7/root/sys/fs/cgroup/worker'],
+    [sibling, '/../other.scope', undefined],
+  ];
+  for (const [mount, cgroupPath, expected] of cases) t.is(dirIn(mount, cgroupPath), expected, `${mount.root} ${cgroupPath}`);
 });
 
 test('processMounts: a process\'s cgroup mounts for the hierarchies we read, at their place under its root', (t) => {

@@ -55,6 +55,11 @@ test('POST /-/reload applies a valid file and refuses a broken one, keeping the 
   const after = await e.scrape();
   t.regex(after, /uptime_checks_total\{name="second"/);
   t.notRegex(after, /name="first"/);
+  t.regex(e.output, /msg="config reloaded"/);
+  // The same bytes again: nothing is applied, and the log says so rather than "reloaded".
+  t.is((await post(e.port, '/-/reload')).status, 200);
+  t.regex(e.output, /msg="config file unchanged; nothing to apply"/);
+  t.is(e.output.match(/msg="config reloaded"/g)?.length, 1);
 
   await writeFile(file, 'checks: [\n');
   const bad = await post(e.port, '/-/reload');

@@ -17,6 +17,27 @@ const v = (text: string, metric: string, labels: string) => valueOf(text, `named
 const cpu = (text: string, group: string, mode: 'user' | 'system') => v(text, 'cpu_seconds_total', `groupname="${group}",mode="${mode}"`);
 const one = (text: string, metric: string, group: string) => v(text, metric, `groupname="${group}"`);
 
+/** A scraper over a copy of the base tree, removed when the test ends. */
+async function scraperOnBase(t: ExecutionContext) {
+  const tree = await copyFixture('base');
+  t.teardown(tree.remove);
+  return { tree, scraper: groupsScraper({ procfs: tree.procfs }) };
+}
+
+/** A scraper over a copy of the base tree, configured by a file that `reconfigure` rewrites and reloads. */
+async function withConfigFile(t: ExecutionContext, yaml: string) {
+  const tree = await copyFixture('base');
+  t.teardown(tree.remove);
+  const file = path.join(tree.root, 'config.yml');
+  await writeFile(file, yaml);
+  const store = await ConfigStore.open(file);
+  const reconfigure = async (next: string) => {
+    await writeFile(file, next);
+    await store.reload();
+  };
+  return { tree, scraper: groupsScraper({ procfs: tree.procfs, config: store }), reconfigure };
+}
+
 test('with no config, processes with a command line are grouped by comm; kernel threads are left out', async (t) => {
   const r = await groupsScraper({ procfs: BASE }).scrape();
   t.is(r.success, 1);
@@ -95,9 +116,7 @@ test('every family has process-exporter HELP and TYPE, and each group every seri
 });
 
 test('counters count from the first scrape for processes running then, and from their start for later ones', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   const first = await scraper.scrape();
   t.is(cpu(first.text, 'nginx', 'user'), 0);
   t.is(one(first.text, 'read_bytes_total', 'nginx'), 0);
@@ -115,9 +134,7 @@ test('counters count from the first scrape for processes running then, and from 
 });
 
 test('a group keeps what exited processes used: its counters never go back', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 500, stime: 100, start: 1100, voluntary: 80, nonvoluntary: 70 });
   const before = await scraper.scrape();
@@ -137,9 +154,7 @@ test('a group keeps what exited processes used: its counters never go back', asy
 });
 
 test('a group whose processes are all gone disappears, and comes back counting from zero', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   await writeProcess(tree.procfs, { pid: 101, comm: 'nginx', ppid: 100, utime: 900, start: 1100 });
   t.is(cpu((await scraper.scrape()).text, 'nginx', 'user'), 5);
@@ -155,9 +170,7 @@ test('a group whose processes are all gone disappears, and comes back counting f
 });
 
 test('a group restarts when none of its processes is left: in one interval, or across an outage', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   const first = await scraper.scrape();
   t.is(one(first.text, 'restarts_total', 'nginx'), 0);
   // The run started with the oldest process seen (pid 100, 1000 ticks after boot).
@@ -193,21 +206,6 @@ test('a group restarts when none of its processes is left: in one interval, or a
   t.is(one(steady.text, 'restarts_total', 'nginx'), 2);
 });
 
-/** A scraper over a copy of the base tree, configured by a file that `reconfigure` rewrites and reloads. */
-async function withConfigFile(t: ExecutionContext, yaml: string) {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const file = path.join(tree.root, 'config.yml');
-  await writeFile(file, yaml);
-  const store = await ConfigStore.open(file);
-  const scraper = groupsScraper({ procfs: tree.procfs, config: store });
-  const reconfigure = async (next: string) => {
-    await writeFile(file, next);
-    await store.reload();
-  };
-  return { tree, scraper, reconfigure };
-}
-
 test('a config reload is not a restart: the restart counts go on', async (t) => {
   const { tree, scraper, reconfigure } = await withConfigFile(t, 'process_names:\n  - name: web\n    comm: [nginx]\n');
   await scraper.scrape();
@@ -222,9 +220,7 @@ test('a config reload is not a restart: the restart counts go on', async (t) => 
 });
 
 test('a reused pid for the only process of a group is a restart', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   // python3 (pid 200) exits and another python3 starts with the same pid: a new process.
   await writeProcess(tree.procfs, { pid: 200, comm: 'python3', start: 70_000, threads: 3 });
@@ -234,9 +230,7 @@ test('a reused pid for the only process of a group is a restart', async (t) => {
 });
 
 test('a reused pid (another start time) is a new process, not a counter going back', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   await writeProcess(tree.procfs, { pid: 301, comm: 'sleep', ppid: 300, utime: 500, start: 5001 });
   t.is(cpu((await scraper.scrape()).text, 'sleep', 'user'), 5);
@@ -248,9 +242,7 @@ test('a reused pid (another start time) is a new process, not a counter going ba
 });
 
 test('a process that execs (its comm changes) is matched again, keeping its counters', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   // sh (pid 300, 0.01 s user so far) execs python3 and then uses 0.3 s more.
   await writeProcess(tree.procfs, { pid: 300, comm: 'python3', ppid: 200, utime: 31, start: 5000, cmdline: ['/usr/bin/python3', '/srv/worker.py'] });
@@ -331,9 +323,7 @@ test('a reload of an unchanged file changes no counter, however often', async (t
 });
 
 test('an unreadable io file leaves its bytes out and counts a partial error; the rest is served', async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   await scraper.scrape();
   // A directory where the file should be: reading it fails with EISDIR (as root, chmod would not).
   const io = path.join(tree.procfs, '100', 'io');
@@ -446,9 +436,7 @@ test('scrapes at the same time run one after the other and both succeed', async 
 });
 
 test("a multi-threaded process's context switches are its threads' sum, which may drop when a thread ends", async (t) => {
-  const tree = await copyFixture('base');
-  t.teardown(tree.remove);
-  const scraper = groupsScraper({ procfs: tree.procfs });
+  const { tree, scraper } = await scraperOnBase(t);
   const ctx = (text: string, type: string) => v(text, 'context_switches_total', `ctxswitchtype="${type}",groupname="python3"`);
   await scraper.scrape();
   const threadStatus = path.join(tree.procfs, '200', 'task', '201', 'status');

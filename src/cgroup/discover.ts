@@ -4,7 +4,7 @@
  * server's container and our own), each with the directories its files are read from.
  */
 import path from 'node:path';
-import { NoDataError, isNotFound, isVanishedProcess } from '../collector/collector.js';
+import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../collector/collector.js';
 import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
 import type { HostPaths } from '../paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
@@ -44,11 +44,6 @@ export async function listHierarchies(cgroupRoot: string, signal: AbortSignal): 
   const hierarchies = mapHierarchies(entries, unified);
   if (!RESOURCES.some((r) => hierarchies[r])) throw new NoDataError(`no cgroup hierarchy is mounted under ${cgroupRoot}`);
   return hierarchies;
-}
-
-function isPermissionDenied(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EACCES' || code === 'EPERM';
 }
 
 /**

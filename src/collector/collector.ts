@@ -49,6 +49,12 @@ export function isVanishedProcess(err: unknown): boolean {
   return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
 }
 
+/** EACCES or EPERM: a file we may not read (another user's, or one a security module guards). */
+export function isPermissionDenied(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 export function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';

@@ -8,7 +8,7 @@ import { readBytes } from '../io.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { DMI_INFO_HELP, DMI_LABEL_FILES, DMI_READ_BYTES, dmiLabels, type DmiLabels } from '../sysfs/dmi.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { type CollectorFactory, NoDataError, isNotFound, isPermissionDenied } from './collector.js';
 import type { MetricSink } from './sink.js';
 
 /** Reads the start of one attribute file (one read, as procfs' SysReadFile does). */
@@ -16,11 +16,6 @@ export type AttributeReader = (file: string) => Promise<Uint8Array>;
 
 async function readAttribute(file: string): Promise<Uint8Array> {
   return (await readBytes(file)).subarray(0, DMI_READ_BYTES);
-}
-
-function isPermissionError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EACCES' || code === 'EPERM';
 }
 
 const ATTRIBUTE_FILES = new Set(DMI_LABEL_FILES.map(([, file]) => file));
@@ -45,7 +40,7 @@ export async function readDmiLabels(dir: string, read: AttributeReader = readAtt
       try {
         files.set(name, await read(path.join(dir, name)));
       } catch (err) {
-        if (!isPermissionError(err)) throw err;
+        if (!isPermissionDenied(err)) throw err;
       }
     }),
   );

@@ -10,7 +10,7 @@ import {
   parseNetClassInterface,
 } from '../sysfs/netclass.js';
 import type { UserRegex } from '../regex/user-regex.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { type CollectorFactory, NoDataError, isNotFound, isPermissionDenied } from './collector.js';
 
 const IGNORED_FLAG = 'collector.netclass.ignored-devices';
 const INVALID_SPEED_FLAG = 'collector.netclass.ignore-invalid-speed';
@@ -45,8 +45,7 @@ const PROPERTIES: ReadonlyArray<readonly [NetClassIntAttribute, MetricDesc]> = [
 
 /** Like node_exporter, a class/net that is missing or forbidden is "no data", not a failure. */
 function noDataIfAbsent(err: unknown): never {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (isNotFound(err) || code === 'EACCES' || code === 'EPERM') throw new NoDataError(String((err as Error).message));
+  if (isNotFound(err) || isPermissionDenied(err)) throw new NoDataError(String((err as Error).message));
   throw err;
 }
 
