@@ -5,18 +5,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ExporterConfig, toConfig } from './cli.js';
+import { type ExporterConfig, toConfig } from './options.js';
 import type { Collector, CollectorFactory } from './collector/collector.js';
 import { ConfigError } from './config/error.js';
 import { ConfigStore } from './config/store.js';
 import { NodeCollector } from './collector/node-collector.js';
-import { FlagError, type ParsedFlags } from './flags.js';
-import { formatListenAddress } from './listen-address.js';
-import { createLogger, type Logger } from './log.js';
-import { ioPoolProblems, setKernelFsRoots } from './io.js';
-import { HostPaths } from './paths.js';
-import { SelfMetrics } from './self-metrics.js';
-import { createApp, type RouteInstaller } from './server.js';
+import { FlagError, type ParsedFlags } from './cli/flags.js';
+import { formatListenAddress } from './cli/listen-address.js';
+import { createLogger, type Logger } from './lib/log.js';
+import { ioPoolProblems, setKernelFsRoots } from './hostfs/host-fs.js';
+import { HostPaths } from './hostfs/paths.js';
+import { SelfMetrics } from './server/self-metrics.js';
+import { createApp, type RouteInstaller } from './server/http-server.js';
 
 /** A request that was still running when the drain bound passed, and was cut. */
 export interface CutRequest {

@@ -5,14 +5,15 @@
  * parsed every line goes through the logger, in the --log.format chosen (Node's own warnings
  * included).
  */
-import { allFlags } from './cli.js';
-import { collectorFactories } from './collector/registry.js';
+import { allFlags } from './options.js';
+import { collectorFactories } from './collectors.js';
 import { DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
-import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './flags.js';
-import { createLogger, type LogFormat, type Logger, type LogLevel } from './log.js';
+import { LISTEN_ADDRESS_FLAG, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG } from './cli/core-flags.js';
+import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './cli/flags.js';
+import { createLogger, type Logger } from './lib/log.js';
 import { probeFlags, probeRoutesFromFlags } from './probe/handler.js';
-import { endBySignal, exitProcess, POOL_DRAIN_MS } from './process-exit.js';
-import { packageVersion } from './version.js';
+import { endBySignal, exitProcess, POOL_DRAIN_MS } from './lib/process-exit.js';
+import { packageVersion } from './cli/version.js';
 
 const PROGRAM = 'sidecar-exporter';
 
@@ -40,7 +41,7 @@ function logProcessEvents(log: Logger): void {
 function startFailure(err: unknown, flags: ParsedFlags): { message: string; fields: Record<string, unknown>; code: number } {
   if (err instanceof FlagError) return { message: err.message, fields: {}, code: 2 };
   const e = err as NodeJS.ErrnoException;
-  const address = flags.string('web.listen-address');
+  const address = flags.get(LISTEN_ADDRESS_FLAG);
   if (e.code === 'EADDRINUSE') return { message: 'listen failed', fields: { address, err: 'address already in use' }, code: 1 };
   if (e.code === 'EACCES') return { message: 'listen failed', fields: { address, err: 'permission denied' }, code: 1 };
   if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return { message: 'listen failed', fields: { address, err: e.code }, code: 1 };
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${PROGRAM}, version ${version} (node ${process.version})\n`);
     return;
   }
-  const log = createLogger(flags.string('log.level') as LogLevel, flags.string('log.format') as LogFormat);
+  const log = createLogger(flags.get(LOG_LEVEL_FLAG), flags.get(LOG_FORMAT_FLAG));
   logProcessEvents(log);
   let exporter: RunningExporter;
   try {

@@ -4,25 +4,15 @@
  * server's container and our own), each with the directories its files are read from.
  */
 import path from 'node:path';
-import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../collector/collector.js';
-import { listDir, listProcesses, parseText, readTextIfExists } from '../io.js';
-import type { HostPaths } from '../paths.js';
+
+import { listDir, listProcesses, parseText, readTextIfExists } from '../hostfs/host-fs.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
-import type { UserRegex } from '../regex/user-regex.js';
+import type { UserRegex } from '../gocompat/user-regex.js';
 import { parseUeventDevname } from './files.js';
-import {
-  RESOURCES,
-  cgroupPathsOf,
-  cgroupTarget,
-  holds,
-  mapHierarchies,
-  ownMounts,
-  processMounts,
-  type CgroupMounts,
-  type CgroupTarget,
-  type Hierarchies,
-} from './layout.js';
+import { RESOURCES, cgroupPathsOf, cgroupTarget, holds, mapHierarchies, ownMounts, processMounts, type CgroupMounts, type CgroupTarget, type Hierarchies } from './layout.js';
 import { parseProcCgroup } from './proc-cgroup.js';
+import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../hostfs/errors.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;

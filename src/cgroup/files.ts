@@ -2,7 +2,8 @@
  * Parsers for the cgroup v1 and v2 interface files the cgroup collector reads: text in, typed
  * record out, ParseError on malformed input.
  */
-import { ParseError, fields, parseInt10, parseUint } from '../procfs/parse.js';
+import { fields, parseInt10, parseUint } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');

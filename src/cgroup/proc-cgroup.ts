@@ -1,4 +1,5 @@
-import { ParseError, parseUint } from '../procfs/parse.js';
+import { parseUint } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One cgroup v1 hierarchy a process belongs to: its controllers and the path inside it. */
 export interface V1Membership {

@@ -4,7 +4,7 @@
  * controllers can be absent, and older kernels lack some files (memory.peak, oom_kill, ...).
  */
 import path from 'node:path';
-import { parseFileIfExists } from '../io.js';
+import { parseFileIfExists } from '../hostfs/host-fs.js';
 import {
   cpuWeightToShares,
   parseBlkioServiceBytes,

@@ -3,15 +3,26 @@
  * and labelled like cAdvisor's series (label `id` = the cgroup path), from cgroup v1, v2 or a
  * hybrid of both. Parsing and the hierarchy mapping live in src/cgroup.
  */
+import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { deviceNamer, findCgroups, listHierarchies } from '../cgroup/discover.js';
 import { readCgroupStats, type CgroupStats } from '../cgroup/stats.js';
 import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
-import { mapBounded } from '../concurrency.js';
+import { mapBounded } from '../lib/concurrency.js';
 
-const PID_MATCH_FLAG = 'collector.cgroup.pid-match';
-const MAX_CGROUPS_FLAG = 'collector.cgroup.max-cgroups';
+const PID_MATCH_FLAG = defineFlag({
+  name: 'collector.cgroup.pid-match',
+  kind: 'regex',
+  help: 'Regexp on process command lines (arguments joined by spaces): report only the cgroups of matching processes. Default: every process visible under --path.procfs.',
+});
+const MAX_CGROUPS_FLAG = defineFlag({
+  name: 'collector.cgroup.max-cgroups',
+  kind: 'int',
+  default: '100',
+  min: 1,
+  help: 'Maximum number of cgroups reported per scrape (those of the lowest PIDs first).',
+});
 /** Cgroups read at once (each reads about twenty files in parallel). */
 const CONCURRENCY = 8;
 
@@ -82,21 +93,11 @@ export const cgroupCollector: CollectorFactory = {
   name: 'cgroup',
   defaultEnabled: true,
   flags: [
-    {
-      name: PID_MATCH_FLAG,
-      kind: 'regex',
-      help: 'Regexp on process command lines (arguments joined by spaces): report only the cgroups of matching processes. Default: every process visible under --path.procfs.',
-    },
-    {
-      name: MAX_CGROUPS_FLAG,
-      kind: 'int',
-      default: '100',
-      min: 1,
-      help: 'Maximum number of cgroups reported per scrape (those of the lowest PIDs first).',
-    },
+    PID_MATCH_FLAG,
+    MAX_CGROUPS_FLAG,
   ],
   create: ({ paths, flags, log }) => {
-    const options = { pidMatch: flags.regex(PID_MATCH_FLAG), max: flags.number(MAX_CGROUPS_FLAG) ?? 100 };
+    const options = { pidMatch: flags.get(PID_MATCH_FLAG), max: flags.get(MAX_CGROUPS_FLAG) };
     // Conditions that hold scrape after scrape: said once at warn, then at debug.
     const noticed = new Set<string>();
     const notice = (msg: string, fields: Record<string, unknown>) => {
@@ -108,7 +109,7 @@ export const cgroupCollector: CollectorFactory = {
         const cgroupRoot = paths.sys('fs', 'cgroup');
         const hierarchies = await listHierarchies(cgroupRoot, signal);
         const { targets, capped, unreadable } = await findCgroups(paths, cgroupRoot, hierarchies, options, signal);
-        if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG}` });
+        if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG.name}` });
         if (unreadable.denied > 0) {
           notice(
             "some processes are in cgroups outside this exporter's cgroup mounts, readable only through /proc/<pid>/root, which is denied: run the exporter as the same user as those processes, or give it CAP_SYS_PTRACE",

@@ -3,11 +3,11 @@
  * async I/O): a factory registered with a name and a default, and an `update` that reads its
  * files and adds series to a sink. Parsing lives in src/procfs and src/sysfs, not here.
  */
-import type { FlagSpec, ParsedFlags } from '../flags.js';
-import type { Logger } from '../log.js';
+import type { FlagSpec, ParsedFlags } from '../cli/flags.js';
+import type { Logger } from '../lib/log.js';
 import type { MetricSink } from './sink.js';
 import type { ConfigStore } from '../config/store.js';
-import type { HostPaths } from '../paths.js';
+import type { HostPaths } from '../hostfs/paths.js';
 
 export interface CollectorContext {
   readonly paths: HostPaths;
@@ -31,31 +31,4 @@ export interface CollectorFactory {
   readonly flags?: readonly FlagSpec[];
   /** Builds the collector once at start; throws for unusable configuration. */
   create(ctx: CollectorContext): Collector;
-}
-
-/**
- * node_exporter's ErrNoData: the feature or file does not exist here. The scrape reports
- * success 0 and logs it at debug level only.
- */
-export class NoDataError extends Error {
-  override readonly name = 'NoDataError';
-  constructor(message = 'collector returned no data') {
-    super(message);
-  }
-}
-
-/** A process or thread that exited between listing /proc and reading its files. */
-export function isVanishedProcess(err: unknown): boolean {
-  return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
-}
-
-/** EACCES or EPERM: a file we may not read (another user's, or one a security module guards). */
-export function isPermissionDenied(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EACCES' || code === 'EPERM';
-}
-
-export function isNotFound(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

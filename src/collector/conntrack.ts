@@ -1,7 +1,7 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { parseConntrackStats, type ConntrackStats } from '../procfs/conntrack.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData, readUintFileOrNoData } from '../io.js';
+import { parseFileOrNoData, readUintFileOrNoData } from '../hostfs/host-fs.js';
 
 const gauge = (name: string, help: string) => desc(`node_nf_conntrack_${name}`, help, 'gauge');
 

@@ -1,11 +1,13 @@
 import { desc } from '../exposition/model.js';
-import { listDir, parseFile, parseText, readTextIfExists, readUintIfExists } from '../io.js';
-import type { Logger } from '../log.js';
-import type { HostPaths } from '../paths.js';
+import { defineFlag } from '../cli/flags.js';
+import { listDir, parseFile, parseText, readTextIfExists, readUintIfExists } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { CPU_TIME_FIELDS, type CpuTimes, parseStat } from '../procfs/stat.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
-import { isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
+import { isNotFound } from '../hostfs/errors.js';
 
 const cpuSeconds = desc('node_cpu_seconds_total', 'Seconds the CPUs spent in each mode.', 'counter', ['cpu', 'mode']);
 const cpuGuestSeconds = desc(
@@ -67,12 +69,14 @@ function zeroTimes(): CpuTimes {
   return Object.fromEntries(CPU_TIME_FIELDS.map((f) => [f, 0])) as CpuTimes;
 }
 
+const GUEST_FLAG = defineFlag({ name: 'collector.cpu.guest', help: 'Enables metric node_cpu_guest_seconds_total', kind: 'bool', default: 'true' });
+
 export const cpuCollector: CollectorFactory = {
   name: 'cpu',
   defaultEnabled: true,
-  flags: [{ name: 'collector.cpu.guest', help: 'Enables metric node_cpu_guest_seconds_total', kind: 'bool', default: 'true' }],
+  flags: [GUEST_FLAG],
   create: ({ paths, flags, log }) => {
-    const withGuest = flags.bool('collector.cpu.guest');
+    const withGuest = flags.get(GUEST_FLAG);
     // Survives between scrapes: the guard compares each scrape with the values last served.
     const cache = new Map<number, CpuTimes>();
     return {

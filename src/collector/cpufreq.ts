@@ -6,10 +6,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDir, readText, readTextIfExists } from '../io.js';
+import { listDir, readText, readTextIfExists } from '../hostfs/host-fs.js';
 import { cpuEntries, governorStates, parseKilohertz } from '../sysfs/cpufreq.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
-import { isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
+import { isNotFound } from '../hostfs/errors.js';
 
 const freq = (name: string, help: string): MetricDesc => desc(`node_cpu_${name}`, help, 'gauge', ['cpu']);
 

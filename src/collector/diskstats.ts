@@ -1,16 +1,16 @@
 import { stat } from 'node:fs/promises';
+import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile, readText } from '../io.js';
-import type { Logger } from '../log.js';
-import type { HostPaths } from '../paths.js';
+import { parseFile, readText } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { parseDiskstats, type DiskStats } from '../procfs/diskstats.js';
 import { parseFloatStrict, parseUint } from '../procfs/parse.js';
-import { parseUdevProperties, udevBlockDeviceFile } from '../udev.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { parseUdevProperties, udevBlockDeviceFile } from '../hostfs/udev.js';
+import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
-const DEVICE_FLAGS = 'collector.diskstats.device';
-const UDEV_FLAG = 'path.udev.data';
 /** Partitions and ram, zram, loop and floppy devices, whose I/O is counted on the disk too. */
 const DEFAULT_EXCLUDE = '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
 
@@ -94,17 +94,20 @@ async function udevDataDir(dir: string, log: Logger): Promise<string | undefined
 
 const DEFAULT_UDEV_DATA = '/run/udev/data';
 
+const DEVICE_FLAGS = filterFlags('collector.diskstats.device', 'diskstats devices', DEFAULT_EXCLUDE);
+const UDEV_FLAG = defineFlag({ name: 'path.udev.data', kind: 'string', default: DEFAULT_UDEV_DATA, help: 'udev data path.' });
+
 export const diskstatsCollector: CollectorFactory = {
   name: 'diskstats',
   defaultEnabled: true,
   flags: [
-    ...filterFlags(DEVICE_FLAGS, 'diskstats devices', DEFAULT_EXCLUDE),
-    { name: UDEV_FLAG, kind: 'string', default: DEFAULT_UDEV_DATA, help: 'udev data path.' },
+    ...DEVICE_FLAGS,
+    UDEV_FLAG,
   ],
   create: ({ paths, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     // Started now, so a bad directory is logged at start; never rejects.
-    const udevDirChecked = udevDataDir(flags.string(UDEV_FLAG) as string, log);
+    const udevDirChecked = udevDataDir(flags.get(UDEV_FLAG), log);
     return {
       async update(sink, signal) {
         const file = paths.proc('diskstats');

@@ -4,12 +4,13 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { readBytes } from '../io.js';
+import { readBytes } from '../hostfs/host-fs.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { DMI_INFO_HELP, DMI_LABEL_FILES, DMI_READ_BYTES, dmiLabels, type DmiLabels } from '../sysfs/dmi.js';
-import { type CollectorFactory, NoDataError, isNotFound, isPermissionDenied } from './collector.js';
+import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
+import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
 
 /** Reads the start of one attribute file (one read, as procfs' SysReadFile does). */
 export type AttributeReader = (file: string) => Promise<Uint8Array>;

@@ -1,5 +1,5 @@
 import { desc } from '../exposition/model.js';
-import { readUintIfExists } from '../io.js';
+import { readUintIfExists } from '../hostfs/host-fs.js';
 import type { CollectorFactory } from './collector.js';
 
 const availableBits = desc('node_entropy_available_bits', 'Bits of available entropy.', 'gauge');

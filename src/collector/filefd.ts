@@ -1,5 +1,5 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { parseFileNr } from '../procfs/filefd.js';
 import type { CollectorFactory } from './collector.js';
 

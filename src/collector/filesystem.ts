@@ -1,24 +1,43 @@
 import { desc } from '../exposition/model.js';
-import type { ParsedFlags } from '../flags.js';
-import { readText } from '../io.js';
-import type { Logger } from '../log.js';
-import type { HostPaths } from '../paths.js';
+import { COLLECTOR_TIMEOUT_FLAG } from '../cli/core-flags.js';
+import { defineFlag, type Flag, type ParsedFlags } from '../cli/flags.js';
+import { goValidUtf8 } from '../gocompat/utf8.js';
+import { readBytes } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
 import { StatfsPool, type StatfsOutcome } from '../statfs/statfs-pool.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
-import { DeviceFilter, filterFlags, filterFromFlags } from './device-filter.js';
+import type { CollectorFactory } from './collector.js';
+import { DeviceFilter, filterFlags, filterFromFlags, type FilterFlags } from './device-filter.js';
+import type { UserRegex } from '../gocompat/user-regex.js';
 import type { MetricSink } from './sink.js';
-
-const MOUNT_POINTS = 'collector.filesystem.mount-points';
-const FS_TYPES = 'collector.filesystem.fs-types';
-const MOUNT_TIMEOUT = 'collector.filesystem.mount-timeout';
-const STAT_WORKERS = 'collector.filesystem.stat-workers';
-const DEPRECATED_MOUNT_POINTS = 'collector.filesystem.ignored-mount-points';
-const DEPRECATED_FS_TYPES = 'collector.filesystem.ignored-fs-types';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
 const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 const DEFAULT_FS_TYPES_EXCLUDE =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+const MOUNT_POINTS = filterFlags('collector.filesystem.mount-points', 'mount points', DEFAULT_MOUNT_POINTS_EXCLUDE);
+const FS_TYPES = filterFlags('collector.filesystem.fs-types', 'filesystem types', DEFAULT_FS_TYPES_EXCLUDE);
+const DEPRECATED_MOUNT_POINTS = defineFlag({
+  name: 'collector.filesystem.ignored-mount-points',
+  kind: 'regex',
+  help: `Deprecated: use --${MOUNT_POINTS.exclude.name}.`,
+});
+const DEPRECATED_FS_TYPES = defineFlag({ name: 'collector.filesystem.ignored-fs-types', kind: 'regex', help: `Deprecated: use --${FS_TYPES.exclude.name}.` });
+const MOUNT_TIMEOUT = defineFlag({
+  name: 'collector.filesystem.mount-timeout',
+  kind: 'duration',
+  default: '5s',
+  help: 'How long to wait for a mount to respond before marking it as stale; a stale mount is not asked again until its earlier statfs returns.',
+});
+const STAT_WORKERS = defineFlag({
+  name: 'collector.filesystem.stat-workers',
+  kind: 'int',
+  default: '4',
+  min: 1,
+  help: 'How many statfs calls to process simultaneously (worker threads).',
+});
 
 /** node_exporter's device_error label for a mount whose statfs has not answered. */
 export const MOUNT_TIMEOUT_ERROR = 'mountpoint timeout';
@@ -52,16 +71,20 @@ interface Mount {
   readonly statfsPath: string;
 }
 
-/** The host's mounts (pid 1's namespace), or the exporter's own where pid 1 is hidden (hidepid). */
+/**
+ * The host's mounts (pid 1's namespace), or the exporter's own where pid 1 is hidden (hidepid).
+ * The file is decoded as Latin-1, one character per byte, so that labelText can fix invalid
+ * UTF-8 as Go does, from the bytes.
+ */
 async function readMounts(paths: HostPaths, signal: AbortSignal, log: Logger): Promise<MountInfo[]> {
   let text: string;
   try {
-    text = await readText(paths.proc('1', 'mountinfo'), signal);
+    text = (await readBytes(paths.proc('1', 'mountinfo'), signal)).toString('latin1');
   } catch (err) {
     if (!isNotFound(err)) throw err;
     log.debug('Reading root mounts failed, falling back to self mounts', { err });
     try {
-      text = await readText(paths.proc('self', 'mountinfo'), signal);
+      text = (await readBytes(paths.proc('self', 'mountinfo'), signal)).toString('latin1');
     } catch (selfErr) {
       if (isNotFound(selfErr)) throw new NoDataError(`no mountinfo under ${paths.procfs}`);
       throw selfErr;
@@ -74,18 +97,19 @@ async function readMounts(paths: HostPaths, signal: AbortSignal, log: Logger): P
   }
 }
 
-/** Go's strings.ToValidUTF8: the file was decoded with U+FFFD per bad byte; Go writes one per run. */
-function validUtf8(text: string): string {
-  return text.includes('\uFFFD') ? text.replace(/\uFFFD+/g, '\uFFFD') : text;
+/** A mountinfo field (Latin-1, one character per byte) as a label: Go's strings.ToValidUTF8 of its bytes. */
+function labelText(field: string): string {
+  return NON_ASCII.test(field) ? goValidUtf8(Buffer.from(field, 'latin1')) : field;
 }
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** An include/exclude pair that also honours node_exporter's hidden, deprecated ignored-* flag. */
-function filterWithDeprecated(flags: ParsedFlags, prefix: string, deprecated: string, log: Logger): DeviceFilter {
-  const old = flags.regex(deprecated);
-  if (!old) return filterFromFlags(flags, prefix);
-  if (flags.explicit.has(`${prefix}-exclude`)) throw new Error(`--${deprecated} and --${prefix}-exclude are mutually exclusive`);
-  if (flags.regex(`${prefix}-include`)) throw new Error(`--${prefix}-exclude and --${prefix}-include are mutually exclusive`);
-  log.warn(`--${deprecated} is DEPRECATED and will be removed in 2.0.0, use --${prefix}-exclude`);
+function filterWithDeprecated(flags: ParsedFlags, pair: FilterFlags, deprecated: Flag<UserRegex | undefined>, log: Logger): DeviceFilter {
+  const old = flags.get(deprecated);
+  if (!old) return filterFromFlags(flags, pair);
+  if (flags.isExplicit(pair.exclude)) throw new Error(`--${deprecated.name} and --${pair.exclude.name} are mutually exclusive`);
+  if (flags.get(pair.include)) throw new Error(`--${pair.exclude.name} and --${pair.include.name} are mutually exclusive`);
+  log.warn(`--${deprecated.name} is DEPRECATED and will be removed in 2.0.0, use --${pair.exclude.name}`);
   return new DeviceFilter(old);
 }
 
@@ -112,28 +136,25 @@ export const filesystemCollector: CollectorFactory = {
   name: 'filesystem',
   defaultEnabled: true,
   flags: [
-    ...filterFlags(MOUNT_POINTS, 'mount points', DEFAULT_MOUNT_POINTS_EXCLUDE),
-    ...filterFlags(FS_TYPES, 'filesystem types', DEFAULT_FS_TYPES_EXCLUDE),
-    { name: DEPRECATED_MOUNT_POINTS, kind: 'regex', help: `Deprecated: use --${MOUNT_POINTS}-exclude.` },
-    { name: DEPRECATED_FS_TYPES, kind: 'regex', help: `Deprecated: use --${FS_TYPES}-exclude.` },
-    {
-      name: MOUNT_TIMEOUT,
-      kind: 'duration',
-      default: '5s',
-      help: 'How long to wait for a mount to respond before marking it as stale; a stale mount is not asked again until its earlier statfs returns.',
-    },
-    { name: STAT_WORKERS, kind: 'int', default: '4', min: 1, help: 'How many statfs calls to process simultaneously (worker threads).' },
+    MOUNT_POINTS.include,
+    MOUNT_POINTS.exclude,
+    FS_TYPES.include,
+    FS_TYPES.exclude,
+    DEPRECATED_MOUNT_POINTS,
+    DEPRECATED_FS_TYPES,
+    MOUNT_TIMEOUT,
+    STAT_WORKERS,
   ],
   create: ({ paths, flags, log }) => {
     const mountPoints = filterWithDeprecated(flags, MOUNT_POINTS, DEPRECATED_MOUNT_POINTS, log);
     const fsTypes = filterWithDeprecated(flags, FS_TYPES, DEPRECATED_FS_TYPES, log);
-    const mountTimeoutMs = flags.number(MOUNT_TIMEOUT) as number;
-    if (mountTimeoutMs <= 0) throw new Error(`--${MOUNT_TIMEOUT} must be above 0`);
+    const mountTimeoutMs = flags.get(MOUNT_TIMEOUT);
+    if (mountTimeoutMs <= 0) throw new Error(`--${MOUNT_TIMEOUT.name} must be above 0`);
     // Answer even when the collector's own deadline is shorter than the mount timeout.
-    const collectorTimeoutMs = flags.number('scrape.collector-timeout') ?? Infinity;
+    const collectorTimeoutMs = flags.get(COLLECTOR_TIMEOUT_FLAG);
     const answerWithinMs = Math.min(mountTimeoutMs, collectorTimeoutMs * DEADLINE_SHARE);
     // Two worker threads start now; more only when a mount is slow.
-    const pool = new StatfsPool({ workers: flags.number(STAT_WORKERS) as number, mountTimeoutMs, log });
+    const pool = new StatfsPool({ workers: flags.get(STAT_WORKERS), mountTimeoutMs, log });
     pool.warmUp();
 
     return {
@@ -141,18 +162,18 @@ export const filesystemCollector: CollectorFactory = {
       async update(sink, signal) {
         const mounts: Mount[] = [];
         for (const m of await readMounts(paths, signal, log)) {
-          const mountpoint = validUtf8(paths.stripRootfs(m.mountPoint));
+          const mountpoint = labelText(paths.stripRootfs(m.mountPoint));
           if (mountPoints.ignored(mountpoint)) {
             log.debug('Ignoring mount point', { mountpoint });
             continue;
           }
-          const fstype = validUtf8(m.fsType);
+          const fstype = labelText(m.fsType);
           if (fsTypes.ignored(fstype)) {
             log.debug('Ignoring fs type', { type: fstype });
             continue;
           }
           mounts.push({
-            device: validUtf8(m.source),
+            device: labelText(m.source),
             mountpoint,
             fstype,
             major: String(m.major),

@@ -6,20 +6,13 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDir, readBytes, readText } from '../io.js';
-import type { Logger } from '../log.js';
-import {
-  type ChipCandidate,
-  type HwmonSeries,
-  chipNameFromDevicePath,
-  cleanHwmonName,
-  parseSensorFileName,
-  sensorSeries,
-  uniqueChipNames,
-} from '../sysfs/hwmon.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import { listDir, readBytes, readText } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
+import { type ChipCandidate, type HwmonSeries, chipNameFromDevicePath, cleanHwmonName, parseSensorFileName, sensorSeries, uniqueChipNames } from '../sysfs/hwmon.js';
+import type { CollectorFactory } from './collector.js';
 import { type DeviceFilter, filterFlags, filterFromFlags } from './device-filter.js';
 import type { MetricSink } from './sink.js';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
 const chipNamesDesc = desc('node_hwmon_chip_names', 'Annotation metric for human-readable chip names', 'gauge', ['chip', 'chip_name']);
 const sensorLabelDesc = desc('node_hwmon_sensor_label', 'Label for given chip and sensor', 'gauge', ['chip', 'sensor', 'label']);
@@ -33,14 +26,16 @@ function sensorDesc(s: HwmonSeries): MetricDesc {
   return d;
 }
 
+const CHIP_FLAGS = filterFlags('collector.hwmon.chip', 'hwmon chip');
+const SENSOR_FLAGS = filterFlags('collector.hwmon.sensor', 'hwmon sensor');
 export const hwmonCollector: CollectorFactory = {
   name: 'hwmon',
   defaultEnabled: true,
-  flags: [...filterFlags('collector.hwmon.chip', 'hwmon chip'), ...filterFlags('collector.hwmon.sensor', 'hwmon sensor')],
+  flags: [...CHIP_FLAGS, ...SENSOR_FLAGS],
   create: ({ paths, flags, log }) => {
-    const chipFilter = filterFromFlags(flags, 'collector.hwmon.chip');
+    const chipFilter = filterFromFlags(flags, CHIP_FLAGS);
     // Sensors are matched as "<chip>;<sensor>", e.g. "platform_coretemp_0;temp3".
-    const sensorFilter = filterFromFlags(flags, 'collector.hwmon.sensor');
+    const sensorFilter = filterFromFlags(flags, SENSOR_FLAGS);
     return {
       async update(sink, signal) {
         const root = paths.sys('class', 'hwmon');

@@ -1,11 +1,11 @@
 import { desc } from '../exposition/model.js';
+import { defineFlag } from '../cli/flags.js';
 import { parseInterrupts } from '../procfs/interrupts.js';
 import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
-import { parseFileOrNoData } from '../io.js';
+import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
-const NAME_FLAGS = 'collector.interrupts.name';
-const ZEROS_FLAG = 'collector.interrupts.include-zeros';
+const ZEROS_FLAG = defineFlag({ name: 'collector.interrupts.include-zeros', kind: 'bool', default: 'true', help: 'Include interrupts that have a zero value' });
 
 const interruptsTotal = desc('node_interrupts_total', 'Interrupt details.', 'counter', ['cpu', 'type', 'info', 'devices']);
 
@@ -14,16 +14,17 @@ const interruptsTotal = desc('node_interrupts_total', 'Interrupt details.', 'cou
  * header's "CPUn" (they differ when CPUs are offline), as in node_exporter. The name filter and
  * include-zeros came in node_exporter 1.9; the filter matches "name;info;devices".
  */
+const NAME_FLAGS = filterFlags('collector.interrupts.name', 'interrupts name');
 export const interruptsCollector: CollectorFactory = {
   name: 'interrupts',
   defaultEnabled: false,
   flags: [
-    ...filterFlags(NAME_FLAGS, 'interrupts name'),
-    { name: ZEROS_FLAG, kind: 'bool', default: 'true', help: 'Include interrupts that have a zero value' },
+    ...NAME_FLAGS,
+    ZEROS_FLAG,
   ],
   create: ({ paths, flags }) => {
     const names = filterFromFlags(flags, NAME_FLAGS);
-    const includeZeros = flags.bool(ZEROS_FLAG);
+    const includeZeros = flags.get(ZEROS_FLAG);
     return {
       async update(sink, signal) {
         for (const { name, info, devices, counts } of await parseFileOrNoData(paths.proc('interrupts'), parseInterrupts, signal)) {

@@ -1,5 +1,5 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { parseMeminfo } from '../procfs/meminfo.js';
 import type { CollectorFactory } from './collector.js';
 

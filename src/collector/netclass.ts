@@ -1,19 +1,18 @@
 import type { Dirent } from 'node:fs';
+import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDirEntries, readBytes } from '../io.js';
-import {
-  NET_CLASS_ATTRIBUTES,
-  type NetClassIntAttribute,
-  SYSFS_READ_LIMIT,
-  isUnreadableAttribute,
-  parseNetClassInterface,
-} from '../sysfs/netclass.js';
-import type { UserRegex } from '../regex/user-regex.js';
-import { type CollectorFactory, NoDataError, isNotFound, isPermissionDenied } from './collector.js';
+import { listDirEntries, readBytes } from '../hostfs/host-fs.js';
+import { NET_CLASS_ATTRIBUTES, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
+import type { CollectorFactory } from './collector.js';
+import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
 
-const IGNORED_FLAG = 'collector.netclass.ignored-devices';
-const INVALID_SPEED_FLAG = 'collector.netclass.ignore-invalid-speed';
+const IGNORED_FLAG = defineFlag({ name: 'collector.netclass.ignored-devices', kind: 'regex', default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' });
+const INVALID_SPEED_FLAG = defineFlag({
+  name: 'collector.netclass.ignore-invalid-speed',
+  kind: 'bool',
+  help: 'Ignore devices where the speed is invalid. This will be the default behavior in 2.x.',
+});
 
 const up = desc('node_network_up', "Value is 1 if operstate is 'up', 0 otherwise.", 'gauge', ['device']);
 const info = desc('node_network_info', 'Non-numeric data from /sys/class/net/<iface>, value is always 1.', 'gauge', [
@@ -107,16 +106,12 @@ export const netclassCollector: CollectorFactory = {
   name: 'netclass',
   defaultEnabled: true,
   flags: [
-    { name: IGNORED_FLAG, kind: 'regex', default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' },
-    {
-      name: INVALID_SPEED_FLAG,
-      kind: 'bool',
-      help: 'Ignore devices where the speed is invalid. This will be the default behavior in 2.x.',
-    },
+    IGNORED_FLAG,
+    INVALID_SPEED_FLAG,
   ],
   create: ({ paths, flags }) => {
-    const ignored = flags.regex(IGNORED_FLAG) as UserRegex;
-    const ignoreInvalidSpeed = flags.bool(INVALID_SPEED_FLAG);
+    const ignored = flags.get(IGNORED_FLAG);
+    const ignoreInvalidSpeed = flags.get(INVALID_SPEED_FLAG);
     const listings = new Map<string, Listing>();
     return {
       async update(sink, signal) {

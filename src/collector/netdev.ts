@@ -1,13 +1,14 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
-import type { Logger } from '../log.js';
-import type { HostPaths } from '../paths.js';
+import { parseFile } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { NET_DEV_COUNTERS, parseNetDev } from '../procfs/netdev.js';
-import { ParseError, parseUint } from '../procfs/parse.js';
-import { type CollectorFactory, NoDataError, isNotFound } from './collector.js';
+import { parseUint } from '../procfs/parse.js';
+import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
+import { ParseError } from '../lib/parse-error.js';
 
-const DEVICE_FLAGS = 'collector.netdev.device';
 
 const statistic = (key: string) => desc(`node_network_${key}_total`, `Network device statistic ${key}.`, 'counter', ['device']);
 const counters = NET_DEV_COUNTERS.map((key) => [key, statistic(key)] as const);
@@ -31,11 +32,12 @@ async function readNoHandler(paths: HostPaths, device: string, log: Logger, sign
   }
 }
 
+const DEVICE_FLAGS = filterFlags('collector.netdev.device', 'net devices');
 export const netdevCollector: CollectorFactory = {
   name: 'netdev',
   defaultEnabled: true,
   flags: [
-    ...filterFlags(DEVICE_FLAGS, 'net devices'),
+    ...DEVICE_FLAGS,
     {
       name: 'collector.netdev.netlink',
       kind: 'bool',

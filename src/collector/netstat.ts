@@ -1,21 +1,23 @@
 import { desc } from '../exposition/model.js';
+import { defineFlag } from '../cli/flags.js';
 import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
-import type { UserRegex } from '../regex/user-regex.js';
-import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../io.js';
+import type { CollectorFactory } from './collector.js';
+import { parseFileIfExists } from '../hostfs/host-fs.js';
+import { NoDataError } from '../hostfs/errors.js';
 
-const FIELDS_FLAG = 'collector.netstat.fields';
 
 /** node_exporter 1.12's default; 1.5 lacks TCPOFOQueue and TCPRcvQDrop, which dashboard 1860 plots. */
 const DEFAULT_FIELDS =
   '^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$';
 
+const FIELDS_FLAG = defineFlag({ name: 'collector.netstat.fields', kind: 'regex', default: DEFAULT_FIELDS, help: 'Regexp of fields to return for netstat collector.' });
+
 export const netstatCollector: CollectorFactory = {
   name: 'netstat',
   defaultEnabled: true,
-  flags: [{ name: FIELDS_FLAG, kind: 'regex', default: DEFAULT_FIELDS, help: 'Regexp of fields to return for netstat collector.' }],
+  flags: [FIELDS_FLAG],
   create: ({ paths, flags }) => {
-    const fieldPattern = flags.regex(FIELDS_FLAG) as UserRegex;
+    const fieldPattern = flags.get(FIELDS_FLAG);
     const read = (file: string, parse: (text: string) => NetStatistic[], signal: AbortSignal) =>
       parseFileIfExists(paths.proc('net', file), parse, signal);
     return {

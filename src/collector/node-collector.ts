@@ -5,9 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { desc, type MetricFamily } from '../exposition/model.js';
-import type { Logger } from '../log.js';
-import { NoDataError, type Collector } from './collector.js';
+import type { Logger } from '../lib/log.js';
+import type { Collector } from './collector.js';
 import { MetricSink } from './sink.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 const scrapeDuration = desc(
   'node_scrape_collector_duration_seconds',

@@ -1,7 +1,8 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { parseOsRelease, type OsRelease } from '../procfs/os-release.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
 const INFO_LABELS = [
   'build_id',

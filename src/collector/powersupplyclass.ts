@@ -3,9 +3,10 @@
  * /sys/class/power_supply as node_power_supply_<name>, and its text attributes as labels of
  * node_power_supply_info. Like node_exporter, one unparsable value fails the whole scrape.
  */
+import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDirEntries, readText, readdirOrNoData } from '../io.js';
+import { listDirEntries, readText, readdirOrNoData } from '../hostfs/host-fs.js';
 import { type PowerSupply, parsePowerSupply } from '../sysfs/power-supply.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -24,19 +25,21 @@ function valueDesc(metric: string): MetricDesc {
 /** Errors prometheus/procfs treats as "attribute not available on this device". */
 const UNSUPPORTED = new Set(['ENOENT', 'EOPNOTSUPP', 'ENODEV', 'EINVAL']);
 
+const IGNORED_SUPPLIES_FLAG = defineFlag({
+  name: 'collector.powersupply.ignored-supplies',
+  kind: 'regex',
+  default: '^$',
+  help: 'Regexp of power supplies to ignore for powersupplyclass collector.',
+});
+
 export const powerSupplyClassCollector: CollectorFactory = {
   name: 'powersupplyclass',
   defaultEnabled: true,
   flags: [
-    {
-      name: 'collector.powersupply.ignored-supplies',
-      kind: 'regex',
-      default: '^$',
-      help: 'Regexp of power supplies to ignore for powersupplyclass collector.',
-    },
+    IGNORED_SUPPLIES_FLAG,
   ],
   create: ({ paths, flags }) => {
-    const ignored = flags.regex('collector.powersupply.ignored-supplies');
+    const ignored = flags.get(IGNORED_SUPPLIES_FLAG);
     return {
       async update(sink, signal) {
         const root = paths.sys('class', 'power_supply');

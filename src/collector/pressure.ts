@@ -1,8 +1,9 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { parsePressure, type PressureStats } from '../procfs/pressure.js';
-import { NoDataError, isNotFound, type CollectorFactory } from './collector.js';
+import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
+import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
 const counter = (name: string, help: string) => desc(`node_pressure_${name}_seconds_total`, help, 'counter');
 

@@ -4,15 +4,22 @@
  * rules come from `process_names` in --config.file; see src/process/ for how processes are
  * read, matched and accumulated.
  */
+import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc, type MetricType } from '../exposition/model.js';
 import { createProcessSource } from '../process/create-source.js';
 import { GroupTracker, type GroupStats } from '../process/groups.js';
 import { ProcessMatcher } from '../process/match.js';
 import { STATE_NAMES, type OptionalFamily, type ProcessSource } from '../process/source.js';
-import { type CollectorContext, type CollectorFactory, NoDataError } from './collector.js';
+import type { CollectorContext, CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
+import { NoDataError } from '../hostfs/errors.js';
 
-const CHILDREN_FLAG = 'collector.process_groups.children';
+const CHILDREN_FLAG = defineFlag({
+  name: 'collector.process_groups.children',
+  kind: 'bool',
+  default: 'true',
+  help: "A process that matches no rule joins the group of its nearest tracked ancestor (process-exporter's -children).",
+});
 
 const group = (name: string, help: string, type: MetricType, labels: string[] = []) =>
   desc(`namedprocess_namegroup_${name}`, help, type, ['groupname', ...labels]);
@@ -88,17 +95,12 @@ export function processGroupsCollectorWith(makeSource: (ctx: CollectorContext) =
     name: 'process_groups',
     defaultEnabled: true,
     flags: [
-      {
-        name: CHILDREN_FLAG,
-        kind: 'bool',
-        default: 'true',
-        help: "A process that matches no rule joins the group of its nearest tracked ancestor (process-exporter's -children).",
-      },
+      CHILDREN_FLAG,
     ],
     create(ctx) {
       const source = makeSource(ctx);
       let matcher = new ProcessMatcher(ctx.config.current.process_names);
-      const tracker = new GroupTracker(matcher, ctx.flags.bool(CHILDREN_FLAG));
+      const tracker = new GroupTracker(matcher, ctx.flags.get(CHILDREN_FLAG));
       let newRules: ProcessMatcher | undefined;
       // Built at once so that a reload's rules are checked now; applied between scrapes.
       ctx.config.onChange((config) => (newRules = new ProcessMatcher(config.process_names)));

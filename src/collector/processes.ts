@@ -1,9 +1,10 @@
-import { mapBounded } from '../concurrency.js';
+import { mapBounded } from '../lib/concurrency.js';
 import { desc } from '../exposition/model.js';
-import { listProcesses, listPids, parseFile, readUintFileOrNoData } from '../io.js';
+import { listProcesses, listPids, parseFile, readUintFileOrNoData } from '../hostfs/host-fs.js';
 import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
-import { isVanishedProcess, type CollectorFactory } from './collector.js';
-import type { HostPaths } from '../paths.js';
+import type { CollectorFactory } from './collector.js';
+import type { HostPaths } from '../hostfs/paths.js';
+import { isVanishedProcess } from '../hostfs/errors.js';
 
 const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);
 

@@ -1,7 +1,7 @@
 import { desc } from '../exposition/model.js';
 import { parseSchedstat } from '../procfs/schedstat.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData } from '../io.js';
+import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const running = desc('node_schedstat_running_seconds_total', 'Number of seconds CPU spent running a process.', 'counter', ['cpu']);
 const waiting = desc('node_schedstat_waiting_seconds_total', 'Number of seconds spent by processing waiting for this CPU.', 'counter', ['cpu']);

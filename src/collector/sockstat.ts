@@ -1,9 +1,10 @@
 import { desc } from '../exposition/model.js';
-import { systemPageSize } from '../page-size.js';
+import { systemPageSize } from '../hostfs/page-size.js';
 import { parseSockstat, type Sockstat } from '../procfs/sockstat.js';
-import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../io.js';
+import type { CollectorFactory } from './collector.js';
+import { parseFileIfExists } from '../hostfs/host-fs.js';
 import type { MetricSink } from './sink.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 const socketsUsed = desc('node_sockstat_sockets_used', 'Number of IPv4 sockets in use.', 'gauge');
 

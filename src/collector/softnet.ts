@@ -1,7 +1,7 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { parseSoftnet, type SoftnetRow } from '../procfs/softnet.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData } from '../io.js';
+import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const counter = (name: string, help: string) => desc(`node_softnet_${name}`, help, 'counter', ['cpu']);
 

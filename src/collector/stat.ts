@@ -1,5 +1,6 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { defineFlag } from '../cli/flags.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { type ProcStat, SOFTIRQ_VECTORS, parseStat } from '../procfs/stat.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -13,12 +14,14 @@ const singleValueMetrics: ReadonlyArray<[MetricDesc, (stat: ProcStat) => number 
 ];
 const softirqs = desc('node_softirqs_total', 'Number of softirq calls.', 'counter', ['vector']);
 
+const SOFTIRQ_FLAG = defineFlag({ name: 'collector.stat.softirq', help: 'Export softirq calls per vector', kind: 'bool', default: 'false' });
+
 export const statCollector: CollectorFactory = {
   name: 'stat',
   defaultEnabled: true,
-  flags: [{ name: 'collector.stat.softirq', help: 'Export softirq calls per vector', kind: 'bool', default: 'false' }],
+  flags: [SOFTIRQ_FLAG],
   create: ({ paths, flags }) => {
-    const withSoftirqs = flags.bool('collector.stat.softirq');
+    const withSoftirqs = flags.get(SOFTIRQ_FLAG);
     return {
       async update(sink, signal) {
         const stat = await parseFile(paths.proc('stat'), parseStat, signal);

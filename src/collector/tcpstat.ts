@@ -1,7 +1,7 @@
 import { desc } from '../exposition/model.js';
 import { parseIpSockets, type IpSocket } from '../procfs/ip-sockets.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileIfExists, parseFileOrNoData } from '../io.js';
+import { parseFileIfExists, parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const connectionStates = desc('node_tcp_connection_states', 'Number of connection states.', 'gauge', ['state']);
 

@@ -10,14 +10,15 @@
  * worker, not the event loop or libuv's thread pool; the directory is then reported as failed,
  * at once, until the read returns. Parsing and merging happen here.
  */
+import { defineFlag } from '../cli/flags.js';
 import { TextDecoder } from 'node:util';
-import { formatGoFloat } from '../exposition/go-float.js';
+import { formatGoFloat } from '../gocompat/go-float.js';
 import { desc, isValidLabelName, type MetricDesc, type Sample } from '../exposition/model.js';
 import { parseTextFormat, type TextFamily, type TextMetric } from '../exposition/text-parse.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/log.js';
 import type { TextfileEntry, TextfileLimits, TextfileListing, TextfileRequest } from '../textfile/read-dir.js';
 import type { TextfileReply } from '../textfile/read-worker.js';
-import { WorkerCallPool } from '../worker-pool.js';
+import { WorkerCallPool } from '../lib/worker-pool.js';
 import type { Collector, CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
 
@@ -46,6 +47,13 @@ interface MergedFamily {
  * The most read of one textfile, and of all of them in one scrape: far above what textfiles
  * hold, far below what would hurt the process (parsed series take several times their text).
  */
+const DIRECTORY_FLAG = defineFlag({
+  name: 'collector.textfile.directory',
+  kind: 'string',
+  default: '',
+  help: 'Directory to read text files with metrics from, supports glob matching.',
+});
+
 export const TEXTFILE_LIMITS: TextfileLimits = { maxFileBytes: 16 * 1024 * 1024, maxScrapeBytes: 64 * 1024 * 1024 };
 
 /** A directory read running this long is stuck: reported failed at once until it returns. */
@@ -59,14 +67,9 @@ export function textfileCollectorWith(limits: TextfileLimits): CollectorFactory 
     name: 'textfile',
     defaultEnabled: true,
     flags: [
-      {
-        name: 'collector.textfile.directory',
-        kind: 'string',
-        default: '',
-        help: 'Directory to read text files with metrics from, supports glob matching.',
-      },
+      DIRECTORY_FLAG,
     ],
-    create: ({ flags, log }) => createTextfile(flags.string('collector.textfile.directory') ?? '', limits, log),
+    create: ({ flags, log }) => createTextfile(flags.get(DIRECTORY_FLAG), limits, log),
   };
 }
 

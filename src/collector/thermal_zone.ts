@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { desc } from '../exposition/model.js';
-import { readText, readdirOrNoData } from '../io.js';
-import type { Logger } from '../log.js';
+import { readText, readdirOrNoData } from '../hostfs/host-fs.js';
+import type { Logger } from '../lib/log.js';
 import { coolingDeviceEntries, parseCoolingState, parseZoneTemp, thermalZoneEntries } from '../sysfs/thermal.js';
 import type { CollectorFactory } from './collector.js';
 

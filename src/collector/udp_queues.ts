@@ -1,7 +1,8 @@
 import { desc } from '../exposition/model.js';
 import { parseIpSockets } from '../procfs/ip-sockets.js';
-import { NoDataError, type CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../io.js';
+import type { CollectorFactory } from './collector.js';
+import { parseFileIfExists } from '../hostfs/host-fs.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 const queues = desc('node_udp_queues', 'Number of allocated memory in the kernel for UDP datagrams in bytes.', 'gauge', ['queue', 'ip']);
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { desc } from '../exposition/model.js';
-import { readTextIfExists } from '../io.js';
-import type { HostPaths } from '../paths.js';
+import { readTextIfExists } from '../hostfs/host-fs.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import type { CollectorFactory } from './collector.js';
 
 const unameInfo = desc(

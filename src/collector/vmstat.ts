@@ -1,24 +1,24 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { defineFlag } from '../cli/flags.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { parseVmstat } from '../procfs/vmstat.js';
-import type { UserRegex } from '../regex/user-regex.js';
 import type { CollectorFactory } from './collector.js';
 
-const FIELDS_FLAG = 'collector.vmstat.fields';
+const FIELDS_FLAG = defineFlag({
+  name: 'collector.vmstat.fields',
+  kind: 'regex',
+  default: '^(oom_kill|pgpg|pswp|pg.*fault).*',
+  help: 'Regexp of fields to return for vmstat collector.',
+});
 
 export const vmstatCollector: CollectorFactory = {
   name: 'vmstat',
   defaultEnabled: true,
   flags: [
-    {
-      name: FIELDS_FLAG,
-      kind: 'regex',
-      default: '^(oom_kill|pgpg|pswp|pg.*fault).*',
-      help: 'Regexp of fields to return for vmstat collector.',
-    },
+    FIELDS_FLAG,
   ],
   create: ({ paths, flags }) => {
-    const fieldPattern = flags.regex(FIELDS_FLAG) as UserRegex;
+    const fieldPattern = flags.get(FIELDS_FLAG);
     return {
       async update(sink, signal) {
         // Every line is parsed, matched or not, so a corrupt file fails whatever the filter.

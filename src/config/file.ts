@@ -9,8 +9,8 @@
  * Neither the YAML parser nor the schema validator is loaded on the main thread.
  */
 import { Worker } from 'node:worker_threads';
-import { readUserFile } from '../io.js';
-import { UserFileError } from '../user-file.js';
+import { readUserFile } from '../hostfs/host-fs.js';
+import { UserFileError } from '../hostfs/user-file.js';
 import { ConfigError } from './error.js';
 import { MAX_CONFIG_FILE_BYTES, PARSE_HEAP_MB, PARSE_TIMEOUT_MS } from './limits.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';

@@ -4,8 +4,9 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseGoDuration } from '../flags.js';
-import { UserRegex } from '../regex/user-regex.js';
+
+import { UserRegex } from '../gocompat/user-regex.js';
+import { parseGoDuration } from '../gocompat/duration.js';
 
 /** A Go/Prometheus duration ("15s", "1m30s", "500ms"), as milliseconds. */
 const duration = z.string().transform((text, ctx) => {

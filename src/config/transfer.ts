@@ -5,7 +5,7 @@
  * arrival, compiled on first use (compiling the 3,000 regexes of the largest config allowed at
  * once held the event loop for about 0.3 s).
  */
-import { UserRegex } from '../regex/user-regex.js';
+import { UserRegex } from '../gocompat/user-regex.js';
 
 const REGEX_MARK = '__sidecarExporterUserRegex';
 

@@ -6,6 +6,7 @@
  * summary or histogram; HELP-only families vanish). Timestamps are parsed and kept, so the
  * caller can refuse a file that has them, as node_exporter does.
  */
+import { parseGoFloat } from '../gocompat/go-float.js';
 
 export type TextFamilyType = 'counter' | 'gauge' | 'untyped' | 'summary' | 'histogram';
 
@@ -49,24 +50,7 @@ const TYPES: Record<string, TextFamilyType> = {
   HISTOGRAM: 'histogram',
 };
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
 
-/**
- * Go's strconv.ParseFloat for decimal text: also "NaN" and "[+-]Inf[inity]" in any case;
- * undefined where Go reports an error, including overflow to infinity. Hex floats, which
- * never occur in these files, are refused.
- */
-export function parseGoFloat(text: string): number | undefined {
-  if (DECIMAL.test(text)) {
-    const v = Number(text);
-    return Number.isFinite(v) ? v : undefined;
-  }
-  if (/^nan$/i.test(text)) return NaN;
-  const inf = INFINITY.exec(text);
-  if (inf) return inf[1] === '-' ? -Infinity : Infinity;
-  return undefined;
-}
 
 const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 const isNameStart = (c: string | undefined): boolean => c !== undefined && /[a-zA-Z_:]/.test(c);

@@ -2,7 +2,7 @@
  * The Prometheus text format (0.0.4) and OpenMetrics 1.0, written the way client_golang's
  * expfmt writes them, so that our output can be diffed line for line against node_exporter's.
  */
-import { formatGoFloat } from './go-float.js';
+import { formatGoFloat } from '../gocompat/go-float.js';
 import type { MetricFamily, Sample } from './model.js';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';

@@ -3,7 +3,8 @@
  * The file is one block of "key<TAB>: value" lines per logical CPU, blank-line separated; on
  * 32-bit ARM a last block without `processor` describes the board.
  */
-import { ParseError } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
+
 
 /** The CPU model and counts, from whichever source the platform has. */
 export interface HostCpu {

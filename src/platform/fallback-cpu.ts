@@ -2,9 +2,10 @@
  * cpu on macOS/Windows: node_cpu_seconds_total from os.cpus(), read at scrape time because it
  * is a system call (host_processor_info, NtQuerySystemInformation) and starts no process.
  */
-import { type CollectorFactory, NoDataError } from '../collector/collector.js';
+import type { CollectorFactory } from '../collector/collector.js';
 import { desc } from '../exposition/model.js';
 import type { FallbackDeps } from './system-info.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 const cpuSeconds = desc('node_cpu_seconds_total', 'Seconds the CPUs spent in each mode.', 'counter', ['cpu', 'mode']);
 

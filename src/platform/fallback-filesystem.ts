@@ -4,14 +4,15 @@
  * background. Labels and filter flags are the Linux collector's; the default excludes are
  * node_exporter's for macOS.
  */
-import { type CollectorFactory, NoDataError } from '../collector/collector.js';
+import type { CollectorFactory } from '../collector/collector.js';
 import { filterFlags, filterFromFlags } from '../collector/device-filter.js';
 import { desc } from '../exposition/model.js';
 import { changingValue } from './refresher.js';
 import type { FallbackDeps, FsSizeData } from './system-info.js';
+import { NoDataError } from '../hostfs/errors.js';
 
-const MOUNT_POINTS = 'collector.filesystem.mount-points';
-const FS_TYPES = 'collector.filesystem.fs-types';
+const MOUNT_POINTS = filterFlags('collector.filesystem.mount-points', 'mount points', '^/(dev)($|/)');
+const FS_TYPES = filterFlags('collector.filesystem.fs-types', 'filesystem types', '^devfs$');
 
 const LABELS = ['device', 'mountpoint', 'fstype', 'device_error'];
 const sizeBytes = desc('node_filesystem_size_bytes', 'Filesystem size in bytes.', 'gauge', LABELS);
@@ -23,7 +24,7 @@ export function fallbackFilesystemCollector(deps: FallbackDeps): CollectorFactor
   return {
     name: 'filesystem',
     defaultEnabled: true,
-    flags: [...filterFlags(MOUNT_POINTS, 'mount points', '^/(dev)($|/)'), ...filterFlags(FS_TYPES, 'filesystem types', '^devfs$')],
+    flags: [...MOUNT_POINTS, ...FS_TYPES],
     create: ({ flags, log }) => {
       const mountPoints = filterFromFlags(flags, MOUNT_POINTS);
       const fsTypes = filterFromFlags(flags, FS_TYPES);

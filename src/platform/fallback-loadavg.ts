@@ -3,9 +3,10 @@
  * read at scrape time. Windows has no load average (os.loadavg() is always 0, 0, 0), so there the
  * collector reports no data rather than zeros that look like an idle machine.
  */
-import { type CollectorFactory, NoDataError } from '../collector/collector.js';
+import type { CollectorFactory } from '../collector/collector.js';
 import { desc } from '../exposition/model.js';
 import type { FallbackDeps } from './system-info.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 const load1 = desc('node_load1', '1m load average.', 'gauge');
 const load5 = desc('node_load5', '5m load average.', 'gauge');

@@ -9,7 +9,6 @@ import { desc } from '../exposition/model.js';
 import { changingValue } from './refresher.js';
 import type { FallbackDeps, NetworkStatsData } from './system-info.js';
 
-const DEVICE_FLAGS = 'collector.netdev.device';
 
 const statistic = (key: string) => desc(`node_network_${key}_total`, `Network device statistic ${key}.`, 'counter', ['device']);
 
@@ -23,11 +22,12 @@ const COUNTERS = [
   [statistic('transmit_drop'), 'tx_dropped'],
 ] as const;
 
+const DEVICE_FLAGS = filterFlags('collector.netdev.device', 'net devices');
 export function fallbackNetdevCollector(deps: FallbackDeps): CollectorFactory {
   return {
     name: 'netdev',
     defaultEnabled: true,
-    flags: filterFlags(DEVICE_FLAGS, 'net devices'),
+    flags: DEVICE_FLAGS,
     create: ({ flags, log }) => {
       const filter = filterFromFlags(flags, DEVICE_FLAGS);
       const stats = changingValue(deps, log, 'systeminformation networkStats()', () => deps.si.networkStats());

@@ -7,7 +7,7 @@
 import type { CollectorFactory } from '../collector/collector.js';
 import type { MetricSink } from '../collector/sink.js';
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../io.js';
+import { parseFile } from '../hostfs/host-fs.js';
 import { type HostCpu, parseCpuinfo } from './cpuinfo.js';
 import { staticValue } from './refresher.js';
 import { type CpuData, type FallbackDeps, defaultFallbackDeps } from './system-info.js';

@@ -4,9 +4,10 @@
  * settled, even when that one outlived its timeout. Timers are unref'd and never keep the
  * process alive.
  */
-import { NoDataError } from '../collector/collector.js';
-import type { Logger } from '../log.js';
+
+import type { Logger } from '../lib/log.js';
 import type { FallbackDeps } from './system-info.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 export interface RefresherOptions {
   /** What is fetched, for log lines and errors ("systeminformation mem()"). */

@@ -8,9 +8,9 @@ import type { ProbeModule } from '../config/schema.js';
 import type { ConfigStore } from '../config/store.js';
 import type { RoutesFactory } from '../exporter.js';
 import { contentTypeOf, negotiateFormat, writeFormat, writeText } from '../exposition/text.js';
-import type { FlagSpec, ParsedFlags } from '../flags.js';
-import type { Logger } from '../log.js';
-import { UserRegex } from '../regex/user-regex.js';
+import { defineFlag, type FlagSpec, type ParsedFlags } from '../cli/flags.js';
+import type { Logger } from '../lib/log.js';
+import { UserRegex } from '../gocompat/user-regex.js';
 import { parseTargetUrl, probeHttp } from './http.js';
 import { pingAvailability, probeIcmp } from './icmp.js';
 import { httpOptionsFromModule, icmpOptionsFromModule } from './options.js';
@@ -29,19 +29,15 @@ import {
 } from './target-policy.js';
 import type { ProbeResult } from './types.js';
 
-export const ICMP_MAX_CONCURRENCY_FLAG = 'probe.icmp.max-concurrency';
-const DEFAULT_ICMP_MAX_CONCURRENCY = 16;
+export const ICMP_MAX_CONCURRENCY_FLAG = defineFlag({
+  name: 'probe.icmp.max-concurrency',
+  kind: 'int',
+  default: '16',
+  min: 1,
+  help: 'Maximum number of icmp probes of /probe running at once (each runs a ping process); more wait for a slot, within their own timeout.',
+});
 
-export const probeFlags: FlagSpec[] = [
-  ...targetPolicyFlags,
-  {
-    name: ICMP_MAX_CONCURRENCY_FLAG,
-    kind: 'int',
-    default: String(DEFAULT_ICMP_MAX_CONCURRENCY),
-    min: 1,
-    help: 'Maximum number of icmp probes of /probe running at once (each runs a ping process); more wait for a slot, within their own timeout.',
-  },
-];
+export const probeFlags: readonly FlagSpec[] = [...targetPolicyFlags, ICMP_MAX_CONCURRENCY_FLAG];
 
 /** blackbox's default when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds. */
 const DEFAULT_SCRAPE_TIMEOUT_SECONDS = 120;
@@ -157,13 +153,13 @@ function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target
     } catch (err) {
       // Not a URL: without an allow-list, the probe itself fails on it (as blackbox's does).
       if (!policy.restrictsTargets) return target;
-      throw new BadRequest(`Target ${quote(target)} is not a valid URL (${(err as Error).message}), so --${ALLOWED_TARGETS_FLAG} does not allow it`, 403);
+      throw new BadRequest(`Target ${quote(target)} is not a valid URL (${(err as Error).message}), so --${ALLOWED_TARGETS_FLAG.name} does not allow it`, 403);
     }
   }
   if (!policy.allowsTarget(normalised)) {
     // The normalised form is what the regex saw; show it when it differs from what was sent.
     const as = normalised === target ? '' : ` as ${quote(normalised)}`;
-    throw new BadRequest(`Target ${quote(target)}${as} is not allowed by --${ALLOWED_TARGETS_FLAG}`, 403);
+    throw new BadRequest(`Target ${quote(target)}${as} is not allowed by --${ALLOWED_TARGETS_FLAG.name}`, 403);
   }
   return prober === 'icmp' ? normalised : target;
 }
@@ -171,7 +167,7 @@ function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target
 export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFactory {
   const policy = options.policy ?? new TargetPolicy({ deniedNetworks: Networks.parse(DEFAULT_DENIED_NETWORKS.join(',')) });
   // Per set of routes, not per process: each exporter (and each test app) has its own.
-  const icmpSlots = new Slots(options.icmpMaxConcurrency ?? DEFAULT_ICMP_MAX_CONCURRENCY);
+  const icmpSlots = new Slots(options.icmpMaxConcurrency ?? Number(ICMP_MAX_CONCURRENCY_FLAG.default));
   return (config: ConfigStore, baseLog: Logger) => (app) => {
     // With icmp modules configured, check the system ping now, so a warning comes at start-up.
     const detectPingIfNeeded = (modules: Record<string, ProbeModule>): void => {
@@ -242,5 +238,5 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
 
 /** /probe configured from the command line (the --probe.* flags). */
 export function probeRoutesFromFlags(flags: ParsedFlags): RoutesFactory {
-  return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.number(ICMP_MAX_CONCURRENCY_FLAG) ?? DEFAULT_ICMP_MAX_CONCURRENCY });
+  return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.get(ICMP_MAX_CONCURRENCY_FLAG) });
 }

@@ -7,8 +7,8 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import type { Logger } from '../log.js';
-import { packageVersion } from '../version.js';
+import type { Logger } from '../lib/log.js';
+import { packageVersion } from '../cli/version.js';
 import { abortError, resolveTarget } from './resolve.js';
 import type { FailureReason, HeaderMatch, HttpDetails, HttpProbeOptions, Prober, ProbeResult } from './types.js';
 

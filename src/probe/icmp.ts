@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { platform } from 'node:os';
 import type { PingConfig, PingResponse } from 'ping';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/log.js';
 import { raceSignal, resolveTarget } from './resolve.js';
 import type { FailureReason, IcmpDetails, IcmpProbeOptions, Prober, ProbeResult } from './types.js';
 

@@ -3,7 +3,7 @@
  * exporter's own log gets those lines at debug only, so checks every few seconds stay quiet,
  * while /probe?debug=true shows them all.
  */
-import { createLogger, type LogFields, type Logger } from '../log.js';
+import { createLogger, type LogFields, type Logger } from '../lib/log.js';
 
 /** A logger passing everything to `next` at debug level (for the scheduled checks and /probe). */
 export function debugOnlyLogger(next: Logger): Logger {

@@ -4,7 +4,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/log.js';
 import type { IpProtocol } from './types.js';
 
 export type Resolution =

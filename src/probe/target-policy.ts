@@ -12,14 +12,11 @@
  *   reach and an attacker often does: unspecified, link-local and cloud metadata addresses.
  */
 import { isIP } from 'node:net';
-import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.js';
-import type { UserRegex } from '../regex/user-regex.js';
+import { defineFlag, FlagError, type FlagSpec, type ParsedFlags } from '../cli/flags.js';
+import type { UserRegex } from '../gocompat/user-regex.js';
 import { ipBytes } from './resolve.js';
 import type { ProbeGuard } from './types.js';
 
-export const ALLOWED_TARGETS_FLAG = 'probe.allowed-targets';
-export const ALLOWED_NETWORKS_FLAG = 'probe.allowed-networks';
-export const DENIED_NETWORKS_FLAG = 'probe.denied-networks';
 
 /**
  * "This host" (connecting to it reaches the local host), IPv4 and IPv6 link-local (which hold
@@ -28,26 +25,25 @@ export const DENIED_NETWORKS_FLAG = 'probe.denied-networks';
  */
 export const DEFAULT_DENIED_NETWORKS = ['0.0.0.0/8', '169.254.0.0/16', '100.100.100.200/32', '::/128', 'fe80::/10', 'fd00:ec2::254/128'];
 
-export const targetPolicyFlags: FlagSpec[] = [
-  {
-    name: ALLOWED_TARGETS_FLAG,
-    kind: 'regex',
-    help:
-      'Regular expression (RE2 syntax) that the whole /probe target, normalised, must match; others get 403. http modules: matched against the URL as fetched, scheme://host[:port]/path?query (scheme and host in lower case, IP addresses in canonical form, punycode names, no default port, user info or fragment; http:// when the target has no scheme), and so is every redirect. icmp modules: matched against the host. Example: https?://(www|api)\\.example\\.com/.*. Unset: every target is allowed, as in blackbox_exporter.',
-  },
-  {
-    name: ALLOWED_NETWORKS_FLAG,
-    kind: 'string',
-    default: '',
-    help: 'Comma-separated networks (CIDR, or single addresses) that /probe may connect to, checked on the resolved address of the target and of every redirect. Empty: every address not denied by --probe.denied-networks.',
-  },
-  {
-    name: DENIED_NETWORKS_FLAG,
-    kind: 'string',
-    default: DEFAULT_DENIED_NETWORKS.join(','),
-    help: 'Comma-separated networks (CIDR, or single addresses) that /probe never connects to, whatever the other two flags allow; checked like --probe.allowed-networks. The default holds the unspecified, link-local and cloud metadata addresses; set it empty to allow them.',
-  },
-];
+export const ALLOWED_TARGETS_FLAG = defineFlag({
+  name: 'probe.allowed-targets',
+  kind: 'regex',
+  help:
+    'Regular expression (RE2 syntax) that the whole /probe target, normalised, must match; others get 403. http modules: matched against the URL as fetched, scheme://host[:port]/path?query (scheme and host in lower case, IP addresses in canonical form, punycode names, no default port, user info or fragment; http:// when the target has no scheme), and so is every redirect. icmp modules: matched against the host. Example: https?://(www|api)\\.example\\.com/.*. Unset: every target is allowed, as in blackbox_exporter.',
+});
+export const ALLOWED_NETWORKS_FLAG = defineFlag({
+  name: 'probe.allowed-networks',
+  kind: 'string',
+  default: '',
+  help: 'Comma-separated networks (CIDR, or single addresses) that /probe may connect to, checked on the resolved address of the target and of every redirect. Empty: every address not denied by --probe.denied-networks.',
+});
+export const DENIED_NETWORKS_FLAG = defineFlag({
+  name: 'probe.denied-networks',
+  kind: 'string',
+  default: DEFAULT_DENIED_NETWORKS.join(','),
+  help: 'Comma-separated networks (CIDR, or single addresses) that /probe never connects to, whatever the other two flags allow; checked like --probe.allowed-networks. The default holds the unspecified, link-local and cloud metadata addresses; set it empty to allow them.',
+});
+export const targetPolicyFlags: readonly FlagSpec[] = [ALLOWED_TARGETS_FLAG, ALLOWED_NETWORKS_FLAG, DENIED_NETWORKS_FLAG];
 
 /** What --probe.allowed-targets sees of a URL: what is fetched, without user info or fragment. */
 export function normalisedUrl(url: URL): string {
@@ -154,29 +150,29 @@ export class TargetPolicy implements ProbeGuard {
   /** For http targets and each redirect. */
   refuseUrl(url: URL): string | undefined {
     const seen = normalisedUrl(url);
-    return this.allowsTarget(seen) ? undefined : `${seen} is not allowed by --${ALLOWED_TARGETS_FLAG}`;
+    return this.allowsTarget(seen) ? undefined : `${seen} is not allowed by --${ALLOWED_TARGETS_FLAG.name}`;
   }
 
   /** For the address a probe is about to connect to. */
   refuseAddress(address: string): string | undefined {
     const denied = this.options.deniedNetworks?.find(address);
-    if (denied !== undefined) return `address ${address} is in ${denied}, denied by --${DENIED_NETWORKS_FLAG}`;
+    if (denied !== undefined) return `address ${address} is in ${denied}, denied by --${DENIED_NETWORKS_FLAG.name}`;
     const allowed = this.options.allowedNetworks;
-    if (allowed && !allowed.empty && allowed.find(address) === undefined) return `address ${address} is not in --${ALLOWED_NETWORKS_FLAG}`;
+    if (allowed && !allowed.empty && allowed.find(address) === undefined) return `address ${address} is not in --${ALLOWED_NETWORKS_FLAG.name}`;
     return undefined;
   }
 }
 
 /** The policy the command line asks for; a bad network list is a FlagError naming its flag. */
 export function targetPolicyFromFlags(flags: ParsedFlags): TargetPolicy {
-  const networks = (name: string): Networks => {
+  const networks = (flag: typeof ALLOWED_NETWORKS_FLAG): Networks => {
     try {
-      return Networks.parse(flags.string(name) ?? '');
+      return Networks.parse(flags.get(flag));
     } catch (err) {
-      throw new FlagError(`invalid value for flag --${name}: ${(err as Error).message}`);
+      throw new FlagError(`invalid value for flag --${flag.name}: ${(err as Error).message}`);
     }
   };
-  const allowedTargets = flags.regex(ALLOWED_TARGETS_FLAG);
+  const allowedTargets = flags.get(ALLOWED_TARGETS_FLAG);
   return new TargetPolicy({
     ...(allowedTargets ? { allowedTargets } : {}),
     allowedNetworks: networks(ALLOWED_NETWORKS_FLAG),

@@ -3,8 +3,8 @@
  * signature). The same probers serve the scheduled uptime checks and the /probe endpoint;
  * each caller turns a ProbeResult into its own metrics.
  */
-import type { Logger } from '../log.js';
-import type { UserRegex } from '../regex/user-regex.js';
+import type { Logger } from '../lib/log.js';
+import type { UserRegex } from '../gocompat/user-regex.js';
 
 /** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
 export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error'] as const;

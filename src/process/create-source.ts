@@ -5,8 +5,8 @@
  * reading /proc directly gives more (the user/system split, I/O, fds, threads) for less.
  * Both libraries are loaded only where they are used.
  */
-import type { Logger } from '../log.js';
-import type { HostPaths } from '../paths.js';
+import type { Logger } from '../lib/log.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { PidusageSource, type PidUsage } from './pidusage-source.js';
 import { ProcfsSource } from './procfs-source.js';
 import type { ProcessSource } from './source.js';

@@ -21,7 +21,7 @@
  *   one scrape interval or across an outage). Its restart count and the start of its current
  *   run are remembered across outages, so a crash loop shows as a rising counter.
  */
-import { mapBounded } from '../concurrency.js';
+import { mapBounded } from '../lib/concurrency.js';
 import type { ProcessAttributes, ProcessMatcher } from './match.js';
 import {
   COUNTER_NAMES,

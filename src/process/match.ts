@@ -6,7 +6,7 @@
  * {{.Matches.x}}; the first matching rule wins.
  */
 import type { ProcessNameRule } from '../config/schema.js';
-import { UserRegex } from '../regex/user-regex.js';
+import { UserRegex } from '../gocompat/user-regex.js';
 
 /** What a rule can look at. `username` and `cgroups` are read only when a template uses them. */
 export interface ProcessAttributes {

@@ -8,19 +8,11 @@
  * mode="system" is left out rather than reported as a false 0. I/O, page faults, context
  * switches, swap, fds and threads have no source here and are left out too.
  */
-import { NoDataError } from '../collector/collector.js';
-import type { Logger } from '../log.js';
+
+import type { Logger } from '../lib/log.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
-import {
-  type Listing,
-  type ListedProcess,
-  type Measurements,
-  type OptionalFamily,
-  type ProcessMetrics,
-  type ProcessSource,
-  type StateName,
-  zeroStates,
-} from './source.js';
+import { type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, type StateName, zeroStates } from './source.js';
+import { NoDataError } from '../hostfs/errors.js';
 
 /** The fields of systeminformation's process entries (Systeminformation.ProcessesProcessData) that are used. */
 export interface SiProcess {

@@ -4,31 +4,21 @@
  * descriptor stays open between scrapes (pidusage keeps one per pid for a minute; see README).
  */
 import { readdir } from 'node:fs/promises';
-import { isVanishedProcess } from '../collector/collector.js';
-import { systemPageSize } from '../page-size.js';
-import { listPids, parseText, readText } from '../io.js';
-import type { HostPaths } from '../paths.js';
+
+import { systemPageSize } from '../hostfs/page-size.js';
+import { listPids, parseText, readText } from '../hostfs/host-fs.js';
+import type { HostPaths } from '../hostfs/paths.js';
 import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
 import { parsePidStat, parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
 import { parsePidStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
-import { mapBounded } from '../concurrency.js';
+import { mapBounded } from '../lib/concurrency.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
-import {
-  type Counters,
-  type Listing,
-  type ListedProcess,
-  type Measurements,
-  type OptionalFamily,
-  type ProcessMetrics,
-  type ProcessSource,
-  stateName,
-  type StateCounts,
-  zeroStates,
-} from './source.js';
+import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, zeroStates } from './source.js';
 import { UserNames } from './users.js';
+import { isVanishedProcess } from '../hostfs/errors.js';
 
 export interface ProcfsProcess extends ListedProcess {
   readonly stat: PidStatDetail;

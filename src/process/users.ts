@@ -3,7 +3,7 @@
  * does without cgo), or the uid itself when it has no entry. Read at most once a minute, and
  * only when a template asks for it.
  */
-import { readText } from '../io.js';
+import { readText } from '../hostfs/host-fs.js';
 
 const REFRESH_MS = 60_000;
 

@@ -1,4 +1,5 @@
-import { ParseError, fields } from './parse.js';
+import { fields } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const FLAGS = /^0x[0-9a-fA-F]{1,2}$/;

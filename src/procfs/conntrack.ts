@@ -1,5 +1,6 @@
 import { parseHexUint } from './hex.js';
-import { ParseError, fields } from './parse.js';
+import { fields } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** The /proc/net/stat/nf_conntrack counters node_exporter exports, summed over CPUs. */
 export interface ConntrackStats {

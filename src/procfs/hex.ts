@@ -1,4 +1,5 @@
-import { ParseError } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
+
 
 const HEX = /^[0-9a-fA-F]+$/;
 

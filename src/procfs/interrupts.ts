@@ -1,4 +1,5 @@
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One line of /proc/interrupts, labelled as node_exporter labels it. */
 export interface Interrupt {

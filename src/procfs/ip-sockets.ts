@@ -1,5 +1,6 @@
 import { parseHexUint } from './hex.js';
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** The columns of one /proc/net/{tcp,udp}{,6} socket line that the collectors use. */
 export interface IpSocket {

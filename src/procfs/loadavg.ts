@@ -1,4 +1,5 @@
-import { ParseError, fields, parseFloatStrict } from './parse.js';
+import { fields, parseFloatStrict } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 export interface LoadAverage {
   readonly load1: number;

@@ -1,4 +1,5 @@
-import { ParseError, parseUint } from './parse.js';
+import { parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One line of /proc/<pid>/mountinfo (proc(5)); paths and names have their octal escapes decoded. */
 export interface MountInfo {

@@ -1,4 +1,5 @@
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /**
  * The 16 counters of a /proc/net/dev line, in column order, named as node_exporter names them

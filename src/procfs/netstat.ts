@@ -1,4 +1,5 @@
-import { ParseError, fields, parseInt10 } from './parse.js';
+import { fields, parseInt10 } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One counter of /proc/net/{netstat,snmp,snmp6}: `Tcp` + `ActiveOpens` = 42. */
 export interface NetStatistic {

@@ -1,4 +1,5 @@
-import { ParseError } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
+
 
 /**
  * os-release(5) in the env-file dialect node_exporter reads it with (hashicorp/go-envparse

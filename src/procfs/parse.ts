@@ -1,8 +1,5 @@
 /** Strict number parsing for /proc and /sys text: `Number('')` is 0, which would hide a broken file. */
-
-export class ParseError extends Error {
-  override readonly name = 'ParseError';
-}
+import { ParseError } from '../lib/parse-error.js';
 
 const UINT = /^\d+$/;
 const INT = /^[+-]?\d+$/;

@@ -1,4 +1,5 @@
-import { ParseError, parseUint } from './parse.js';
+import { parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** /proc/<pid>/io: bytes the process made the storage layer fetch and send (not rchar/wchar). */
 export interface PidIo {

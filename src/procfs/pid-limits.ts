@@ -1,4 +1,5 @@
-import { ParseError, parseUint } from './parse.js';
+import { parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** A soft and hard limit; "unlimited" is Infinity. */
 export interface ResourceLimit {

@@ -1,4 +1,5 @@
-import { ParseError, fields, parseInt10, parseUint } from './parse.js';
+import { fields, parseInt10, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** The fields of /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat) the processes collector uses. */
 export interface PidStat {

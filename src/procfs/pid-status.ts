@@ -1,4 +1,5 @@
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** The fields of /proc/<pid>/status (or a task's) that process groups use. */
 export interface PidStatus {

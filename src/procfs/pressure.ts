@@ -1,4 +1,5 @@
-import { ParseError, fields, parseFloatStrict, parseUint } from './parse.js';
+import { fields, parseFloatStrict, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 export interface PressureLine {
   readonly avg10: number;

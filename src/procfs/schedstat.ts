@@ -1,4 +1,5 @@
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** The last three columns of a "cpuN" line of /proc/schedstat. */
 export interface SchedstatCpu {

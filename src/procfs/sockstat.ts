@@ -1,4 +1,5 @@
-import { ParseError, fields, parseInt10 } from './parse.js';
+import { fields, parseInt10 } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One protocol line of /proc/net/sockstat{,6}: "TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 3". */
 export interface SockstatProtocol {

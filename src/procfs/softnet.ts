@@ -1,5 +1,6 @@
 import { parseHexUint } from './hex.js';
-import { ParseError, fields } from './parse.js';
+import { fields } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** One row (one online CPU) of /proc/net/softnet_stat. */
 export interface SoftnetRow {

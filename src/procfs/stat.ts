@@ -1,4 +1,5 @@
-import { ParseError, fields, parseFloatStrict, parseUint } from './parse.js';
+import { fields, parseFloatStrict, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /**
  * /proc/stat counts CPU time in USER_HZ ticks, which the kernel fixes at 100 for user space on

@@ -1,4 +1,5 @@
-import { ParseError, fields, parseUint } from './parse.js';
+import { fields, parseUint } from './parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** /proc/vmstat: one "name value" pair per line, in file order. Blank lines are skipped. */
 export function parseVmstat(text: string): Array<readonly [name: string, value: number]> {

@@ -9,9 +9,9 @@
  * replaced so other mounts are still served. Callers never wait longer than the budget they
  * pass, stuck or not.
  */
-import type { Logger } from '../log.js';
-import { WorkerCallPool } from '../worker-pool.js';
-import { goErrnoText } from './go-errno.js';
+import type { Logger } from '../lib/log.js';
+import { WorkerCallPool } from '../lib/worker-pool.js';
+import { goErrnoText } from '../gocompat/errno.js';
 import type { FsStats, StatfsReply, StatfsRequest } from './statfs-worker.js';
 
 export type { FsStats } from './statfs-worker.js';

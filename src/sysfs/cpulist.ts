@@ -1,4 +1,5 @@
-import { ParseError, parseUint } from '../procfs/parse.js';
+import { parseUint } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
 
 /** A kernel CPU list ("0-3,8,10-11", or empty): the CPU numbers it names, ascending. */
 export function parseCpuList(text: string): number[] {

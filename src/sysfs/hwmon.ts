@@ -4,7 +4,8 @@
  * sensor attribute becomes. See Documentation/hwmon/sysfs-interface.rst for the attributes.
  */
 import path from 'node:path';
-import { parseGoFloat } from '../exposition/text-parse.js';
+import { parseGoFloat } from '../gocompat/go-float.js';
+
 
 /** The sensor types node_exporter reads; other files (name, uevent, ...) are ignored. */
 export const HWMON_SENSOR_TYPES: ReadonlySet<string> = new Set([

@@ -2,7 +2,8 @@
  * /sys/class/net/<iface>/*: one value per file (Documentation/ABI/testing/sysfs-class-net).
  * The reading is the collector's; this module says which files matter and what they hold.
  */
-import { ParseError } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
+
 
 /** Attributes kept as text (trimmed): the labels of node_network_info. */
 export const NET_CLASS_TEXT_ATTRIBUTES = ['address', 'broadcast', 'duplex', 'ifalias', 'operstate'] as const;

@@ -2,7 +2,8 @@
  * /sys/class/power_supply/<supply>/* attributes (Documentation/ABI/testing/sysfs-class-power)
  * and the metrics node_exporter's powersupplyclass collector makes of them.
  */
-import { ParseError } from '../procfs/parse.js';
+import { ParseError } from '../lib/parse-error.js';
+
 
 export interface PowerSupplyMetric {
   /** The metric name after `node_power_supply_`. */

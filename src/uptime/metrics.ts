@@ -1,6 +1,6 @@
 /** The uptime_* families, written from the scheduler's state at scrape time. */
 import type { MetricSink } from '../collector/sink.js';
-import { formatGoFloat } from '../exposition/go-float.js';
+import { formatGoFloat } from '../gocompat/go-float.js';
 import { desc } from '../exposition/model.js';
 import { FAILURE_REASONS } from '../probe/types.js';
 import { HTTP_PHASES } from './check-metrics.js';

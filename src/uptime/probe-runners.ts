@@ -1,7 +1,7 @@
 /** Runs scheduled checks with the real probers (the same ones /probe uses). */
 import type { CollectorContext } from '../collector/collector.js';
 import type { CheckConfig } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/log.js';
 import { probeHttp } from '../probe/http.js';
 import { debugOnlyLogger } from '../probe/probe-log.js';
 import { pingAvailability, probeIcmp } from '../probe/icmp.js';

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CheckConfig } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/log.js';
 import type { ProbeResult } from '../probe/types.js';
 import { CheckMetrics } from './check-metrics.js';
 

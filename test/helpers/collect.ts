@@ -1,17 +1,17 @@
 /** Runs collectors in-process against a fixture tree and returns what a scrape would serve. */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { allFlags } from '../../src/cli.js';
+import { allFlags } from '../../src/options.js';
 import type { CollectorContext, CollectorFactory } from '../../src/collector/collector.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { NodeCollector } from '../../src/collector/node-collector.js';
-import { collectorFactories } from '../../src/collector/registry.js';
+import { collectorFactories } from '../../src/collectors.js';
 import { createCollectors } from '../../src/exporter.js';
-import { toConfig } from '../../src/cli.js';
+import { toConfig } from '../../src/options.js';
 import type { MetricFamily } from '../../src/exposition/model.js';
 import { writeText } from '../../src/exposition/text.js';
-import { parseFlags } from '../../src/flags.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { parseFlags } from '../../src/cli/flags.js';
+import { createLogger, type Logger } from '../../src/lib/log.js';
 
 /** The repository's test/fixtures folder (tests run from build/test, fixtures stay in test/). */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures');

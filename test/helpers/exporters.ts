@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
-import { collectorFactories } from '../../src/collector/registry.js';
+import { collectorFactories } from '../../src/collectors.js';
 
 /** The repository root (this file runs from build/test/helpers). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

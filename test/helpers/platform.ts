@@ -1,11 +1,11 @@
 /** Fakes and a scrape loop for the platform (systeminformation fallback) tests. */
-import { allFlags } from '../../src/cli.js';
+import { allFlags } from '../../src/options.js';
 import type { Collector, CollectorFactory } from '../../src/collector/collector.js';
 import { NodeCollector } from '../../src/collector/node-collector.js';
 import { writeText } from '../../src/exposition/text.js';
-import { parseFlags } from '../../src/flags.js';
-import { createLogger } from '../../src/log.js';
-import { HostPaths } from '../../src/paths.js';
+import { parseFlags } from '../../src/cli/flags.js';
+import { createLogger } from '../../src/lib/log.js';
+import { HostPaths } from '../../src/hostfs/paths.js';
 import type { FallbackDeps, HostOs, SystemInfoSource } from '../../src/platform/system-info.js';
 import { testContext } from './collect.js';
 

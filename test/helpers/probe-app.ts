@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigStore } from '../../src/config/store.js';
-import type { Logger } from '../../src/log.js';
-import { silentLogger } from '../../src/log.js';
+import type { Logger } from '../../src/lib/log.js';
+import { silentLogger } from '../../src/lib/log.js';
 import { createProbeRoutes, type ProbeRoutesOptions } from '../../src/probe/handler.js';
 
 export interface ProbeApp {

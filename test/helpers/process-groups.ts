@@ -12,9 +12,9 @@ import { processGroupsCollector } from '../../src/collector/process_groups.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { writeText } from '../../src/exposition/text.js';
-import { parseFlags } from '../../src/flags.js';
-import { createLogger } from '../../src/log.js';
-import { HostPaths } from '../../src/paths.js';
+import { parseFlags } from '../../src/cli/flags.js';
+import { createLogger } from '../../src/lib/log.js';
+import { HostPaths } from '../../src/hostfs/paths.js';
 import { fixture } from './collect.js';
 
 export interface GroupsScrape {

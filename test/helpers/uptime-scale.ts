@@ -2,7 +2,7 @@
  * The scheduler at scale, through the real exporter process: N HTTP targets (distinct paths on
  * one local server on 127.0.0.1) checked every I seconds for T seconds. The server records how
  * many requests of each path were in flight at once, so an overlap of a check with itself is
- * seen from the outside. Used by test/uptime-binary.test.ts (a lighter run) and by
+ * seen from the outside. Used by test/system/uptime-binary.test.ts (a lighter run) and by
  * bench/uptime-bench.ts (the full one); it must not import ava.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,0 +1,241 @@
+/**
+ * /probe side by side with Debian's prometheus-blackbox-exporter, both given the same module
+ * file and the same local targets: the same probe_success and probe_http_status_code for each,
+ * and the same names, types and HELP for the families both emit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
+import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
+import { type LocalTargets, startTargets } from '../helpers/targets.js';
+import { freePort } from '../helpers/exporters.js';
+
+const BLACKBOX_BIN = process.env['BLACKBOX_EXPORTER_BIN'] ?? '/usr/bin/prometheus-blackbox-exporter';
+
+const MODULES = `
+modules:
+  http_2xx:
+    prober: http
+    http: {preferred_ip_protocol: ip4}
+  http_no_follow:
+    prober: http
+    http: {preferred_ip_protocol: ip4, follow_redirects: false}
+  http_302:
+    prober: http
+    http: {preferred_ip_protocol: ip4, follow_redirects: false, valid_status_codes: [302]}
+  http_insecure:
+    prober: http
+    http: {preferred_ip_protocol: ip4, tls_config: {insecure_skip_verify: true}}
+  http_body_hello:
+    prober: http
+    http: {preferred_ip_protocol: ip4, fail_if_body_not_matches_regexp: ["hel+o"]}
+  http_body_goodbye:
+    prober: http
+    http: {preferred_ip_protocol: ip4, fail_if_body_not_matches_regexp: ["goodbye"]}
+  http_body_forbidden:
+    prober: http
+    http: {preferred_ip_protocol: ip4, fail_if_body_matches_regexp: ["wor+ld"]}
+  http_header:
+    prober: http
+    http: {preferred_ip_protocol: ip4, fail_if_header_not_matches: [{header: Content-Type, regexp: "^text/"}]}
+  http_not_ssl:
+    prober: http
+    http: {preferred_ip_protocol: ip4, fail_if_not_ssl: true}
+  http_v2_only:
+    prober: http
+    http: {preferred_ip_protocol: ip4, valid_http_versions: ["HTTP/2.0"]}
+  http_post:
+    prober: http
+    http: {preferred_ip_protocol: ip4, method: POST, body: "x=1", headers: {X-Probe: side-by-side}}
+  http_404:
+    prober: http
+    http: {preferred_ip_protocol: ip4, valid_status_codes: [404]}
+  http_short:
+    prober: http
+    timeout: 500ms
+    http: {preferred_ip_protocol: ip4}
+  icmp:
+    prober: icmp
+    icmp: {preferred_ip_protocol: ip4}
+  icmp6:
+    prober: icmp
+    icmp: {preferred_ip_protocol: ip6}
+`;
+
+/** Families whose values are the same for both whatever the timing. */
+const COMPARED_VALUES = [
+  'probe_success',
+  'probe_http_status_code',
+  'probe_http_redirects',
+  'probe_http_ssl',
+  'probe_http_version',
+  'probe_http_content_length',
+  'probe_http_uncompressed_body_length',
+  'probe_failed_due_to_regex',
+  'probe_ip_protocol',
+  'probe_ip_addr_hash',
+  'probe_ssl_earliest_cert_expiry',
+  'probe_icmp_reply_hop_limit',
+];
+
+class Blackbox {
+  private output = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      if (this.output.length < 1 << 16) this.output += c;
+    });
+  }
+
+  static async start(configFile: string): Promise<Blackbox> {
+    const port = await freePort();
+    const child = spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const bb = new Blackbox(child, port);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      try {
+        if ((await get(port, '/-/healthy')).status === 200) return bb;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`blackbox_exporter did not start: ${bb.output}`);
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) return resolve();
+      const force = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      this.child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      this.child.kill('SIGTERM');
+    });
+  }
+}
+
+function installed(): boolean {
+  try {
+    accessSync(BLACKBOX_BIN, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let targets: LocalTargets;
+let ours: ProbeApp;
+let blackbox: Blackbox | undefined;
+let dir: string;
+
+test.before(async () => {
+  targets = await startTargets();
+  ours = await startProbeApp(MODULES);
+  if (!installed()) return;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-'));
+  const file = path.join(dir, 'blackbox.yml');
+  writeFileSync(file, MODULES);
+  blackbox = await Blackbox.start(file);
+});
+
+test.after.always(async () => {
+  await blackbox?.stop();
+  await ours?.close();
+  await targets?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function sample(families: Map<string, ParsedFamily>, name: string): number | undefined {
+  return families.get(name)?.samples[0]?.value;
+}
+
+/** [module, where, path]: where is a local target (see helpers/targets.ts) or a literal host. */
+type Case = readonly [module: string, where: 'http' | 'https' | 'hang' | 'refused' | 'no-scheme' | 'literal', rest: string];
+
+const CASES: Case[] = [
+  ['http_2xx', 'http', '/ok'],
+  ['http_2xx', 'http', '/status/500'],
+  ['http_2xx', 'http', '/status/404'],
+  ['http_404', 'http', '/status/404'],
+  ['http_2xx', 'http', '/redirect/3'],
+  ['http_2xx', 'http', '/loop'],
+  ['http_2xx', 'http', '/absolute'],
+  ['http_no_follow', 'http', '/redirect/2'],
+  ['http_302', 'http', '/redirect/2'],
+  ['http_2xx', 'http', '/chunked'],
+  ['http_2xx', 'https', '/ok'],
+  ['http_insecure', 'https', '/ok'],
+  ['http_insecure', 'https', '/redirect/2'],
+  ['http_body_hello', 'http', '/ok'],
+  ['http_body_goodbye', 'http', '/ok'],
+  ['http_body_forbidden', 'http', '/ok'],
+  ['http_header', 'http', '/ok'],
+  ['http_not_ssl', 'http', '/ok'],
+  ['http_v2_only', 'http', '/ok'],
+  ['http_post', 'http', '/echo'],
+  ['http_2xx', 'http', '/slow/200'],
+  ['http_short', 'http', '/slow/3000'],
+  ['http_short', 'hang', '/'],
+  ['http_2xx', 'refused', '/'],
+  ['http_2xx', 'no-scheme', '/ok'],
+  ['icmp', 'literal', '127.0.0.1'],
+  ['icmp6', 'literal', '::1'],
+];
+
+function targetOf(where: Case[1], rest: string): string {
+  switch (where) {
+    case 'literal':
+      return rest;
+    case 'no-scheme':
+      return targets.http.replace('http://', '') + rest;
+    default:
+      return targets[where] + rest;
+  }
+}
+
+for (const [module, where, rest] of CASES) {
+  test(`same answer as blackbox_exporter: ${module} ${where} ${rest}`, async (t) => {
+    if (!blackbox) {
+      if (process.env['CI']) t.fail(`${BLACKBOX_BIN} is not installed; CI must run this test`);
+      else t.log(`SKIPPED: ${BLACKBOX_BIN} is not installed (Debian: apt-get install prometheus-blackbox-exporter)`);
+      t.pass();
+      return;
+    }
+    const query = probePath({ module, target: targetOf(where, rest) });
+    const [mine, theirs] = await Promise.all([get(ours.port, query), get(blackbox.port, query)]);
+    t.is(mine.status, theirs.status);
+    const a = byName(parseExposition(mine.text));
+    const b = byName(parseExposition(theirs.text));
+    for (const name of COMPARED_VALUES) {
+      if (!b.has(name)) continue;
+      // /echo answers with the request's headers, and the two User-Agents differ in length.
+      if (rest === '/echo' && name === 'probe_http_uncompressed_body_length') continue;
+      t.is(sample(a, name), sample(b, name), `${name}\nours:\n${mine.text}\nblackbox:\n${theirs.text}`);
+    }
+    t.is(sample(a, 'probe_success'), sample(b, 'probe_success'));
+    if (rest === '/echo') {
+      // Both sent the module's method, body and header.
+      const seen = targets.requests.filter((r) => r.url === '/echo').map((r) => [r.method, r.body, r.headers['x-probe']]);
+      t.deepEqual(seen, [['POST', 'x=1', 'side-by-side'], ['POST', 'x=1', 'side-by-side']]);
+    }
+    for (const [name, family] of b) {
+      // Families of theirs we do not emit: the TLS chain details (see the report).
+      if (name === 'probe_ssl_last_chain_info' || name === 'probe_ssl_last_chain_expiry_timestamp_seconds') continue;
+      const ourFamily = a.get(name);
+      t.truthy(ourFamily, `we lack ${name}`);
+      t.is(ourFamily?.type, family.type, name);
+      t.is(ourFamily?.help, family.help, name);
+      t.deepEqual(ourFamily?.samples.map((s) => s.labels), family.samples.map((s) => s.labels), name);
+    }
+  });
+}

@@ -1,0 +1,85 @@
+import test from 'ava';
+import { FilterError, landingPage, resolveFilter, scrapeDeadlineMs } from '../../../src/server/http-server.js';
+import { createLogger, formatRecord } from '../../../src/lib/log.js';
+
+const enabled = ['cpu', 'loadavg', 'meminfo'];
+const known = [...enabled, 'processes'];
+
+test('resolveFilter: none, collect[] and exclude[] as node_exporter does', (t) => {
+  t.is(resolveFilter({}, enabled, known), undefined);
+  t.deepEqual(resolveFilter({ 'collect[]': 'cpu' }, enabled, known), new Set(['cpu']));
+  t.deepEqual(resolveFilter({ 'collect[]': ['cpu', 'meminfo'] }, enabled, known), new Set(['cpu', 'meminfo']));
+  t.deepEqual(resolveFilter({ 'exclude[]': ['cpu'] }, enabled, known), new Set(['loadavg', 'meminfo']));
+});
+
+test('resolveFilter: errors carry node_exporter\'s messages', (t) => {
+  t.throws(() => resolveFilter({ 'collect[]': 'cpu', 'exclude[]': 'meminfo' }, enabled, known), {
+    instanceOf: FilterError,
+    message: 'Combined collect and exclude queries are not allowed.',
+  });
+  t.throws(() => resolveFilter({ 'collect[]': 'processes' }, enabled, known), { message: /disabled collector: processes$/ });
+  t.throws(() => resolveFilter({ 'collect[]': 'nope' }, enabled, known), { message: /missing collector: nope$/ });
+  t.throws(() => resolveFilter({ 'collect[]': 'x'.repeat(10_000) }, enabled, known), { message: /missing collector: x{100}$/ });
+});
+
+test('resolveFilter ignores non-string query values instead of throwing on them', (t) => {
+  t.is(resolveFilter({ 'collect[]': { a: 'b' } }, enabled, known), undefined);
+});
+
+test('scrapeDeadlineMs: header less 0.5 s, capped by the flag, ignoring garbage', (t) => {
+  t.is(scrapeDeadlineMs(undefined, 10_000), 10_000);
+  t.is(scrapeDeadlineMs('3', 10_000), 2500);
+  t.is(scrapeDeadlineMs('30', 10_000), 10_000);
+  t.is(scrapeDeadlineMs('abc', 10_000), 10_000);
+  t.is(scrapeDeadlineMs('-1', 10_000), 10_000);
+  t.is(scrapeDeadlineMs('0.2', 10_000), 100);
+});
+
+test('scrapeDeadlineMs never passes what a timer can wait (2^31-1 ms), however large the header or the flag', (t) => {
+  const thousandHours = 1000 * 3600 * 1000;
+  t.is(scrapeDeadlineMs('3000000', thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs('1e10', thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs(undefined, thousandHours), 2 ** 31 - 1);
+  t.is(scrapeDeadlineMs('1e10', 10_000), 10_000);
+  t.is(scrapeDeadlineMs('1e400', 10_000), 10_000, 'Infinity is garbage, not a deadline');
+});
+
+test('the landing page escapes what it prints', (t) => {
+  const html = landingPage('1.0<script>', '/m"x');
+  t.false(html.includes('<script>'));
+  t.true(html.includes('href="/m&#34;x"'));
+});
+
+test('log records in logfmt and json', (t) => {
+  const at = new Date('2026-01-02T03:04:05.000Z');
+  t.is(formatRecord('logfmt', 'error', 'collector failed', { collector: 'cpu', err: new Error('bad "x"') }, at),
+    'time=2026-01-02T03:04:05.000Z level=ERROR msg="collector failed" collector=cpu err="bad \\"x\\""');
+  t.deepEqual(JSON.parse(formatRecord('json', 'info', 'hi', { n: 1 }, at)), { time: '2026-01-02T03:04:05.000Z', level: 'INFO', msg: 'hi', n: 1 });
+  const lines: string[] = [];
+  const log = createLogger('warn', 'logfmt', (l) => lines.push(l));
+  log.info('hidden');
+  log.with({ a: 1 }).warn('shown');
+  t.deepEqual(lines.length, 1);
+  t.regex(lines[0] ?? '', /msg=shown a=1$/);
+});
+
+test('RLIMIT_AS is read from /proc/self/limits, unlimited as 2^64-1', async (t) => {
+  const { parseAddressSpaceLimit } = await import('../../../src/server/self-metrics.js');
+  const head = 'Limit                     Soft Limit           Hard Limit           Units     \n';
+  t.is(parseAddressSpaceLimit(head + 'Max address space         unlimited            unlimited            bytes     \n'), 18446744073709551615);
+  t.is(parseAddressSpaceLimit(head + 'Max address space         1073741824           unlimited            bytes     \n'), 1073741824);
+  t.is(parseAddressSpaceLimit(head), undefined);
+});
+
+test('the exporter\'s own metrics keep prom-client\'s event-loop-lag names, each once', async (t) => {
+  const { SelfMetrics } = await import('../../../src/server/self-metrics.js');
+  const self = new SelfMetrics();
+  t.teardown(() => self.close());
+  const names = (await self.families()).map((f) => f.desc.name);
+  for (const stat of ['', '_min', '_max', '_mean', '_stddev', '_p50', '_p90', '_p99']) {
+    const name = `nodejs_eventloop_lag${stat}_seconds`;
+    t.is(names.filter((n) => n === name).length, 1, name);
+  }
+  t.true(names.includes('process_cpu_seconds_total'));
+  t.true(names.includes('promhttp_metric_handler_requests_total'));
+});
