@@ -43,7 +43,8 @@ function startFailure(err: unknown, flags: ParsedFlags): { message: string; fiel
   if (err instanceof FlagError) return { message: err.message, fields: {}, code: 2 };
   if (err instanceof CollectorBugError) {
     const cause = err.cause instanceof Error ? err.cause.stack : String(err.cause);
-    return { message: 'start-up failed: a bug in the exporter (a collector could not be created); please report it', fields: { collector: err.collector, err: cause }, code: 1 };
+    const message = 'start-up failed: a bug in the exporter (a collector could not be created); please report it';
+    return { message, fields: { collector: err.collector, err: cause }, code: 1 };
   }
   const e = err as NodeJS.ErrnoException;
   const address = flags.get(LISTEN_ADDRESS_FLAG);
