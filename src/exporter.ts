@@ -47,7 +47,22 @@ const COLLECTOR_CLOSE_MS = 1000;
 /** Extra HTTP routes (such as /probe), given the running config. */
 export type RoutesFactory = (config: ConfigStore, log: Logger) => RouteInstaller;
 
-/** Instantiates the enabled collectors; a factory that rejects its configuration is a flag error. */
+/** A collector's create() threw something other than a refusal of its configuration: a bug. */
+export class CollectorBugError extends Error {
+  override readonly name = 'CollectorBugError';
+  constructor(
+    readonly collector: string,
+    cause: unknown,
+  ) {
+    super(`collector ${collector}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Instantiates the enabled collectors. A factory that refuses its flags (FlagError) or the
+ * config file (ConfigError) is a usage error; anything else it throws is a CollectorBugError.
+ * Either way the collectors already created are closed.
+ */
 export function createCollectors(
   factories: readonly CollectorFactory[],
   config: ExporterConfig,
@@ -63,19 +78,26 @@ export function createCollectors(
     try {
       collectors.set(f.name, f.create({ paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
     } catch (err) {
-      throw new FlagError(`collector ${f.name}: ${(err as Error).message}`);
+      void closeAll(collectors);
+      if (err instanceof FlagError || err instanceof ConfigError) throw new FlagError(`collector ${f.name}: ${err.message}`);
+      throw new CollectorBugError(f.name, err);
     }
   }
   return collectors;
 }
 
-export async function startExporter(
-  factories: readonly CollectorFactory[],
-  flags: ParsedFlags,
-  version: string,
-  log?: Logger,
-  routes: readonly RoutesFactory[] = [],
-): Promise<RunningExporter> {
+export interface StartOptions {
+  readonly factories: readonly CollectorFactory[];
+  readonly flags: ParsedFlags;
+  /** For the build-info metric and the landing page. */
+  readonly version: string;
+  /** Default: a logger for --log.level and --log.format. */
+  readonly log?: Logger;
+  /** Extra HTTP routes (such as /probe). */
+  readonly routes?: readonly RoutesFactory[];
+}
+
+export async function startExporter({ factories, flags, version, log, routes = [] }: StartOptions): Promise<RunningExporter> {
   const config = toConfig(factories, flags);
   const logger = log ?? createLogger(config.logLevel, config.logFormat);
   const fileConfig = await openConfig(config.configFile);
@@ -112,13 +134,20 @@ export async function startExporter(
   const inFlight = trackRequests(server);
   // Prometheus scrapes every 15s by default; keep its connection instead of reopening it.
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listen.port, config.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Not listening: nothing else will close what was started (worker threads, timers).
+    selfMetrics?.close();
+    await closeAll(collectors);
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   logger.info('Listening on', { address: formatListenAddress(config.listen.host, port) });
   return {
@@ -133,10 +162,7 @@ export async function startExporter(
       const cut = await inFlight.drain(drainMs);
       server.closeAllConnections();
       selfMetrics?.close();
-      await settleWithin(
-        [...collectors.values()].map(async (c) => c.close?.()),
-        COLLECTOR_CLOSE_MS,
-      );
+      await closeAll(collectors);
       return cut;
     },
   };
@@ -150,6 +176,14 @@ async function openConfig(file: string | undefined): Promise<ConfigStore> {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
     throw err;
   }
+}
+
+/** Closes every collector, waiting at most COLLECTOR_CLOSE_MS; never rejects. */
+function closeAll(collectors: ReadonlyMap<string, Collector>): Promise<void> {
+  return settleWithin(
+    [...collectors.values()].map(async (c) => c.close?.()),
+    COLLECTOR_CLOSE_MS,
+  );
 }
 
 /** Waits for `promises` to settle, at most `ms`. */

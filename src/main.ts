@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage, 1 for failures,
- * and for a shutdown that had to cut requests in flight; 0 for a clean one. Once the flags are
+ * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage (flags, config
+ * file, a collector refusing its configuration), 1 for failures (a bug included) and for a
+ * shutdown that had to cut requests in flight; 0 for a clean one. Once the flags are
  * parsed every line goes through the logger, in the --log.format chosen (Node's own warnings
  * included).
  */
 import { allFlags } from './options.js';
 import { collectorFactories } from './collectors.js';
-import { DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
+import { CollectorBugError, DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
 import { LISTEN_ADDRESS_FLAG, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG } from './cli/core-flags.js';
 import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './cli/flags.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -40,6 +41,11 @@ function logProcessEvents(log: Logger): void {
 /** Why start-up failed, in one line, and the exit code. */
 function startFailure(err: unknown, flags: ParsedFlags): { message: string; fields: Record<string, unknown>; code: number } {
   if (err instanceof FlagError) return { message: err.message, fields: {}, code: 2 };
+  if (err instanceof CollectorBugError) {
+    const cause = err.cause instanceof Error ? err.cause.stack : String(err.cause);
+    const message = 'start-up failed: a bug in the exporter (a collector could not be created); please report it';
+    return { message, fields: { collector: err.collector, err: cause }, code: 1 };
+  }
   const e = err as NodeJS.ErrnoException;
   const address = flags.get(LISTEN_ADDRESS_FLAG);
   if (e.code === 'EADDRINUSE') return { message: 'listen failed', fields: { address, err: 'address already in use' }, code: 1 };
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   logProcessEvents(log);
   let exporter: RunningExporter;
   try {
-    exporter = await startExporter(collectorFactories, flags, version, log, [probeRoutesFromFlags(flags)]);
+    exporter = await startExporter({ factories: collectorFactories, flags, version, log, routes: [probeRoutesFromFlags(flags)] });
   } catch (err) {
     const { message, fields, code } = startFailure(err, flags);
     log.error(message, fields);

@@ -29,6 +29,6 @@ export interface CollectorFactory {
   readonly defaultEnabled: boolean;
   /** Flags the collector owns (e.g. `collector.vmstat.fields`), listed in --help. */
   readonly flags?: readonly FlagSpec[];
-  /** Builds the collector once at start; throws for unusable configuration. */
+  /** Builds the collector once at start; throws FlagError for unusable configuration (anything else is a bug). */
   create(ctx: CollectorContext): Collector;
 }

@@ -3,7 +3,7 @@
  * mount-points-exclude, ...): mutually exclusive regexes, where giving the include drops the
  * default exclude. Regexes match anywhere in the name, as Go's MatchString does.
  */
-import { defineFlag, type Flag, type ParsedFlags } from '../cli/flags.js';
+import { defineFlag, type Flag, FlagError, type ParsedFlags } from '../cli/flags.js';
 import type { UserRegex } from '../gocompat/user-regex.js';
 
 export class DeviceFilter {
@@ -45,7 +45,7 @@ export function filterFlags(prefix: string, what: string, defaultExclude?: strin
 export function filterFromFlags(flags: ParsedFlags, pair: FilterFlags): DeviceFilter {
   const include = flags.get(pair.include);
   if (include && flags.isExplicit(pair.exclude)) {
-    throw new Error(`--${pair.include.name} and --${pair.exclude.name} are mutually exclusive`);
+    throw new FlagError(`--${pair.include.name} and --${pair.exclude.name} are mutually exclusive`);
   }
   return include ? new DeviceFilter(undefined, include) : new DeviceFilter(flags.get(pair.exclude));
 }

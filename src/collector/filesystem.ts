@@ -1,6 +1,6 @@
 import { desc } from '../exposition/model.js';
 import { COLLECTOR_TIMEOUT_FLAG } from '../cli/core-flags.js';
-import { defineFlag, type Flag, type ParsedFlags } from '../cli/flags.js';
+import { defineFlag, type Flag, FlagError, type ParsedFlags } from '../cli/flags.js';
 import { goValidUtf8 } from '../gocompat/utf8.js';
 import { readBytes } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
@@ -107,8 +107,8 @@ const NON_ASCII = /[^\x00-\x7f]/;
 function filterWithDeprecated(flags: ParsedFlags, pair: FilterFlags, deprecated: Flag<UserRegex | undefined>, log: Logger): DeviceFilter {
   const old = flags.get(deprecated);
   if (!old) return filterFromFlags(flags, pair);
-  if (flags.isExplicit(pair.exclude)) throw new Error(`--${deprecated.name} and --${pair.exclude.name} are mutually exclusive`);
-  if (flags.get(pair.include)) throw new Error(`--${pair.exclude.name} and --${pair.include.name} are mutually exclusive`);
+  if (flags.isExplicit(pair.exclude)) throw new FlagError(`--${deprecated.name} and --${pair.exclude.name} are mutually exclusive`);
+  if (flags.get(pair.include)) throw new FlagError(`--${pair.exclude.name} and --${pair.include.name} are mutually exclusive`);
   log.warn(`--${deprecated.name} is DEPRECATED and will be removed in 2.0.0, use --${pair.exclude.name}`);
   return new DeviceFilter(old);
 }
@@ -149,11 +149,11 @@ export const filesystemCollector: CollectorFactory = {
     const mountPoints = filterWithDeprecated(flags, MOUNT_POINTS, DEPRECATED_MOUNT_POINTS, log);
     const fsTypes = filterWithDeprecated(flags, FS_TYPES, DEPRECATED_FS_TYPES, log);
     const mountTimeoutMs = flags.get(MOUNT_TIMEOUT);
-    if (mountTimeoutMs <= 0) throw new Error(`--${MOUNT_TIMEOUT.name} must be above 0`);
+    if (mountTimeoutMs <= 0) throw new FlagError(`--${MOUNT_TIMEOUT.name} must be above 0`);
     // Answer even when the collector's own deadline is shorter than the mount timeout.
     const collectorTimeoutMs = flags.get(COLLECTOR_TIMEOUT_FLAG);
     const answerWithinMs = Math.min(mountTimeoutMs, collectorTimeoutMs * DEADLINE_SHARE);
-    // Two worker threads start now; more only when a mount is slow.
+    // One worker thread starts now; more, up to --collector.filesystem.stat-workers, only when a mount is slow.
     const pool = new StatfsPool({ workers: flags.get(STAT_WORKERS), mountTimeoutMs, log });
     pool.warmUp();
 

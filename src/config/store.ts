@@ -21,7 +21,6 @@ export type ConfigListener = (config: ExporterFileConfig, previous: ExporterFile
 
 export class ConfigStore {
   private listeners: ConfigListener[] = [];
-  private lastReload = { ok: true, at: Date.now() };
   /** The reload running now (settled or not), which the next one waits for. */
   private running: Promise<unknown> = Promise.resolve();
   /** The reload waiting for the running one; later requests join it. */
@@ -50,14 +49,6 @@ export class ConfigStore {
     return this.config;
   }
 
-  get lastReloadSuccessful(): boolean {
-    return this.lastReload.ok;
-  }
-
-  get lastReloadAt(): number {
-    return this.lastReload.at;
-  }
-
   /** Calls `listener` after every successful reload that changed the file. */
   onChange(listener: ConfigListener): void {
     this.listeners.push(listener);
@@ -81,18 +72,10 @@ export class ConfigStore {
   private async reloadNow(): Promise<ExporterFileConfig> {
     const file = this.file;
     if (file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
-    let next: ExporterFileConfig | undefined;
-    let digest: string;
-    try {
-      const text = await readConfigText(file);
-      digest = digestOf(text);
-      if (digest !== this.digest) next = await parseConfigText(text, file);
-    } catch (err) {
-      this.lastReload = { ok: false, at: Date.now() };
-      throw err;
-    }
-    this.lastReload = { ok: true, at: Date.now() };
-    if (next === undefined) return this.config;
+    const text = await readConfigText(file);
+    const digest = digestOf(text);
+    if (digest === this.digest) return this.config;
+    const next = await parseConfigText(text, file);
     const previous = this.config;
     this.config = next;
     this.digest = digest;

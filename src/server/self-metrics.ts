@@ -32,14 +32,14 @@ const EVENT_LOOP_REFRESH_MS = 5000;
 
 export class SelfMetrics {
   readonly registry = new client.Registry();
-  private readonly lagTimer: NodeJS.Timeout;
+  private readonly lagMonitor: { timer: NodeJS.Timeout; histogram: Histogram };
   readonly requests: client.Counter<'code'>;
   readonly inFlight: client.Gauge;
   readonly errors: client.Counter<'cause'>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
-    this.lagTimer = this.refreshEventLoopLagOnATimer();
+    this.lagMonitor = this.refreshEventLoopLagOnATimer();
     this.requests = new client.Counter({
       name: 'promhttp_metric_handler_requests_total',
       help: 'Total number of scrapes by HTTP status code.',
@@ -79,7 +79,7 @@ export class SelfMetrics {
    * about 1 ms of work each time. The same gauges are kept here, refreshed every 5 s off the
    * scrape path, each describing the last 5 s.
    */
-  private refreshEventLoopLagOnATimer(): NodeJS.Timeout {
+  private refreshEventLoopLagOnATimer(): { timer: NodeJS.Timeout; histogram: Histogram } {
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
     const gauges: [client.Gauge, ((h: Histogram) => number) | undefined][] = [];
@@ -94,11 +94,13 @@ export class SelfMetrics {
       for (const [gauge, stat] of gauges) if (stat) gauge.set(stat(histogram) / 1e9);
       histogram.reset();
     };
-    return setInterval(refresh, EVENT_LOOP_REFRESH_MS).unref();
+    return { timer: setInterval(refresh, EVENT_LOOP_REFRESH_MS).unref(), histogram };
   }
 
+  /** Stops the event-loop-lag timer and histogram (prom-client's own histogram cannot be reached). */
   close(): void {
-    clearInterval(this.lagTimer);
+    clearInterval(this.lagMonitor.timer);
+    this.lagMonitor.histogram.disable();
   }
 
   async families(): Promise<MetricFamily[]> {

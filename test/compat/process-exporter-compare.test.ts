@@ -10,9 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { freePort, httpGet, isExecutable, registeredCollectors, startExporter, type ExporterProcess } from '../helpers/exporters.js';
 import { byName, parseExposition, type ParsedFamily, seriesKey } from '../helpers/exposition-parse.js';
+import { cannotRunHere } from '../helpers/skip.js';
 
 const PROCESS_EXPORTER_BIN = process.env['PROCESS_EXPORTER_BIN'] ?? '/usr/bin/prometheus-process-exporter';
 const SLEEPER = 'pe-compare-sleeper';
@@ -108,18 +109,9 @@ function compare(ours: readonly ParsedFamily[], theirs: readonly ParsedFamily[])
   return { differences, compared };
 }
 
-function skipOrFail(t: ExecutionContext, reason: string): void {
-  if (process.env['CI']) {
-    t.fail(`${reason}. CI must run this test.`);
-  } else {
-    t.log(`SKIPPED: ${reason}.`);
-    t.pass();
-  }
-}
-
 test('process_groups agrees with process-exporter on the same processes and config', async (t) => {
   if (!isExecutable(PROCESS_EXPORTER_BIN)) {
-    skipOrFail(t, `process-exporter (${PROCESS_EXPORTER_BIN}) is not installed (Debian: apt-get install prometheus-process-exporter)`);
+    cannotRunHere(t, `process-exporter (${PROCESS_EXPORTER_BIN}) is not installed (Debian: apt-get install prometheus-process-exporter)`);
     return;
   }
   if (!registeredCollectors().some((c) => c.name === 'process_groups')) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { collectorFactories } from '../../src/collectors.js';
+import { cannotRunHere } from './skip.js';
 
 /** The repository root (this file runs from build/test/helpers). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -36,19 +37,10 @@ export function isExecutable(file: string): boolean {
   }
 }
 
-/**
- * For tests that need an external binary: true when it is there. When it is not, outside CI
- * the test logs why and passes; in CI (the CI variable is set) the binary is required.
- */
+/** For tests that need an external binary: true when it is there, else see cannotRunHere. */
 export function requireBinary(t: ExecutionContext, file: string, what: string): boolean {
   if (isExecutable(file)) return true;
-  const reason = `${what} (${file}) is not installed; install it (Debian: apt-get install prometheus-node-exporter prometheus) to run this test`;
-  if (process.env['CI']) {
-    t.fail(`${reason}. CI must run this test.`);
-  } else {
-    t.log(`SKIPPED: ${reason}.`);
-    t.pass();
-  }
+  cannotRunHere(t, `${what} (${file}) is not installed; install it (Debian: apt-get install prometheus-node-exporter prometheus) to run this test`);
   return false;
 }
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { REPO_ROOT } from './exporters.js';
+import { cannotRunHere } from './skip.js';
 import { waitFor } from './wait.js';
 
 const SYSTEM_PYTHON = '/usr/bin/python3'; // python3-fusepy is installed for this interpreter only
@@ -63,8 +64,7 @@ export async function mountHangingFuse(
   args: (dir: string, releaseFile: string) => string[],
 ): Promise<FuseMount | undefined> {
   if (!existsSync('/dev/fuse')) {
-    t.log('SKIPPED: /dev/fuse is absent, so no FUSE filesystem can be mounted here.');
-    t.pass();
+    cannotRunHere(t, '/dev/fuse is absent, so no FUSE filesystem can be mounted here');
     return undefined;
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hanging-fuse-'));
@@ -102,8 +102,7 @@ export async function mountHangingFuse(
   if (!ready || !output.includes('ready')) {
     await stop();
     if (/not permitted|permission denied|EPERM/i.test(output)) {
-      t.log(`SKIPPED: mounting FUSE in a private mount namespace is not permitted here:\n${output}`);
-      t.pass();
+      cannotRunHere(t, `mounting FUSE in a private mount namespace is not permitted here:\n${output}`);
       return undefined;
     }
     throw new Error(`the hanging FUSE filesystem did not mount:\n${output}`);

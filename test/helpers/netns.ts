@@ -7,6 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
+import { cannotRunHere } from './skip.js';
 
 /** build/ (this file runs from build/test/helpers). */
 export const BUILD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,7 +20,7 @@ function ip(args: readonly string[]): string {
 
 let usable: boolean | undefined;
 
-/** Whether this process may create namespaces; outside CI a test without it logs why and passes. */
+/** Whether this process may create namespaces; if not, see cannotRunHere. */
 export function requireNetns(t: ExecutionContext): boolean {
   if (usable === undefined) {
     const name = `probe-check-${process.pid}`;
@@ -32,12 +33,7 @@ export function requireNetns(t: ExecutionContext): boolean {
     }
   }
   if (usable) return true;
-  const reason = 'cannot create network namespaces (needs root and iproute2)';
-  if (process.env['CI']) t.fail(`${reason}; CI must run this test`);
-  else {
-    t.log(`SKIPPED: ${reason}`);
-    t.pass();
-  }
+  cannotRunHere(t, 'cannot create network namespaces (needs root and iproute2)');
   return false;
 }
 

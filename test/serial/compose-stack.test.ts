@@ -26,6 +26,7 @@ import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT, runWithInput } from '../helpers/exporters.js';
 import { parseExposition, type ParsedSample } from '../helpers/exposition-parse.js';
 import { PodmanApi, missingContainerTools } from '../helpers/podman.js';
+import { cannotRunHere } from '../helpers/skip.js';
 
 /** docker-compose v1 keeps only [a-z0-9] of a project name. */
 const PROJECT = 'sidecarstacktest';
@@ -63,15 +64,10 @@ let notRun: string | undefined;
 /** From `docker-compose up` to every health check passing. */
 let secondsToHealthy = NaN;
 
-/** For each test: true when the stack is up. Without the tools, outside CI the test says why and passes. */
+/** For each test: true when the stack is up; if not, see cannotRunHere. */
 function stackReady(t: ExecutionContext): boolean {
   if (api) return true;
-  const reason = notRun ?? 'the stack did not start';
-  if (process.env['CI']) t.fail(`${reason}. CI must run this test.`);
-  else {
-    t.log(`SKIPPED: ${reason}.`);
-    t.pass();
-  }
+  cannotRunHere(t, notRun ?? 'the stack did not start');
   return false;
 }
 

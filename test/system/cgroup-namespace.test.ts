@@ -14,9 +14,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { valueOf } from '../helpers/collect.js';
 import { OUR_MAIN, freePort, httpGet, isExecutable } from '../helpers/exporters.js';
+import { cannotRunHere } from '../helpers/skip.js';
 
 const V1 = '/sys/fs/cgroup';
 const CONTROLLERS = ['memory', 'cpu'] as const;
@@ -31,14 +32,6 @@ function unavailable(): string | undefined {
   const missing = CONTROLLERS.filter((c) => !existsSync(path.join(V1, c, 'cgroup.procs')));
   if (missing.length > 0) return `needs cgroup v1 ${missing.join(', ')} hierarchies at ${V1}/<controller> (this machine's layout)`;
   return undefined;
-}
-
-function skipped(t: ExecutionContext, reason: string): void {
-  if (process.env['CI']) t.fail(`${reason}. CI must run this test.`);
-  else {
-    t.log(`SKIPPED: ${reason}.`);
-    t.pass();
-  }
 }
 
 /** A cgroup under each controller, removed (after its processes) by `remove`. */
@@ -152,7 +145,7 @@ async function scrapeUntil(pod: Pod, ready: (text: string) => boolean): Promise<
 const reason = unavailable();
 
 test.serial("a private cgroup namespace: the server's cgroup is /../server, read through its /proc/<pid>/root", async (t) => {
-  if (reason) return skipped(t, reason);
+  if (reason) return cannotRunHere(t, reason);
   const dir = mkdtempSync(path.join(tmpdir(), 'cgroup-ns-'));
   const cgroups = makeCgroups(`sidecar-cgns-${process.pid}`);
   const pod = await startPod(dir, cgroups, 'root');
@@ -176,7 +169,7 @@ test.serial("a private cgroup namespace: the server's cgroup is /../server, read
 });
 
 test.serial('as another user than the server, /proc/<pid>/root is denied: the exporter says why and serves the rest', async (t) => {
-  if (reason) return skipped(t, reason);
+  if (reason) return cannotRunHere(t, reason);
   const dir = mkdtempSync(path.join(tmpdir(), 'cgroup-ns-'));
   const cgroups = makeCgroups(`sidecar-cgns-nobody-${process.pid}`);
   const pod = await startPod(dir, cgroups, 'nobody');

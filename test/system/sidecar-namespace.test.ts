@@ -14,6 +14,7 @@ import test, { type ExecutionContext } from 'ava';
 import { valueOf } from '../helpers/collect.js';
 import { freePort, httpGet, OUR_MAIN, REPO_ROOT, registeredCollectors } from '../helpers/exporters.js';
 import { groupNames, groupsScraper } from '../helpers/process-groups.js';
+import { cannotRunHere } from '../helpers/skip.js';
 
 const BURN_SERVER = path.join(REPO_ROOT, 'test/helpers/burn-server.mjs');
 const WORKERS = 2;
@@ -79,8 +80,7 @@ function cpuSeconds(text: string, group: string): number {
 
 test('inside the server PID namespace the exporter sees the server (and its CPU), nothing outside', async (t) => {
   if (process.getuid?.() !== 0) {
-    t.log('SKIPPED: needs root (unshare --pid needs CAP_SYS_ADMIN); .ci/run runs as root.');
-    t.pass();
+    cannotRunHere(t, 'needs root (unshare --pid needs CAP_SYS_ADMIN); .ci/run runs as root');
     return;
   }
   if (!registeredCollectors().some((c) => c.name === 'process_groups')) {
@@ -124,8 +124,7 @@ test('inside the server PID namespace the exporter sees the server (and its CPU)
   const unshareOutput = output(unshare);
   const listening = await waitFor(15_000, () => (unshareOutput().includes(`listening ${serverPort}`) ? true : unshare?.exitCode !== null ? false : undefined));
   if (listening !== true) {
-    t.log(`SKIPPED: unshare --pid --fork --mount-proc did not start the server: ${unshareOutput().trim() || 'no output'}`);
-    t.pass();
+    cannotRunHere(t, `unshare --pid --fork --mount-proc did not start the server: ${unshareOutput().trim() || 'no output'}`);
     return;
   }
   nsInit = await waitFor(5000, () => childOf(unshare?.pid as number));

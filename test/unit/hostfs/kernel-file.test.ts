@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { heldKernelFileCount, readText } from '../../../src/hostfs/host-fs.js';
 import { KernelFileReader, isLiveKernelFs } from '../../../src/hostfs/kernel-file.js';
+import { cannotRunHere } from '../../helpers/skip.js';
 
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
 const HOLD = { hold: true, wholeInOneRead: false };
@@ -138,8 +139,7 @@ function writableCgroupRoot(): string | undefined {
 test('a held kernfs file whose directory is removed reports ENOENT, not stale data', (t) => {
   const root = writableCgroupRoot();
   if (!root) {
-    t.log('SKIPPED: no writable cgroup hierarchy here (needs root and a cgroup mount) to remove a kernfs directory under a held fd.');
-    t.pass();
+    cannotRunHere(t, 'no writable cgroup hierarchy here (needs root and a cgroup mount) to remove a kernfs directory under a held fd');
     return;
   }
   const dir = path.join(root, `kernel-file-test-${process.pid}`);

@@ -174,7 +174,7 @@ function heldCollector(): { factory: CollectorFactory; release: () => void; star
 async function startHeld(t: ExecutionContext) {
   const held = heldCollector();
   const flags = parseFlags(allFlags([held.factory]), ['--web.listen-address=127.0.0.1:0', '--collector.held', '--web.disable-exporter-metrics', '--scrape.collector-timeout=30s']);
-  const exporter = await startExporter([held.factory], flags, 'test', createLogger('error', 'logfmt', () => undefined));
+  const exporter = await startExporter({ factories: [held.factory], flags, version: 'test', log: createLogger('error', 'logfmt', () => undefined) });
   t.teardown(async () => {
     held.release();
     await exporter.close(0);
