@@ -12,7 +12,7 @@
  */
 import { defineFlag, type FlagSpec } from '../cli/flags.js';
 import { DEFAULT_DURATION_BUCKETS, MAX_DURATION_BUCKETS, parseDurationBuckets } from './buckets.js';
-import { writeUptimeMetrics } from './metrics.js';
+import { leLabels, writeUptimeMetrics } from './metrics.js';
 import { ProbeEnvironment } from '../probe/environment.js';
 import { probeRunners } from './probe-runners.js';
 import { type RunnerFactory, type SchedulerClock, UptimeScheduler } from './scheduler.js';
@@ -49,6 +49,8 @@ export function makeUptimeCollector(runnersFor: RunnersFor, clock?: SchedulerClo
       } catch (err) {
         throw new Error(`--checks.duration-buckets: ${(err as Error).message}`);
       }
+      // Every check's histogram has these buckets: their `le` labels are formatted once, here.
+      const les = leLabels(buckets);
       const scheduler = new UptimeScheduler({
         maxConcurrency: ctx.flags.get(MAX_CONCURRENCY_FLAG),
         buckets,
@@ -63,7 +65,7 @@ export function makeUptimeCollector(runnersFor: RunnersFor, clock?: SchedulerClo
       });
       return {
         async update(sink) {
-          writeUptimeMetrics(sink, scheduler.checks());
+          writeUptimeMetrics(sink, scheduler.checks(), les);
         },
         close: () => scheduler.close(),
       };
