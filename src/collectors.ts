@@ -35,10 +35,11 @@ import { thermalZoneCollector } from './collector/thermal_zone.js';
 import { timeCollector } from './collector/time.js';
 import { udpQueuesCollector } from './collector/udp_queues.js';
 import { unameCollector } from './collector/uname.js';
-import { uptimeCollector } from './uptime/collector.js';
+import { uptimeCollector, uptimeCollectorSharing } from './uptime/collector.js';
 import { vmstatCollector } from './collector/vmstat.js';
 import { fallbackCollectorFactories } from './platform/fallback-registry.js';
 import { hostCpuCollector } from './platform/host-cpu.js';
+import type { ProbeEnvironment } from './probe/environment.js';
 
 /** The /proc and /sys collectors, as node_exporter has them on Linux. */
 const linuxCollectors: readonly CollectorFactory[] = [
@@ -99,3 +100,8 @@ function byName(a: CollectorFactory, b: CollectorFactory): number {
 export const collectorFactories: readonly CollectorFactory[] = (
   process.platform === 'linux' ? [...linuxCollectors] : [...fallbackCollectorFactories, ...portableCollectors]
 ).sort(byName);
+
+/** The same collectors, the uptime one's checks probing within `probes` (the ones /probe uses). */
+export function collectorFactoriesSharing(probes: ProbeEnvironment): readonly CollectorFactory[] {
+  return collectorFactories.map((f) => (f === uptimeCollector ? uptimeCollectorSharing(probes) : f));
+}

@@ -16,7 +16,8 @@ import { createLogger, type Logger } from './lib/log.js';
 import { ioPoolProblems, setKernelFsRoots } from './hostfs/host-fs.js';
 import { HostPaths } from './hostfs/paths.js';
 import { SelfMetrics } from './server/self-metrics.js';
-import { createApp, type RouteInstaller } from './server/http-server.js';
+import { createApp } from './server/http-server.js';
+import type { RoutesFactory } from './server/routes.js';
 
 /** A request that was still running when the drain bound passed, and was cut. */
 export interface CutRequest {
@@ -43,9 +44,6 @@ export interface RunningExporter {
 export const DRAIN_MS = 5000;
 /** How long shutdown waits for collectors to stop (worker threads, timers). */
 const COLLECTOR_CLOSE_MS = 1000;
-
-/** Extra HTTP routes (such as /probe), given the running config. */
-export type RoutesFactory = (config: ConfigStore, log: Logger) => RouteInstaller;
 
 /** A collector's create() threw something other than a refusal of its configuration: a bug. */
 export class CollectorBugError extends Error {

@@ -7,12 +7,13 @@
  * included).
  */
 import { allFlags } from './options.js';
-import { collectorFactories } from './collectors.js';
+import { collectorFactoriesSharing } from './collectors.js';
 import { CollectorBugError, DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
 import { LISTEN_ADDRESS_FLAG, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG } from './cli/core-flags.js';
 import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './cli/flags.js';
 import { createLogger, type Logger } from './lib/log.js';
-import { probeFlags, probeRoutesFromFlags } from './probe/handler.js';
+import { ProbeEnvironment } from './probe/environment.js';
+import { probeFlags, probeRoutesFromFlags } from './server/probe-routes.js';
 import { endBySignal, exitProcess, POOL_DRAIN_MS } from './lib/process-exit.js';
 import { packageVersion } from './cli/version.js';
 
@@ -98,6 +99,9 @@ function handleSignals(exporter: RunningExporter, log: Logger): void {
 }
 
 async function main(): Promise<void> {
+  // One per process: /probe and the scheduled checks share the DNS lookup slots and the ping detection.
+  const probes = new ProbeEnvironment();
+  const collectorFactories = collectorFactoriesSharing(probes);
   const specs = [...allFlags(collectorFactories), ...probeFlags];
   let flags: ParsedFlags;
   try {
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
   logProcessEvents(log);
   let exporter: RunningExporter;
   try {
-    exporter = await startExporter({ factories: collectorFactories, flags, version, log, routes: [probeRoutesFromFlags(flags)] });
+    exporter = await startExporter({ factories: collectorFactories, flags, version, log, routes: [probeRoutesFromFlags(flags, probes)] });
   } catch (err) {
     const { message, fields, code } = startFailure(err, flags);
     log.error(message, fields);

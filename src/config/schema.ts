@@ -129,6 +129,14 @@ const check = checkFields.pipe(
 );
 export type CheckConfig = z.output<typeof check> & { timeout: number };
 
+/**
+ * What makes two entries the same check: its label values (protocol, target, name). The schema
+ * refuses a repeat, and the uptime scheduler keeps a check's counters across reloads by it.
+ */
+export function checkIdentity(c: Pick<CheckConfig, 'protocol' | 'target' | 'name'>): string {
+  return `${c.protocol}\u0000${c.target}\u0000${c.name ?? ''}`;
+}
+
 // ---- modules (blackbox_exporter's format, http and icmp probers) ----
 
 const headerMatch = z.strictObject({ header: z.string().min(1), regexp: regex, allow_missing: z.boolean().default(false) });
@@ -184,7 +192,7 @@ export const configSchema = z
       if (timeout <= 0 || timeout >= c.interval) {
         ctx.addIssue({ code: 'custom', path: ['checks', i, 'timeout'], message: `must be above 0 and below the interval (${c.interval}ms)` });
       }
-      const key = `${c.protocol}\u0000${c.target}\u0000${c.name ?? ''}`;
+      const key = checkIdentity(c);
       if (seen.has(key)) {
         ctx.addIssue({ code: 'custom', path: ['checks', i], message: `repeats the check of ${c.protocol} ${c.target}${c.name ? ` named ${c.name}` : ''}; give it another name` });
       }

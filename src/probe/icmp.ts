@@ -11,7 +11,9 @@ import { createRequire } from 'node:module';
 import { platform } from 'node:os';
 import type { PingConfig, PingResponse } from 'ping';
 import type { Logger } from '../lib/log.js';
-import { raceSignal, resolveTarget } from './resolve.js';
+import { raceSignal } from './abort.js';
+import { resolveTarget } from './resolve.js';
+import { ResultBuilder } from './result.js';
 import type { FailureReason, IcmpDetails, IcmpProbeOptions, Prober, ProbeResult } from './types.js';
 
 /** The builder's config: `false` (only literally false) leaves a flag out. */
@@ -95,7 +97,7 @@ function runCommand(file: string, args: readonly string[], limitMs: number, sign
   });
 }
 
-// ---- detection of a usable system ping, once per process ----
+// ---- detection of a usable system ping ----
 
 export interface PingAvailability {
   /** False when probes cannot work at all: they fail with reason 'permission'. */
@@ -146,21 +148,25 @@ export async function detectPing(): Promise<PingAvailability> {
   return { usable: true, hasPing6, version: banner };
 }
 
-let detection: Promise<PingAvailability> | undefined;
-
 /**
- * The result of detectPing, run once per process; the first call logs a warning when ICMP
- * checks cannot work. Call it at start-up so the warning comes before the first check.
+ * The result of detectPing, run once per instance; the first call logs a warning when ICMP
+ * checks cannot work. The system's ping is the process's, so the wiring makes one and hands it
+ * to /probe and to the scheduled checks (in a ProbeEnvironment); call it at start-up so the
+ * warning comes before the first check.
  */
-export function pingAvailability(log?: Logger): Promise<PingAvailability> {
-  detection ??= detectPing()
-    .catch((err: unknown): PingAvailability => ({ usable: false, hasPing6: false, problem: `ping detection failed: ${(err as Error).message}` }))
-    .then((found) => {
-      if (!found.usable) log?.warn('ICMP checks cannot run: they will fail with reason="permission"', { err: found.problem });
-      else if (found.problem) log?.warn('system ping looks unhealthy', { err: found.problem });
-      return found;
-    });
-  return detection;
+export class PingDetection {
+  private detection: Promise<PingAvailability> | undefined;
+
+  availability(log?: Logger): Promise<PingAvailability> {
+    this.detection ??= detectPing()
+      .catch((err: unknown): PingAvailability => ({ usable: false, hasPing6: false, problem: `ping detection failed: ${(err as Error).message}` }))
+      .then((found) => {
+        if (!found.usable) log?.warn('ICMP checks cannot run: they will fail with reason="permission"', { err: found.problem });
+        else if (found.problem) log?.warn('system ping looks unhealthy', { err: found.problem });
+        return found;
+      });
+    return this.detection;
+  }
 }
 
 // ---- the prober ----
@@ -217,27 +223,16 @@ function lastLine(output: string): string {
   return output.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
 }
 
-export const probeIcmp: Prober<IcmpProbeOptions> = async (target, options, signal, log) => {
-  const started = performance.now();
+export const probeIcmp: Prober<IcmpProbeOptions> = async (target, options, signal, log, env) => {
+  const outcome = new ResultBuilder();
   const phases = { resolve: 0, setup: 0, rtt: 0 };
-  let dnsLookupSeconds = 0;
-  let ipProtocol: 0 | 4 | 6 = 0;
-  let ipAddress: string | undefined;
   let icmp: Omit<IcmpDetails, 'phases'> = { packetLoss: 1 };
-  const result = (reason: FailureReason | undefined): ProbeResult => ({
-    success: reason === undefined,
-    ...(reason !== undefined ? { reason } : {}),
-    durationSeconds: (performance.now() - started) / 1000,
-    ipProtocol,
-    dnsLookupSeconds,
-    ...(ipAddress !== undefined ? { ipAddress } : {}),
-    icmp: { ...icmp, phases: { ...phases } },
-  });
+  const result = (reason: FailureReason | undefined): ProbeResult => outcome.result(reason, { icmp: { ...icmp, phases: { ...phases } } });
   try {
     if (signal.aborted) return result('timeout');
     let availability: PingAvailability;
     try {
-      availability = await raceSignal(pingAvailability(), signal);
+      availability = await raceSignal(env.ping.availability(), signal);
     } catch {
       return result('timeout');
     }
@@ -245,14 +240,14 @@ export const probeIcmp: Prober<IcmpProbeOptions> = async (target, options, signa
       log.error('Cannot run the system ping', { err: availability.problem });
       return result('permission');
     }
-    const resolution = await resolveTarget(target, options.preferredIpProtocol, options.ipProtocolFallback, signal, log);
-    dnsLookupSeconds = phases.resolve = resolution.lookupSeconds;
+    const resolution = await resolveTarget(target, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, env.lookups);
+    outcome.lookedUp(resolution.lookupSeconds);
+    phases.resolve = resolution.lookupSeconds;
     if (!resolution.ok) {
       log.warn('Error resolving address', { err: resolution.message });
       return result(resolution.reason);
     }
-    ipProtocol = resolution.family;
-    ipAddress = resolution.address;
+    outcome.resolvedTo(resolution.address, resolution.family);
     const refusal = options.guard?.refuseAddress(resolution.address);
     if (refusal !== undefined) {
       log.error('Target address not allowed', { err: refusal });

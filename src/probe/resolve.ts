@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from '../lib/log.js';
+import { raceSignal } from './abort.js';
 import type { IpProtocol } from './types.js';
 
 export type Resolution =
@@ -14,41 +15,27 @@ export type Resolution =
 /**
  * getaddrinfo runs on libuv's thread pool (4 threads by default), which also serves the file
  * reads of every scrape; a slow DNS server must not occupy all of it, so lookups queue here.
+ * The pool is the process's, so one LookupSlots serves every prober of the process (the
+ * wiring hands the same ProbeEnvironment to /probe and to the scheduled checks).
  */
 const MAX_CONCURRENT_LOOKUPS = 2;
-let lookupsInFlight = 0;
-const lookupQueue: (() => void)[] = [];
 
-async function withLookupSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (lookupsInFlight >= MAX_CONCURRENT_LOOKUPS) await new Promise<void>((resolve) => lookupQueue.push(resolve));
-  lookupsInFlight++;
-  try {
-    return await work();
-  } finally {
-    lookupsInFlight--;
-    lookupQueue.shift()?.();
+export class LookupSlots {
+  private inFlight = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly limit = MAX_CONCURRENT_LOOKUPS) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+      this.queue.shift()?.();
+    }
   }
-}
-
-/** The error an aborted probe step ends with. */
-export function abortError(): Error {
-  const err = new Error('The operation was aborted');
-  err.name = 'AbortError';
-  return err;
-}
-
-function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = (): void => reject(abortError());
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
-}
-
-/** Resolves `work`, or rejects with an AbortError when `signal` fires first. */
-export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {});
-  return Promise.race([work, abortPromise(signal)]);
 }
 
 /** RFC 6761 §6.4: names under .invalid never resolve, so they are not sent to a DNS server. */
@@ -75,11 +62,11 @@ function notFound(host: string): Error {
   return Object.assign(new Error(`lookup ${host}: no such host`), { code: 'ENOTFOUND' });
 }
 
-async function lookupAll(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<{ address: string; family: number }[]> {
+async function lookupAll(host: string, family: 0 | 4 | 6, signal: AbortSignal, lookups: LookupSlots): Promise<{ address: string; family: number }[]> {
   if (isIP(host)) return [{ address: host, family: isIP(host) }];
   if (!isDomainName(host) || isSpecialInvalid(host)) throw notFound(host);
   return raceSignal(
-    withLookupSlot(() => lookup(host, { all: true, family, verbatim: true })),
+    lookups.run(() => lookup(host, { all: true, family, verbatim: true })),
     signal,
   );
 }
@@ -95,6 +82,7 @@ export async function resolveTarget(
   fallback: boolean,
   signal: AbortSignal,
   log: Logger,
+  lookups: LookupSlots,
 ): Promise<Resolution> {
   const wanted = preferred === 'ip4' ? 4 : 6;
   log.info('Resolving target address', { target: host, ip_protocol: preferred });
@@ -102,7 +90,7 @@ export async function resolveTarget(
   const elapsed = (): number => (performance.now() - started) / 1000;
   let addresses: { address: string; family: number }[];
   try {
-    addresses = await lookupAll(host, fallback ? 0 : wanted, signal);
+    addresses = await lookupAll(host, fallback ? 0 : wanted, signal, lookups);
   } catch (err) {
     const timedOut = signal.aborted || isAbort(err);
     const message = timedOut ? 'context deadline exceeded' : (err as Error).message;

@@ -1,10 +1,11 @@
 /**
  * The prober contract (blackbox_exporter's prober/ shape: one file per protocol, one
- * signature). The same probers serve the scheduled uptime checks and the /probe endpoint;
- * each caller turns a ProbeResult into its own metrics.
+ * signature; the table of them is probers.ts). The same probers serve the scheduled uptime
+ * checks and the /probe endpoint; each caller turns a ProbeResult into its own metrics.
  */
 import type { Logger } from '../lib/log.js';
 import type { UserRegex } from '../gocompat/user-regex.js';
+import type { ProbeEnvironment } from './environment.js';
 
 /** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
 export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error'] as const;
@@ -118,6 +119,7 @@ export interface ProbeResult {
 /**
  * Probes `target` once. Resolves (never rejects) with the outcome; when `signal` aborts (the
  * deadline), the probe stops its work (aborts the request, kills the ping child) and resolves
- * with reason 'timeout'. Log lines go to `log` (the /probe?debug=true output shows them).
+ * with reason 'timeout'. Log lines go to `log` (the /probe?debug=true output shows them);
+ * `env` is what the probes of the process share (DNS lookup slots, the ping detection).
  */
-export type Prober<Options> = (target: string, options: Options, signal: AbortSignal, log: Logger) => Promise<ProbeResult>;
+export type Prober<Options> = (target: string, options: Options, signal: AbortSignal, log: Logger, env: ProbeEnvironment) => Promise<ProbeResult>;

@@ -52,8 +52,13 @@ export const uptimeDescs = {
   ),
 } as const;
 
-/** Adds every check's series; `checks` is already in exposition order. */
-export function writeUptimeMetrics(sink: MetricSink, checks: readonly CheckView[]): void {
+/** The `le` values of the histogram buckets, formatted once per collector (every check shares the list). */
+export function leLabels(buckets: readonly number[]): readonly string[] {
+  return buckets.map(formatGoFloat);
+}
+
+/** Adds every check's series; `checks` is already in exposition order, `les` is leLabels of their buckets. */
+export function writeUptimeMetrics(sink: MetricSink, checks: readonly CheckView[], les: readonly string[]): void {
   for (const c of checks) {
     const m = c.metrics;
     const labels = [c.protocol, c.target, c.name] as const;
@@ -62,7 +67,7 @@ export function writeUptimeMetrics(sink: MetricSink, checks: readonly CheckView[
     for (const reason of FAILURE_REASONS) sink.add(uptimeDescs.failures, m.failures[reason], ...labels, reason);
     sink.add(uptimeDescs.skipped, m.skipped, ...labels);
     sink.add(uptimeDescs.created, m.createdSeconds, ...labels);
-    writeHistogram(sink, c);
+    writeHistogram(sink, c, les);
     if (m.last) sink.add(uptimeDescs.up, m.last.success ? 1 : 0, ...labels);
     if (m.lastSuccessSeconds !== undefined) sink.add(uptimeDescs.lastSuccess, m.lastSuccessSeconds, ...labels);
     const http = m.last?.http;
@@ -74,22 +79,9 @@ export function writeUptimeMetrics(sink: MetricSink, checks: readonly CheckView[
   }
 }
 
-/** `le` values of a bucket list, formatted once (every check shares the same list). */
-const leCache = new WeakMap<readonly number[], readonly string[]>();
-
-function leLabels(buckets: readonly number[]): readonly string[] {
-  let les = leCache.get(buckets);
-  if (!les) {
-    les = buckets.map(formatGoFloat);
-    leCache.set(buckets, les);
-  }
-  return les;
-}
-
-function writeHistogram(sink: MetricSink, c: CheckView): void {
+function writeHistogram(sink: MetricSink, c: CheckView, les: readonly string[]): void {
   const m = c.metrics;
   const labels = { protocol: c.protocol, target: c.target, name: c.name };
-  const les = leLabels(m.buckets);
   let cumulative = 0;
   for (let i = 0; i < les.length; i++) {
     cumulative += m.bucketCounts[i] as number;

@@ -1,11 +1,10 @@
-/** Runs scheduled checks with the real probers (the same ones /probe uses). */
+/** Runs scheduled checks with the real probers (the same ones /probe uses, from the one table). */
 import type { CollectorContext } from '../collector/collector.js';
 import type { CheckConfig } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
-import { probeHttp } from '../probe/http.js';
+import type { ProbeEnvironment } from '../probe/environment.js';
 import { debugOnlyLogger } from '../probe/probe-log.js';
-import { pingAvailability, probeIcmp } from '../probe/icmp.js';
-import { httpOptionsFromCheck, icmpOptionsFromCheck } from '../probe/options.js';
+import { prepareCheck, prepareProtocols } from '../probe/probers.js';
 import type { RunnerFactory } from './scheduler.js';
 
 /**
@@ -18,19 +17,15 @@ function checkLog(log: Logger, check: CheckConfig): Logger {
 }
 
 /**
- * The RunnerFactory for the collector. The first ICMP check starts the one-time detection of
- * the system ping, which logs a warning once if ping is missing, BusyBox or not permitted; ICMP
- * checks then fail with reason "permission" without spawning anything (probeIcmp does that).
+ * The RunnerFactory for the collector, probing within `env` (shared with /probe by the
+ * wiring). Each check prepares its protocol: the first ICMP check starts the one-time detection
+ * of the system ping, which logs a warning once if ping is missing, BusyBox or not permitted.
  */
-export function probeRunners(ctx: CollectorContext): RunnerFactory {
+export function probeRunners(env: ProbeEnvironment, ctx: CollectorContext): RunnerFactory {
   return (check) => {
     const log = checkLog(ctx.log, check);
-    if (check.protocol === 'http') {
-      const options = httpOptionsFromCheck(check);
-      return (signal) => probeHttp(check.target, options, signal, log);
-    }
-    void pingAvailability(ctx.log);
-    const options = icmpOptionsFromCheck(check);
-    return (signal) => probeIcmp(check.target, options, signal, log);
+    prepareProtocols([check.protocol], env, ctx.log);
+    const probe = prepareCheck(check);
+    return (signal) => probe(signal, log, env);
   };
 }

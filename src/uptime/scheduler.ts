@@ -10,8 +10,9 @@
  * A scrape reads `checks()`, which never waits for anything.
  */
 import { performance } from 'node:perf_hooks';
-import type { CheckConfig } from '../config/schema.js';
+import { type CheckConfig, checkIdentity } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
+import { failedResult } from '../probe/result.js';
 import type { ProbeResult } from '../probe/types.js';
 import { CheckMetrics } from './check-metrics.js';
 
@@ -91,11 +92,6 @@ interface ScheduledCheck extends CheckView {
   removed: boolean;
 }
 
-/** Identity of a check across reloads: its label values. */
-export function checkKey(c: CheckConfig): string {
-  return `${c.protocol}\u0000${c.target}\u0000${c.name ?? ''}`;
-}
-
 /** Everything else about a check; a reload that changes it swaps the options in place. (Regexes serialise as their source.) */
 function checkFingerprint(c: CheckConfig): string {
   return JSON.stringify(c);
@@ -152,14 +148,14 @@ export class UptimeScheduler {
   apply(configs: readonly CheckConfig[]): ApplySummary {
     const summary = { added: 0, changed: 0, unchanged: 0, removed: 0 };
     if (this.closed) return summary;
-    const nextKeys = new Set(configs.map(checkKey));
+    const nextKeys = new Set(configs.map(checkIdentity));
     for (const [key, c] of this.byKey) {
       if (nextKeys.has(key)) continue;
       this.remove(c);
       summary.removed++;
     }
     for (const config of configs) {
-      const key = checkKey(config);
+      const key = checkIdentity(config);
       const existing = this.byKey.get(key);
       if (!existing) {
         this.add(key, config);
@@ -182,10 +178,10 @@ export class UptimeScheduler {
     if (this.inFlight.size === 0) return;
     let timer: TimerHandle | undefined;
     const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.closeTimeoutMs);
+      timer = this.clock.setTimer(resolve, this.closeTimeoutMs);
     });
     await Promise.race([Promise.allSettled([...this.inFlight]), bound]);
-    clearTimeout(timer as NodeJS.Timeout);
+    this.clock.clearTimer(timer);
   }
 
   private add(key: string, config: CheckConfig): void {
@@ -289,7 +285,7 @@ export class UptimeScheduler {
     const abandoned = new Promise<ProbeResult>((resolve) => {
       abandon = this.clock.setTimer(() => {
         this.options.log.warn('check did not stop at its deadline; counting it as a timeout', { protocol: c.protocol, target: c.target, name: c.name, timeout_ms: timeout });
-        resolve({ success: false, reason: 'timeout', durationSeconds: (timeout + this.abandonAfterMs) / 1000, ipProtocol: 0, dnsLookupSeconds: 0 });
+        resolve(failedResult('timeout', (timeout + this.abandonAfterMs) / 1000));
       }, timeout + this.abandonAfterMs);
     });
     const runner = c.runner;
@@ -298,7 +294,7 @@ export class UptimeScheduler {
       .catch((err: unknown): ProbeResult => {
         // The contract says probers resolve; a bug must still count as a failed check, not stop the schedule.
         this.options.log.error('check failed unexpectedly', { protocol: c.protocol, target: c.target, name: c.name, err });
-        return { success: false, reason: 'error', durationSeconds: 0, ipProtocol: 0, dnsLookupSeconds: 0 };
+        return failedResult('error', 0);
       });
     try {
       const result = await Promise.race([attempt, abandoned]);

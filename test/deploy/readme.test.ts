@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { allFlags } from '../../src/options.js';
 import { collectorFactories } from '../../src/collectors.js';
-import { probeFlags } from '../../src/probe/handler.js';
+import { probeFlags } from '../../src/server/probe-routes.js';
 import { fixture } from '../helpers/collect.js';
 
 const README = readFileSync(fixture('..', '..', 'README.md'), 'utf8');

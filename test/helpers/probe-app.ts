@@ -6,16 +6,22 @@ import { parseConfig } from '../../src/config/load.js';
 import { ConfigStore } from '../../src/config/store.js';
 import type { Logger } from '../../src/lib/log.js';
 import { silentLogger } from '../../src/lib/log.js';
-import { createProbeRoutes, type ProbeRoutesOptions } from '../../src/probe/handler.js';
+import { createProbeRoutes, type ProbeRoutesOptions } from '../../src/server/probe-routes.js';
+import type { RoutesFactory } from '../../src/server/routes.js';
 
 export interface ProbeApp {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startProbeApp(yaml: string, options: ProbeRoutesOptions = {}, log: Logger = silentLogger): Promise<ProbeApp> {
+export function startProbeApp(yaml: string, options: ProbeRoutesOptions = {}, log: Logger = silentLogger): Promise<ProbeApp> {
+  return startProbeAppWith(yaml, createProbeRoutes(options), log);
+}
+
+/** The app with routes built elsewhere (e.g. from the command line's flags). */
+export async function startProbeAppWith(yaml: string, routes: RoutesFactory, log: Logger = silentLogger): Promise<ProbeApp> {
   const app = express();
-  createProbeRoutes(options)(ConfigStore.of(parseConfig(yaml, 'probe-test.yml')), log)(app);
+  routes(ConfigStore.of(parseConfig(yaml, 'probe-test.yml')), log)(app);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('404 page not found\n');
   });

@@ -71,6 +71,16 @@ export class ManualClock implements SchedulerClock {
   }
 }
 
+/** Closes `scheduler` while moving `clock` on, since close()'s bound on runs in flight runs on that clock. */
+export async function closeMovingClock(scheduler: { close(): Promise<void> }, clock: ManualClock, stepMs = 10): Promise<void> {
+  let closed = false;
+  const closing = scheduler.close().then(() => {
+    closed = true;
+  });
+  while (!closed) await clock.advance(stepMs);
+  await closing;
+}
+
 export function result(over: Partial<ProbeResult> = {}): ProbeResult {
   return { success: true, durationSeconds: 0.01, ipProtocol: 4, dnsLookupSeconds: 0, ...over };
 }

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { FlagError, parseFlags } from '../../src/cli/flags.js';
-import { probeFlags } from '../../src/probe/handler.js';
+import { probeFlags } from '../../src/server/probe-routes.js';
 import { Networks, normaliseHost, normalisedUrl, targetPolicyFromFlags } from '../../src/probe/target-policy.js';
 import { runToExit } from '../helpers/exporters.js';
 import { byName, parseExposition } from '../helpers/exposition-parse.js';

@@ -15,7 +15,7 @@ import test from 'ava';
 import { cgroupCollector } from '../../src/collector/cgroup.js';
 import { netdevCollector } from '../../src/collector/netdev.js';
 import { parseFlags } from '../../src/cli/flags.js';
-import { probeFlags } from '../../src/probe/handler.js';
+import { probeFlags } from '../../src/server/probe-routes.js';
 import { targetPolicyFromFlags } from '../../src/probe/target-policy.js';
 import { collect } from '../helpers/collect.js';
 import { httpGet, startExporter } from '../helpers/exporters.js';

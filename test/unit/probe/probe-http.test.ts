@@ -1,6 +1,9 @@
 import test from 'ava';
 import { createLogger, silentLogger } from '../../../src/lib/log.js';
-import { classifyHttpError, MAX_BODY_BYTES, probeHttp } from '../../../src/probe/http.js';
+import { MAX_BODY_BYTES } from '../../../src/probe/http/body.js';
+import { probeHttp } from '../../../src/probe/http/prober.js';
+import { classifyHttpError } from '../../../src/probe/http/round-trip.js';
+import { ProbeEnvironment } from '../../../src/probe/environment.js';
 import { HTTP_DEFAULTS } from '../../../src/probe/options.js';
 import type { HttpDetails, HttpProbeOptions, ProbeResult } from '../../../src/probe/types.js';
 import { UserRegex } from '../../../src/gocompat/user-regex.js';
@@ -8,6 +11,7 @@ import { type LocalTargets, startTargets } from '../../helpers/targets.js';
 
 const re = (source: string): UserRegex => UserRegex.compile(source);
 
+const env = new ProbeEnvironment();
 let targets: LocalTargets;
 test.before(async () => {
   targets = await startTargets();
@@ -21,7 +25,7 @@ function options(overrides: Partial<HttpProbeOptions> = {}): HttpProbeOptions {
 }
 
 async function probe(target: string, overrides: Partial<HttpProbeOptions> = {}, timeoutMs = 15_000): Promise<ProbeResult & { http: HttpDetails }> {
-  const result = await probeHttp(target, options(overrides), AbortSignal.timeout(timeoutMs), silentLogger);
+  const result = await probeHttp(target, options(overrides), AbortSignal.timeout(timeoutMs), silentLogger, env);
   if (!result.http) throw new Error('no http details');
   return result as ProbeResult & { http: HttpDetails };
 }
@@ -279,7 +283,7 @@ test('a body above the limit cannot be matched: body failure, but its length is 
 });
 
 test('an already aborted signal resolves at once with timeout', async (t) => {
-  const r = await probeHttp(`${targets.http}/ok`, options(), AbortSignal.abort(), silentLogger);
+  const r = await probeHttp(`${targets.http}/ok`, options(), AbortSignal.abort(), silentLogger, env);
   t.is(r.reason, 'timeout');
 });
 
@@ -291,7 +295,7 @@ test('fallback off with the other family only: dns failure', async (t) => {
 
 test('the log tells the story blackbox tells', async (t) => {
   const lines: string[] = [];
-  await probeHttp(`${targets.http}/redirect/1`, options(), AbortSignal.timeout(5000), createLogger('debug', 'logfmt', (l) => lines.push(l)));
+  await probeHttp(`${targets.http}/redirect/1`, options(), AbortSignal.timeout(5000), createLogger('debug', 'logfmt', (l) => lines.push(l)), env);
   const text = lines.join('\n');
   for (const msg of ['Resolving target address', 'Resolved target address', 'Making HTTP request', 'Received redirect', 'Received HTTP response', 'Response timings for roundtrip']) {
     t.true(text.includes(msg), msg);

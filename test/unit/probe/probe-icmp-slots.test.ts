@@ -7,9 +7,11 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { parseFlags } from '../../../src/cli/flags.js';
 import { Slots } from '../../../src/probe/slots.js';
+import { probeFlags, probeRoutesFromFlags } from '../../../src/server/probe-routes.js';
 import { byName, parseExposition } from '../../helpers/exposition-parse.js';
-import { get, probePath, startProbeApp } from '../../helpers/probe-app.js';
+import { get, probePath, startProbeApp, startProbeAppWith } from '../../helpers/probe-app.js';
 
 let dir: string;
 let runLog: string;
@@ -60,6 +62,18 @@ test.serial('a burst of icmp probes runs at most --probe.icmp.max-concurrency pi
   const most = await mostAtOnce();
   t.true(most <= 3, `${most} pings at once`);
   t.true(most > 1, 'the probes did overlap');
+});
+
+test.serial('routes built from the flags: --probe.icmp.max-concurrency reaches their slots', async (t) => {
+  const routes = probeRoutesFromFlags(parseFlags(probeFlags, ['--probe.icmp.max-concurrency=2']));
+  const app = await startProbeAppWith('modules: {icmp: {prober: icmp, icmp: {preferred_ip_protocol: ip4}}}', routes);
+  t.teardown(() => app.close());
+  await get(app.port, probePath({ target: '127.0.0.1', module: 'icmp' }));
+  await writeFile(runLog, '');
+  const answers = await Promise.all(Array.from({ length: 6 }, () => get(app.port, probePath({ target: '127.0.0.1', module: 'icmp' }))));
+  for (const a of answers) t.is(byName(parseExposition(a.text)).get('probe_success')?.samples[0]?.value, 1);
+  const most = await mostAtOnce();
+  t.is(most, 2, `${most} pings at once`);
 });
 
 test('slots: granted in arrival order up to the limit, freed once per holder', async (t) => {

@@ -4,10 +4,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { silentLogger } from '../../../src/lib/log.js';
-import { parsePingOutput, pingAvailability, pingCommand, probeIcmp } from '../../../src/probe/icmp.js';
+import { ProbeEnvironment } from '../../../src/probe/environment.js';
+import { parsePingOutput, PingDetection, pingCommand, probeIcmp } from '../../../src/probe/icmp.js';
 import type { IcmpProbeOptions, ProbeResult } from '../../../src/probe/types.js';
 import { BUILD_ROOT, createNetns, requireNetns, runNode } from '../../helpers/netns.js';
 
+/** One per test worker, as one per process in the exporter: the ping is detected once. */
+const env = new ProbeEnvironment();
 const V4: IcmpProbeOptions = { preferredIpProtocol: 'ip4', ipProtocolFallback: true, count: 1, dontFragment: false };
 
 // Output of iputils 20221126 with LC_ALL=C, as ping prints it.
@@ -70,15 +73,15 @@ test('the command: IPv6 then IPv4 with the same options do not leak v6 (the pack
 });
 
 test('ping is detected as usable here', async (t) => {
-  const found = await pingAvailability();
+  const found = await new PingDetection().availability();
   t.true(found.usable, found.problem);
   t.regex(found.version ?? '', /iputils/);
 });
 
 test('ICMP to 127.0.0.1 succeeds with phases, loss and hop limit', async (t) => {
   // The one-time detection is not part of what this test times.
-  await pingAvailability();
-  const r = await probeIcmp('127.0.0.1', V4, AbortSignal.timeout(15_000), silentLogger);
+  await env.ping.availability();
+  const r = await probeIcmp('127.0.0.1', V4, AbortSignal.timeout(15_000), silentLogger, env);
   t.true(r.success, JSON.stringify(r));
   t.is(r.ipProtocol, 4);
   t.is(r.ipAddress, '127.0.0.1');
@@ -92,19 +95,19 @@ test('ICMP to 127.0.0.1 succeeds with phases, loss and hop limit', async (t) => 
 });
 
 test('ICMP to ::1 over IPv6', async (t) => {
-  const r = await probeIcmp('::1', { ...V4, preferredIpProtocol: 'ip6' }, AbortSignal.timeout(15_000), silentLogger);
+  const r = await probeIcmp('::1', { ...V4, preferredIpProtocol: 'ip6' }, AbortSignal.timeout(15_000), silentLogger, env);
   t.true(r.success, JSON.stringify(r));
   t.is(r.ipProtocol, 6);
 });
 
 test('ICMP to a name under .invalid: dns', async (t) => {
-  const r = await probeIcmp('no-such-host.invalid', V4, AbortSignal.timeout(15_000), silentLogger);
+  const r = await probeIcmp('no-such-host.invalid', V4, AbortSignal.timeout(15_000), silentLogger, env);
   t.is(r.reason, 'dns');
   t.is(r.ipProtocol, 0);
 });
 
 test('an aborted signal: timeout at once', async (t) => {
-  const r = await probeIcmp('127.0.0.1', V4, AbortSignal.abort(), silentLogger);
+  const r = await probeIcmp('127.0.0.1', V4, AbortSignal.abort(), silentLogger, env);
   t.is(r.reason, 'timeout');
 });
 
@@ -118,11 +121,13 @@ interface ChildProbe {
 async function probeInChild(target: string, options: IcmpProbeOptions, timeoutMs: number, opts: { netns?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ChildProbe> {
   const icmp = pathToFileURL(path.join(BUILD_ROOT, 'src/probe/icmp.js')).href;
   const log = pathToFileURL(path.join(BUILD_ROOT, 'src/lib/log.js')).href;
+  const environment = pathToFileURL(path.join(BUILD_ROOT, 'src/probe/environment.js')).href;
   const code = `
     import { probeIcmp, detectPing } from ${JSON.stringify(icmp)};
     import { silentLogger } from ${JSON.stringify(log)};
+    import { ProbeEnvironment } from ${JSON.stringify(environment)};
     const started = Date.now();
-    const result = await probeIcmp(${JSON.stringify(target)}, ${JSON.stringify(options)}, AbortSignal.timeout(${timeoutMs}), silentLogger);
+    const result = await probeIcmp(${JSON.stringify(target)}, ${JSON.stringify(options)}, AbortSignal.timeout(${timeoutMs}), silentLogger, new ProbeEnvironment());
     const ms = Date.now() - started;
     console.log(JSON.stringify({ result, ms, detection: await detectPing() }));`;
   const run = await runNode(code, opts);

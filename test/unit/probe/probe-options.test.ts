@@ -3,6 +3,9 @@ import { parseConfig } from '../../../src/config/load.js';
 import { writeText } from '../../../src/exposition/text.js';
 import { httpOptionsFromCheck, httpOptionsFromModule, icmpOptionsFromCheck, icmpOptionsFromModule, type HttpCheckConfig, type IcmpCheckConfig } from '../../../src/probe/options.js';
 import { probeMetricFamilies } from '../../../src/probe/probe-metrics.js';
+import { probeHttp } from '../../../src/probe/http/prober.js';
+import { probeIcmp } from '../../../src/probe/icmp.js';
+import { PROBERS } from '../../../src/probe/probers.js';
 import type { ProbeResult } from '../../../src/probe/types.js';
 
 const CONFIG = parseConfig(
@@ -49,6 +52,19 @@ modules:
 `,
   'options-test.yml',
 );
+
+test('the probers table: each protocol builds its options from a check and a module, and names its prober', (t) => {
+  const [httpCheck, , icmpCheck] = CONFIG.checks as [HttpCheckConfig, HttpCheckConfig, IcmpCheckConfig];
+  t.deepEqual(PROBERS.http.fromCheck(httpCheck), httpOptionsFromCheck(httpCheck));
+  t.deepEqual(PROBERS.icmp.fromCheck(icmpCheck), icmpOptionsFromCheck(icmpCheck));
+  const full = CONFIG.modules['full']!;
+  const ping = CONFIG.modules['ping']!;
+  t.deepEqual(PROBERS.http.fromModule(full, 4.5), httpOptionsFromModule(full.http));
+  t.deepEqual(PROBERS.icmp.fromModule(ping, 4.5), icmpOptionsFromModule(ping.icmp, 4.5));
+  t.is(PROBERS.http.probe, probeHttp);
+  t.is(PROBERS.icmp.probe, probeIcmp);
+  t.deepEqual(Object.keys(PROBERS), ['http', 'icmp']);
+});
 
 test('an http check: its options, with the check defaults for the rest', (t) => {
   const o = httpOptionsFromCheck(CONFIG.checks[0] as HttpCheckConfig);

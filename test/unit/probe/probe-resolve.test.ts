@@ -1,8 +1,10 @@
 import test from 'ava';
 import { createLogger, silentLogger } from '../../../src/lib/log.js';
-import { ipAddrHash, ipBytes, isDomainName, raceSignal, resolveTarget } from '../../../src/probe/resolve.js';
+import { raceSignal } from '../../../src/probe/abort.js';
+import { ipAddrHash, ipBytes, isDomainName, LookupSlots, resolveTarget } from '../../../src/probe/resolve.js';
 
 const signal = (): AbortSignal => AbortSignal.timeout(15_000);
+const lookups = new LookupSlots();
 
 test('FNV-32a of the address bytes, as blackbox probe_ip_addr_hash', (t) => {
   // 127.0.0.1 as Debian's blackbox_exporter 0.23 reports it (3.668918509e+09).
@@ -30,15 +32,15 @@ test("host names are checked as Go's isDomainName does", (t) => {
 });
 
 test('IP literals: the preferred family, fallback, or a failure without fallback', async (t) => {
-  const v4 = await resolveTarget('127.0.0.1', 'ip6', true, signal(), silentLogger);
+  const v4 = await resolveTarget('127.0.0.1', 'ip6', true, signal(), silentLogger, lookups);
   t.like(v4, { ok: true, address: '127.0.0.1', family: 4 });
-  const strict = await resolveTarget('127.0.0.1', 'ip6', false, signal(), silentLogger);
+  const strict = await resolveTarget('127.0.0.1', 'ip6', false, signal(), silentLogger, lookups);
   t.like(strict, { ok: false, reason: 'dns' });
-  t.like(await resolveTarget('::1', 'ip6', false, signal(), silentLogger), { ok: true, address: '::1', family: 6 });
+  t.like(await resolveTarget('::1', 'ip6', false, signal(), silentLogger, lookups), { ok: true, address: '::1', family: 6 });
 });
 
 test('names from /etc/hosts resolve (localhost)', async (t) => {
-  const r = await resolveTarget('localhost', 'ip4', true, signal(), silentLogger);
+  const r = await resolveTarget('localhost', 'ip4', true, signal(), silentLogger, lookups);
   t.like(r, { ok: true, family: 4 });
   t.true(r.lookupSeconds >= 0 && r.lookupSeconds < 5);
 });
@@ -47,7 +49,7 @@ test('invalid names and .invalid fail as dns at once, with blackbox log lines', 
   const lines: string[] = [];
   const log = createLogger('debug', 'logfmt', (l) => lines.push(l));
   for (const host of ['no-such-host.invalid', 'x.INVALID.', '-c 5 127.0.0.1', 'ä']) {
-    const r = await resolveTarget(host, 'ip4', true, signal(), log);
+    const r = await resolveTarget(host, 'ip4', true, signal(), log, lookups);
     t.like(r, { ok: false, reason: 'dns' }, host);
     t.true(r.lookupSeconds < 0.05, host);
   }
@@ -56,7 +58,7 @@ test('invalid names and .invalid fail as dns at once, with blackbox log lines', 
 });
 
 test('an aborted signal gives timeout', async (t) => {
-  const r = await resolveTarget('localhost', 'ip4', true, AbortSignal.abort(), silentLogger);
+  const r = await resolveTarget('localhost', 'ip4', true, AbortSignal.abort(), silentLogger, lookups);
   t.like(r, { ok: false, reason: 'timeout' });
 });
 

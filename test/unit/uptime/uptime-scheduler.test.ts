@@ -2,7 +2,7 @@ import test from 'ava';
 import { silentLogger, createLogger } from '../../../src/lib/log.js';
 import { DEFAULT_DURATION_BUCKETS, parseDurationBuckets } from '../../../src/uptime/buckets.js';
 import { type SchedulerOptions, UptimeScheduler } from '../../../src/uptime/scheduler.js';
-import { checksFrom, FakeProbers, ManualClock, result } from '../../helpers/uptime.js';
+import { checksFrom, closeMovingClock, FakeProbers, ManualClock, result } from '../../helpers/uptime.js';
 
 function setup(opts: Partial<SchedulerOptions> = {}) {
   const clock = new ManualClock();
@@ -106,7 +106,7 @@ test('a run still going when the next is due is skipped and counted, never overl
   await clock.advance(0);
   t.is(m.checks, 1);
   t.is(m.successes, 0);
-  await scheduler.close();
+  await closeMovingClock(scheduler, clock);
 });
 
 test('runs slept through by a stalled process are counted as skipped', async (t) => {
@@ -170,7 +170,7 @@ test('a run waiting for a slot when its next run is due is skipped', async (t) =
   probers.runs[0]!.resolve(result());
   await clock.advance(0);
   t.is(probers.runsOf('http://127.0.0.1:1/waits').length, 1);
-  await scheduler.close();
+  await closeMovingClock(scheduler, clock);
 });
 
 test('results update counters, the histogram and the last-result state', async (t) => {
@@ -350,9 +350,15 @@ test('close() gives up on a prober that never settles after its bound', async (t
   });
   scheduler.apply(checksFrom(ONE_HTTP));
   await clock.advance(0);
-  const started = Date.now();
-  await scheduler.close();
-  const waited = Date.now() - started;
+  // The bound runs on the scheduler's clock, like every other timer of it.
+  const started = clock.now();
+  let closed = false;
+  const closing = scheduler.close().then(() => (closed = true));
+  await clock.advance(99);
+  t.false(closed, 'still waiting before the bound');
+  await clock.advance(1);
+  await closing;
+  const waited = clock.now() - started;
   t.true(waited >= 90 && waited < 2000, `waited ${waited} ms`);
 });
 

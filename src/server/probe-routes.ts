@@ -6,17 +6,16 @@ import type { Request, Response } from 'express';
 import { stringify } from 'yaml';
 import type { ProbeModule } from '../config/schema.js';
 import type { ConfigStore } from '../config/store.js';
-import type { RoutesFactory } from '../exporter.js';
 import { contentTypeOf, negotiateFormat, writeFormat, writeText } from '../exposition/text.js';
 import { defineFlag, type FlagSpec, type ParsedFlags } from '../cli/flags.js';
 import type { Logger } from '../lib/log.js';
 import { UserRegex } from '../gocompat/user-regex.js';
-import { parseTargetUrl, probeHttp } from './http.js';
-import { pingAvailability, probeIcmp } from './icmp.js';
-import { httpOptionsFromModule, icmpOptionsFromModule } from './options.js';
-import { recordingProbeLogger } from './probe-log.js';
-import { probeMetricFamilies } from './probe-metrics.js';
-import { Slots } from './slots.js';
+import { ProbeEnvironment } from '../probe/environment.js';
+import { parseTargetUrl } from '../probe/http/prober.js';
+import { recordingProbeLogger } from '../probe/probe-log.js';
+import { probeMetricFamilies } from '../probe/probe-metrics.js';
+import { type PreparedProbe, type Protocol, prepareModuleProbe, prepareProtocols } from '../probe/probers.js';
+import { Slots } from '../probe/slots.js';
 import {
   ALLOWED_TARGETS_FLAG,
   DEFAULT_DENIED_NETWORKS,
@@ -26,8 +25,9 @@ import {
   normalisedUrl,
   targetPolicyFlags,
   targetPolicyFromFlags,
-} from './target-policy.js';
-import type { ProbeResult } from './types.js';
+} from '../probe/target-policy.js';
+import type { ProbeResult } from '../probe/types.js';
+import type { RoutesFactory } from './routes.js';
 
 export const ICMP_MAX_CONCURRENCY_FLAG = defineFlag({
   name: 'probe.icmp.max-concurrency',
@@ -58,6 +58,8 @@ export interface ProbeRoutesOptions {
   readonly policy?: TargetPolicy;
   /** icmp probes running at once (default 16). */
   readonly icmpMaxConcurrency?: number;
+  /** What the probes share with the rest of the process; by default the routes' own. */
+  readonly env?: ProbeEnvironment;
 }
 
 class BadRequest extends Error {
@@ -125,11 +127,14 @@ function formatDurationMs(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
+/** The module with the hostname parameter as its Host header (only http modules take one). */
+function moduleWithHostname(module: ProbeModule, hostname: string | undefined): ProbeModule {
+  return hostname === undefined ? module : { ...module, http: { ...module.http, headers: withHostname(module.http.headers, hostname) } };
+}
+
 /** The module as YAML for debug output, with durations and regexes as the user wrote them. */
-function moduleYaml(module: ProbeModule, hostname: string | undefined): string {
-  const section = module.prober === 'http'
-    ? { http: hostname === undefined ? module.http : { ...module.http, headers: withHostname(module.http.headers, hostname) } }
-    : { icmp: module.icmp };
+function moduleYaml(module: ProbeModule): string {
+  const section = module.prober === 'http' ? { http: module.http } : { icmp: module.icmp };
   return stringify({ prober: module.prober, timeout: formatDurationMs(module.timeout), ...section }, (_key, value: unknown) =>
     value instanceof UserRegex ? value.source : value,
   );
@@ -164,17 +169,29 @@ function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target
   return prober === 'icmp' ? normalised : target;
 }
 
+/** Runs `probe` in one of `slots`, or (when none came free in time) lets it answer 'timeout' at once. */
+async function inSlot(slots: Slots, protocol: Protocol, probe: PreparedProbe, signal: AbortSignal, log: Logger, env: ProbeEnvironment): Promise<ProbeResult> {
+  const release = await slots.acquire(signal);
+  try {
+    if (!release) log.warn(`Timeout waiting for an ${protocol} probe slot`, { max_concurrency: slots.limit });
+    // Without a slot the signal has fired, and the prober answers 'timeout' at once.
+    return await probe(signal, log, env);
+  } finally {
+    release?.();
+  }
+}
+
 export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFactory {
   const policy = options.policy ?? new TargetPolicy({ deniedNetworks: Networks.parse(DEFAULT_DENIED_NETWORKS.join(',')) });
+  const env = options.env ?? new ProbeEnvironment();
+  // Probes that cost a process each (icmp: one ping) take one of their protocol's slots first.
   // Per set of routes, not per process: each exporter (and each test app) has its own.
-  const icmpSlots = new Slots(options.icmpMaxConcurrency ?? Number(ICMP_MAX_CONCURRENCY_FLAG.default));
+  const slots: Partial<Record<Protocol, Slots>> = { icmp: new Slots(options.icmpMaxConcurrency ?? Number(ICMP_MAX_CONCURRENCY_FLAG.default)) };
   return (config: ConfigStore, baseLog: Logger) => (app) => {
-    // With icmp modules configured, check the system ping now, so a warning comes at start-up.
-    const detectPingIfNeeded = (modules: Record<string, ProbeModule>): void => {
-      if (Object.values(modules).some((m) => m.prober === 'icmp')) void pingAvailability(baseLog);
-    };
-    detectPingIfNeeded(config.current.modules);
-    config.onChange((next) => detectPingIfNeeded(next.modules));
+    // The configured protocols prepare now (icmp: detects the system ping), so a warning comes at start-up.
+    const prepare = (modules: Record<string, ProbeModule>): void => prepareProtocols(Object.values(modules).map((m) => m.prober), env, baseLog);
+    prepare(config.current.modules);
+    config.onChange((next) => prepare(next.modules));
     const handle = async (req: Request, res: Response): Promise<void> => {
       const query = req.query as Record<string, unknown>;
       const moduleName = param(query, 'module') || DEFAULT_MODULE;
@@ -188,8 +205,8 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
       const admitted = admitTarget(policy, module.prober, target);
       const hostname = module.prober === 'http' ? param(query, 'hostname') || undefined : undefined;
       const debug = param(query, 'debug') === 'true';
-      const httpOptions = module.prober === 'http' ? { ...httpOptionsFromModule(module.http), guard: policy } : undefined;
-      const headers = httpOptions && hostname !== undefined ? withHostname(httpOptions.headers, hostname) : undefined;
+      const probed = moduleWithHostname(module, hostname);
+      const probe = prepareModuleProbe(probed, admitted, timeoutSeconds, policy);
 
       // The probe ends at the deadline, or when the scraper hangs up.
       const clientGone = new AbortController();
@@ -197,25 +214,14 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
       const signal = AbortSignal.any([AbortSignal.timeout(Math.ceil(timeoutSeconds * 1000)), clientGone.signal]);
       const { log, lines } = recordingProbeLogger(baseLog, { module: moduleName, target });
       log.info('Beginning probe', { probe: module.prober, timeout_seconds: timeoutSeconds });
-      let result: ProbeResult;
-      if (httpOptions) {
-        result = await probeHttp(admitted, headers ? { ...httpOptions, headers } : httpOptions, signal, log);
-      } else {
-        const release = await icmpSlots.acquire(signal);
-        try {
-          if (!release) log.warn('Timeout waiting for an icmp probe slot', { max_concurrency: icmpSlots.limit });
-          // Without a slot the signal has fired, and the prober answers 'timeout' at once.
-          result = await probeIcmp(admitted, { ...icmpOptionsFromModule(module.icmp, timeoutSeconds), guard: policy }, signal, log);
-        } finally {
-          release?.();
-        }
-      }
+      const protocolSlots = slots[module.prober];
+      const result = protocolSlots ? await inSlot(protocolSlots, module.prober, probe, signal, log, env) : await probe(signal, log, env);
       if (result.success) log.info('Probe succeeded', { duration_seconds: result.durationSeconds });
       else log.error('Probe failed', { duration_seconds: result.durationSeconds, reason: result.reason });
       const families = probeMetricFamilies(result, timeoutSeconds);
       if (res.destroyed) return;
       if (debug) {
-        res.type('text/plain').send(debugText(lines, writeText(families), moduleYaml(module, hostname)));
+        res.type('text/plain').send(debugText(lines, writeText(families), moduleYaml(probed)));
         return;
       }
       const format = negotiateFormat(req.get('Accept'));
@@ -236,7 +242,7 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
   };
 }
 
-/** /probe configured from the command line (the --probe.* flags). */
-export function probeRoutesFromFlags(flags: ParsedFlags): RoutesFactory {
-  return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.get(ICMP_MAX_CONCURRENCY_FLAG) });
+/** /probe configured from the command line (the --probe.* flags), probing within `env`. */
+export function probeRoutesFromFlags(flags: ParsedFlags, env?: ProbeEnvironment): RoutesFactory {
+  return createProbeRoutes({ policy: targetPolicyFromFlags(flags), icmpMaxConcurrency: flags.get(ICMP_MAX_CONCURRENCY_FLAG), ...(env ? { env } : {}) });
 }

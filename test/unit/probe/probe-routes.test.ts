@@ -1,9 +1,9 @@
 import test from 'ava';
-import { probeFlags, probeRoutesFromFlags, probeTimeoutSeconds } from '../../../src/probe/handler.js';
+import { probeFlags, probeRoutesFromFlags, probeTimeoutSeconds } from '../../../src/server/probe-routes.js';
 import { parseFlags } from '../../../src/cli/flags.js';
 import { targetPolicyFromFlags } from '../../../src/probe/target-policy.js';
 import { byName, parseExposition } from '../../helpers/exposition-parse.js';
-import { get, type ProbeApp, probePath, startProbeApp } from '../../helpers/probe-app.js';
+import { get, type ProbeApp, probePath, startProbeApp, startProbeAppWith } from '../../helpers/probe-app.js';
 import { type LocalTargets, startTargets } from '../../helpers/targets.js';
 
 const CONFIG = `
@@ -290,5 +290,17 @@ test('--probe.allowed-targets: only full matches may be probed, others get 403',
   } finally {
     await guarded.close();
   }
-  t.truthy(probeRoutesFromFlags(parseFlags(probeFlags, [])));
+});
+
+test('routes built from the flags: --probe.denied-networks refuses a /probe of a denied address with the policy\'s message', async (t) => {
+  const routes = probeRoutesFromFlags(parseFlags(probeFlags, ['--probe.denied-networks=127.0.0.0/8']));
+  const denying = await startProbeAppWith(CONFIG, routes);
+  try {
+    const answer = await get(denying.port, probePath({ target: `${targets.http}/ok`, debug: 'true' }));
+    t.is(answer.status, 200);
+    t.regex(answer.text, /msg="Target address not allowed" .*err="address 127\.0\.0\.1 is in 127\.0\.0\.0\/8, denied by --probe\.denied-networks"/);
+    t.regex(answer.text, /^probe_success 0$/m);
+  } finally {
+    await denying.close();
+  }
 });

@@ -1,0 +1,12 @@
+/**
+ * What the probes of one process share: the slots for DNS lookups (libuv's thread pool is the
+ * process's) and the detection of the system ping (the host's). The wiring makes one and hands
+ * it to /probe and to the scheduled checks; tests make their own.
+ */
+import { PingDetection } from './icmp.js';
+import { LookupSlots } from './resolve.js';
+
+export class ProbeEnvironment {
+  readonly lookups = new LookupSlots();
+  readonly ping = new PingDetection();
+}
