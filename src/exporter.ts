@@ -13,7 +13,7 @@ import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './cli/flags.js';
 import { formatListenAddress } from './cli/listen-address.js';
 import { createLogger, type Logger } from './lib/log.js';
-import { ioPoolProblems, setKernelFsRoots } from './hostfs/host-fs.js';
+import { HostFs } from './hostfs/host-fs.js';
 import { HostPaths } from './hostfs/paths.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { createApp, type RouteInstaller } from './server/http-server.js';
@@ -47,21 +47,26 @@ const COLLECTOR_CLOSE_MS = 1000;
 /** Extra HTTP routes (such as /probe), given the running config. */
 export type RoutesFactory = (config: ConfigStore, log: Logger) => RouteInstaller;
 
+/** The reader of the host the --path.* flags name; its owner closes it. */
+export function hostFsFor(config: ExporterConfig): HostFs {
+  return new HostFs(new HostPaths(config.procfs, config.sysfs, config.rootfs));
+}
+
 /** Instantiates the enabled collectors; a factory that rejects its configuration is a flag error. */
 export function createCollectors(
   factories: readonly CollectorFactory[],
   config: ExporterConfig,
   flags: ParsedFlags,
   log: Logger,
+  host: HostFs,
   fileConfig: ConfigStore = ConfigStore.of(),
 ): Map<string, Collector> {
-  const paths = new HostPaths(config.procfs, config.sysfs, config.rootfs);
-  setKernelFsRoots(config.procfs, config.sysfs);
+  const { paths } = host;
   const collectors = new Map<string, Collector>();
   for (const f of factories) {
     if (!config.enabledCollectors.includes(f.name)) continue;
     try {
-      collectors.set(f.name, f.create({ paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
+      collectors.set(f.name, f.create({ host, paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
     } catch (err) {
       throw new FlagError(`collector ${f.name}: ${(err as Error).message}`);
     }
@@ -78,8 +83,9 @@ export async function startExporter(
 ): Promise<RunningExporter> {
   const config = toConfig(factories, flags);
   const logger = log ?? createLogger(config.logLevel, config.logFormat);
-  const fileConfig = await openConfig(config.configFile);
-  const collectors = createCollectors(factories, config, flags, logger, fileConfig);
+  const host = hostFsFor(config);
+  const fileConfig = await openConfig(config.configFile, host);
+  const collectors = createCollectors(factories, config, flags, logger, host, fileConfig);
   const reload = async (): Promise<void> => {
     try {
       const before = fileConfig.current;
@@ -105,7 +111,7 @@ export async function startExporter(
     log: logger,
     reload,
     routes: routes.map((r) => r(fileConfig, logger)),
-    healthProblems: ioPoolProblems,
+    healthProblems: () => host.problems(),
     shuttingDown: () => shuttingDown,
   });
   const server = http.createServer(app);
@@ -137,15 +143,16 @@ export async function startExporter(
         [...collectors.values()].map(async (c) => c.close?.()),
         COLLECTOR_CLOSE_MS,
       );
+      host.close();
       return cut;
     },
   };
 }
 
 /** ConfigStore.open; the config reader refuses special files and is bounded in time itself. */
-async function openConfig(file: string | undefined): Promise<ConfigStore> {
+async function openConfig(file: string | undefined, host: HostFs): Promise<ConfigStore> {
   try {
-    return await ConfigStore.open(file);
+    return await ConfigStore.open(file, host);
   } catch (err) {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
     throw err;
