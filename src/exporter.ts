@@ -13,7 +13,7 @@ import { NodeCollector } from './collector/node-collector.js';
 import { FlagError, type ParsedFlags } from './cli/flags.js';
 import { formatListenAddress } from './cli/listen-address.js';
 import { createLogger, type Logger } from './lib/log.js';
-import { ioPoolProblems, setKernelFsRoots } from './hostfs/host-fs.js';
+import { HostFs } from './hostfs/host-fs.js';
 import { HostPaths } from './hostfs/paths.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { createApp } from './server/http-server.js';
@@ -56,6 +56,11 @@ export class CollectorBugError extends Error {
   }
 }
 
+/** The reader of the host the --path.* flags name; its owner closes it. */
+export function hostFsFor(config: ExporterConfig): HostFs {
+  return new HostFs(new HostPaths(config.procfs, config.sysfs, config.rootfs));
+}
+
 /**
  * Instantiates the enabled collectors. A factory that refuses its flags (FlagError) or the
  * config file (ConfigError) is a usage error; anything else it throws is a CollectorBugError.
@@ -66,15 +71,15 @@ export function createCollectors(
   config: ExporterConfig,
   flags: ParsedFlags,
   log: Logger,
+  host: HostFs,
   fileConfig: ConfigStore = ConfigStore.of(),
 ): Map<string, Collector> {
-  const paths = new HostPaths(config.procfs, config.sysfs, config.rootfs);
-  setKernelFsRoots(config.procfs, config.sysfs);
+  const { paths } = host;
   const collectors = new Map<string, Collector>();
   for (const f of factories) {
     if (!config.enabledCollectors.includes(f.name)) continue;
     try {
-      collectors.set(f.name, f.create({ paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
+      collectors.set(f.name, f.create({ host, paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
     } catch (err) {
       void closeAll(collectors);
       if (err instanceof FlagError || err instanceof ConfigError) throw new FlagError(`collector ${f.name}: ${err.message}`);
@@ -98,8 +103,9 @@ export interface StartOptions {
 export async function startExporter({ factories, flags, version, log, routes = [] }: StartOptions): Promise<RunningExporter> {
   const config = toConfig(factories, flags);
   const logger = log ?? createLogger(config.logLevel, config.logFormat);
-  const fileConfig = await openConfig(config.configFile);
-  const collectors = createCollectors(factories, config, flags, logger, fileConfig);
+  const host = hostFsFor(config);
+  const fileConfig = await openConfig(config.configFile, host);
+  const collectors = createCollectors(factories, config, flags, logger, host, fileConfig);
   const reload = async (): Promise<void> => {
     try {
       const before = fileConfig.current;
@@ -125,7 +131,7 @@ export async function startExporter({ factories, flags, version, log, routes = [
     log: logger,
     reload,
     routes: routes.map((r) => r(fileConfig, logger)),
-    healthProblems: ioPoolProblems,
+    healthProblems: () => host.problems(),
     shuttingDown: () => shuttingDown,
   });
   const server = http.createServer(app);
@@ -144,6 +150,7 @@ export async function startExporter({ factories, flags, version, log, routes = [
     // Not listening: nothing else will close what was started (worker threads, timers).
     selfMetrics?.close();
     await closeAll(collectors);
+    host.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -161,15 +168,16 @@ export async function startExporter({ factories, flags, version, log, routes = [
       server.closeAllConnections();
       selfMetrics?.close();
       await closeAll(collectors);
+      host.close();
       return cut;
     },
   };
 }
 
 /** ConfigStore.open; the config reader refuses special files and is bounded in time itself. */
-async function openConfig(file: string | undefined): Promise<ConfigStore> {
+async function openConfig(file: string | undefined, host: HostFs): Promise<ConfigStore> {
   try {
-    return await ConfigStore.open(file);
+    return await ConfigStore.open(file, host);
   } catch (err) {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
     throw err;

@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 
-import { listDir, listProcesses, parseText, readTextIfExists } from '../hostfs/host-fs.js';
-import type { HostPaths } from '../hostfs/paths.js';
+import { type HostFs, parseText } from '../hostfs/host-fs.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
 import type { UserRegex } from '../gocompat/user-regex.js';
 import { parseUeventDevname } from './files.js';
@@ -18,17 +17,17 @@ import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '
 const CONCURRENCY = 32;
 
 /** Lists <sysfs>/fs/cgroup: no such directory, or no hierarchy mounted in it, is no data. */
-export async function listHierarchies(cgroupRoot: string, signal: AbortSignal): Promise<Hierarchies> {
+export async function listHierarchies(host: HostFs, cgroupRoot: string, signal: AbortSignal): Promise<Hierarchies> {
   let entries: string[];
   try {
-    entries = await listDir(cgroupRoot);
+    entries = await host.listDir(cgroupRoot);
   } catch (err) {
     if (isNotFound(err)) throw new NoDataError(`no cgroup filesystem at ${cgroupRoot}`);
     throw err;
   }
   let unified: string | undefined;
   if (entries.includes('cgroup.controllers')) unified = '';
-  else if (entries.includes('unified') && (await readTextIfExists(path.join(cgroupRoot, 'unified', 'cgroup.controllers'), signal)) !== undefined) {
+  else if (entries.includes('unified') && (await host.readTextIfExists(path.join(cgroupRoot, 'unified', 'cgroup.controllers'), signal)) !== undefined) {
     unified = 'unified';
   }
   const hierarchies = mapHierarchies(entries, unified);
@@ -40,9 +39,9 @@ export async function listHierarchies(cgroupRoot: string, signal: AbortSignal): 
  * A file's text, or undefined when it is absent: not there at all, or a process that exited
  * between listing and reading (ENOENT, or ESRCH from some /proc files).
  */
-async function readIfPresent(file: string, signal: AbortSignal): Promise<string | undefined> {
+async function readIfPresent(host: HostFs, file: string, signal: AbortSignal): Promise<string | undefined> {
   try {
-    return await readTextIfExists(file, signal);
+    return await host.readTextIfExists(file, signal);
   } catch (err) {
     if (isVanishedProcess(err)) return undefined;
     throw err;
@@ -58,11 +57,11 @@ export function commandLine(raw: string): string {
  * The /proc/<pid>/cgroup text of a process to report, or undefined for kernel threads and
  * zombies (empty cmdline), processes `pidMatch` rejects, and processes that exited.
  */
-async function cgroupTextOf(paths: HostPaths, pid: string, pidMatch: UserRegex | undefined, signal: AbortSignal) {
-  const cmdline = await readIfPresent(paths.proc(pid, 'cmdline'), signal);
+async function cgroupTextOf(host: HostFs, pid: string, pidMatch: UserRegex | undefined, signal: AbortSignal) {
+  const cmdline = await readIfPresent(host, host.paths.proc(pid, 'cmdline'), signal);
   if (!cmdline) return undefined;
   if (pidMatch && !pidMatch.test(commandLine(cmdline))) return undefined;
-  return readIfPresent(paths.proc(pid, 'cgroup'), signal);
+  return readIfPresent(host, host.paths.proc(pid, 'cgroup'), signal);
 }
 
 export interface FoundCgroups {
@@ -79,10 +78,10 @@ export interface FoundCgroups {
 }
 
 /** The cgroup at the top of each of our hierarchies, from our own mountinfo; "/" where it does not say. */
-async function ownCgroupMounts(paths: HostPaths, cgroupRoot: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts> {
+async function ownCgroupMounts(host: HostFs, cgroupRoot: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts> {
   let mounts: readonly MountInfo[] = [];
-  const file = paths.proc('self', 'mountinfo');
-  const text = await readIfPresent(file, signal);
+  const file = host.paths.proc('self', 'mountinfo');
+  const text = await readIfPresent(host, file, signal);
   // A fixture tree, or a procfs that is not ours, may have no mountinfo: its hierarchies are whole ones.
   if (text !== undefined) mounts = parseText(file, text, parseMountinfo);
   const under = cgroupRoot + path.sep;
@@ -98,13 +97,13 @@ async function ownCgroupMounts(paths: HostPaths, cgroupRoot: string, hierarchies
  * gone, and 'denied' when we may not look into its root (another user's process without
  * CAP_SYS_PTRACE).
  */
-async function processCgroupMounts(paths: HostPaths, pid: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts | 'denied' | undefined> {
-  const file = paths.proc(pid, 'mountinfo');
-  const text = await readIfPresent(file, signal);
+async function processCgroupMounts(host: HostFs, pid: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts | 'denied' | undefined> {
+  const file = host.paths.proc(pid, 'mountinfo');
+  const text = await readIfPresent(host, file, signal);
   if (text === undefined) return undefined;
-  const root = paths.proc(pid, 'root');
+  const root = host.paths.proc(pid, 'root');
   try {
-    await listDir(root);
+    await host.listDir(root);
   } catch (err) {
     if (isVanishedProcess(err)) return undefined;
     if (isPermissionDenied(err)) return 'denied';
@@ -120,14 +119,14 @@ async function processCgroupMounts(paths: HostPaths, pid: string, hierarchies: H
  * found in it (in the sidecar shape: the server's container, seen from the sidecar's).
  */
 export async function findCgroups(
-  paths: HostPaths,
+  host: HostFs,
   cgroupRoot: string,
   hierarchies: Hierarchies,
   options: { readonly pidMatch: UserRegex | undefined; readonly max: number },
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
-  const own = await ownCgroupMounts(paths, cgroupRoot, hierarchies, signal);
-  const pids = await listProcesses(paths.proc());
+  const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
+  const pids = await host.listProcesses();
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();
   const unresolved = new Map<string, 'denied' | 'unmounted'>();
@@ -139,18 +138,18 @@ export async function findCgroups(
   for (let i = 0; i < pids.length; i += CONCURRENCY) {
     signal.throwIfAborted();
     const batch = pids.slice(i, i + CONCURRENCY);
-    const texts = await Promise.all(batch.map((pid) => cgroupTextOf(paths, pid, options.pidMatch, signal)));
+    const texts = await Promise.all(batch.map((pid) => cgroupTextOf(host, pid, options.pidMatch, signal)));
     for (const [j, text] of texts.entries()) {
       if (text === undefined || seenTexts.has(text)) continue;
       seenTexts.add(text);
       const pid = batch[j] as string;
-      const membership = parseText(paths.proc(pid, 'cgroup'), text, parseProcCgroup);
+      const membership = parseText(host.paths.proc(pid, 'cgroup'), text, parseProcCgroup);
       let theirs: CgroupMounts | 'denied' | undefined;
       for (const [id, resource] of cgroupPathsOf(membership, hierarchies)) {
         if (byId.has(id)) continue;
         let target = cgroupTarget(id, resource, own);
         if (!target) {
-          theirs ??= await processCgroupMounts(paths, pid, hierarchies, signal);
+          theirs ??= await processCgroupMounts(host, pid, hierarchies, signal);
           if (theirs === undefined) continue; // Exited meanwhile.
           target = theirs === 'denied' ? undefined : cgroupTarget(id, resource, theirs);
           if (!target) {
@@ -172,13 +171,13 @@ export async function findCgroups(
  * not know the device we use "major:minor" (cAdvisor would give "", which two unknown devices
  * would share).
  */
-export function deviceNamer(paths: HostPaths, signal: AbortSignal): (major: number, minor: number) => Promise<string> {
+export function deviceNamer(host: HostFs, signal: AbortSignal): (major: number, minor: number) => Promise<string> {
   const cache = new Map<string, Promise<string>>();
   return (major, minor) => {
     const key = `${major}:${minor}`;
     let name = cache.get(key);
     if (!name) {
-      name = readIfPresent(paths.sys('dev', 'block', key, 'uevent'), signal).then((text) => {
+      name = readIfPresent(host, host.paths.sys('dev', 'block', key, 'uevent'), signal).then((text) => {
         const devname = text === undefined ? undefined : parseUeventDevname(text);
         return devname ? `/dev/${devname}` : key;
       });

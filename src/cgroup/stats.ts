@@ -4,7 +4,7 @@
  * controllers can be absent, and older kernels lack some files (memory.peak, oom_kill, ...).
  */
 import path from 'node:path';
-import { parseFileIfExists } from '../hostfs/host-fs.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import {
   cpuWeightToShares,
   parseBlkioServiceBytes,
@@ -231,8 +231,8 @@ async function readPids(read: Reader, dir: CgroupDir | undefined): Promise<PidsS
 }
 
 /** Reads a cgroup's files from the directories the target names. */
-export async function readCgroupStats(t: CgroupTarget, signal?: AbortSignal): Promise<CgroupStats> {
-  const read: Reader = (dir, file, parse) => parseFileIfExists(path.join(dir.dir, file), parse, signal);
+export async function readCgroupStats(host: HostFs, t: CgroupTarget, signal?: AbortSignal): Promise<CgroupStats> {
+  const read: Reader = (dir, file, parse) => host.parseFileIfExists(path.join(dir.dir, file), parse, signal);
   const { memory } = t.dirs;
   const [memoryStats, cpu, pids, io, processes] = await Promise.all([
     memory ? (memory.version === 1 ? memoryV1(read, memory) : memoryV2(read, memory)) : {},

@@ -2,7 +2,6 @@ import { desc } from '../exposition/model.js';
 import { parseArpEntries } from '../procfs/arp.js';
 import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
-import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const NETLINK_FLAG = 'collector.arp.netlink';
 
@@ -21,11 +20,11 @@ export const arpCollector: CollectorFactory = {
     // Accepted so node_exporter 1.6+ command lines keep working; both values read /proc/net/arp.
     { name: NETLINK_FLAG, kind: 'bool', default: 'true', help: 'Accepted for node_exporter compatibility and ignored: entries always come from /proc/net/arp.' },
   ],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const devices = filterFromFlags(flags, DEVICE_FLAGS);
     return {
       async update(sink, signal) {
-        const entries = await parseFileOrNoData(paths.proc('net', 'arp'), parseArpEntries, signal);
+        const entries = await host.parseFileOrNoData(paths.proc('net', 'arp'), parseArpEntries, signal);
         for (const [device, count] of entries) {
           if (!devices.ignored(device)) sink.add(entriesDesc, count, device);
         }

@@ -96,7 +96,7 @@ export const cgroupCollector: CollectorFactory = {
     PID_MATCH_FLAG,
     MAX_CGROUPS_FLAG,
   ],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const options = { pidMatch: flags.get(PID_MATCH_FLAG), max: flags.get(MAX_CGROUPS_FLAG) };
     // Conditions that hold scrape after scrape: said once at warn, then at debug.
     const noticed = new Set<string>();
@@ -107,8 +107,8 @@ export const cgroupCollector: CollectorFactory = {
     return {
       async update(sink, signal) {
         const cgroupRoot = paths.sys('fs', 'cgroup');
-        const hierarchies = await listHierarchies(cgroupRoot, signal);
-        const { targets, capped, unreadable } = await findCgroups(paths, cgroupRoot, hierarchies, options, signal);
+        const hierarchies = await listHierarchies(host, cgroupRoot, signal);
+        const { targets, capped, unreadable } = await findCgroups(host, cgroupRoot, hierarchies, options, signal);
         if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG.name}` });
         if (unreadable.denied > 0) {
           notice(
@@ -121,9 +121,9 @@ export const cgroupCollector: CollectorFactory = {
             cgroups: unreadable.unmounted,
           });
         }
-        const nameDevice = deviceNamer(paths, signal);
+        const nameDevice = deviceNamer(host, signal);
         const read = await mapBounded(targets, CONCURRENCY, async (target) => {
-          const stats = await readCgroupStats(target, signal);
+          const stats = await readCgroupStats(host, target, signal);
           return { target, stats, devices: await Promise.all(stats.io.map((io) => nameDevice(io.major, io.minor))) };
         });
         for (const { target, stats, devices } of read) addCgroup(sink, target.id, stats, devices);

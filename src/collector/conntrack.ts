@@ -1,7 +1,6 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { parseConntrackStats, type ConntrackStats } from '../procfs/conntrack.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData, readUintFileOrNoData } from '../hostfs/host-fs.js';
 
 const gauge = (name: string, help: string) => desc(`node_nf_conntrack_${name}`, help, 'gauge');
 
@@ -22,13 +21,13 @@ const STATS: ReadonlyArray<readonly [keyof ConntrackStats, MetricDesc]> = [
 export const conntrackCollector: CollectorFactory = {
   name: 'conntrack',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
       const netfilter = (name: string) => paths.proc('sys', 'net', 'netfilter', name);
       // Sequential, as node_exporter: the series read before a failure are still served.
-      sink.add(entries, await readUintFileOrNoData(netfilter('nf_conntrack_count'), signal));
-      sink.add(entriesLimit, await readUintFileOrNoData(netfilter('nf_conntrack_max'), signal));
-      const stats = await parseFileOrNoData(paths.proc('net', 'stat', 'nf_conntrack'), parseConntrackStats, signal);
+      sink.add(entries, await host.readUintFileOrNoData(netfilter('nf_conntrack_count'), signal));
+      sink.add(entriesLimit, await host.readUintFileOrNoData(netfilter('nf_conntrack_max'), signal));
+      const stats = await host.parseFileOrNoData(paths.proc('net', 'stat', 'nf_conntrack'), parseConntrackStats, signal);
       for (const [key, d] of STATS) sink.add(d, stats[key]);
     },
   }),

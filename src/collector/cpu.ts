@@ -1,11 +1,11 @@
 import { desc } from '../exposition/model.js';
 import { defineFlag } from '../cli/flags.js';
-import { listDir, parseFile, parseText, readTextIfExists, readUintIfExists } from '../hostfs/host-fs.js';
+import { parseText } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import { CPU_TIME_FIELDS, type CpuTimes, parseStat } from '../procfs/stat.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import type { MetricSink } from './sink.js';
 import { isNotFound } from '../hostfs/errors.js';
 
@@ -75,13 +75,13 @@ export const cpuCollector: CollectorFactory = {
   name: 'cpu',
   defaultEnabled: true,
   flags: [GUEST_FLAG],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const withGuest = flags.get(GUEST_FLAG);
     // Survives between scrapes: the guard compares each scrape with the values last served.
     const cache = new Map<number, CpuTimes>();
     return {
       async update(sink, signal) {
-        const stat = await parseFile(paths.proc('stat'), parseStat, signal);
+        const stat = await host.parseFile(paths.proc('stat'), parseStat, signal);
         updateCpuCache(cache, stat.cpus, log);
         for (const [cpu, times] of cache) {
           const label = String(cpu);
@@ -92,16 +92,16 @@ export const cpuCollector: CollectorFactory = {
             sink.add(cpuGuestSeconds, times.guestNice, label, 'nice');
           }
         }
-        await addIsolated(sink, paths, signal);
-        await addThermalThrottles(sink, paths, log, signal);
+        await addIsolated(sink, host, signal);
+        await addThermalThrottles(sink, host, log, signal);
       },
     };
   },
 };
 
-async function addIsolated(sink: MetricSink, paths: HostPaths, signal: AbortSignal): Promise<void> {
-  const file = paths.sys('devices/system/cpu/isolated');
-  const text = await readTextIfExists(file, signal);
+async function addIsolated(sink: MetricSink, host: HostFs, signal: AbortSignal): Promise<void> {
+  const file = host.paths.sys('devices/system/cpu/isolated');
+  const text = await host.readTextIfExists(file, signal);
   if (text === undefined) return;
   for (const cpu of parseText(file, text, parseCpuList)) sink.add(cpuIsolated, 1, String(cpu));
 }
@@ -110,10 +110,10 @@ async function addIsolated(sink: MetricSink, paths: HostPaths, signal: AbortSign
  * Throttle counts from sysfs, read once per core and once per package, since every CPU of a
  * core (and of a package) shows the same counter. Some CPUs have only core counters.
  */
-async function addThermalThrottles(sink: MetricSink, paths: HostPaths, log: Logger, signal: AbortSignal): Promise<void> {
+async function addThermalThrottles(sink: MetricSink, host: HostFs, log: Logger, signal: AbortSignal): Promise<void> {
   let entries: string[];
   try {
-    entries = await listDir(paths.sys('devices/system/cpu'));
+    entries = await host.listDir(host.paths.sys('devices/system/cpu'));
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;
@@ -121,20 +121,20 @@ async function addThermalThrottles(sink: MetricSink, paths: HostPaths, log: Logg
   const byPackage = new Map<number, number>();
   const byCore = new Map<string, { pkg: number; core: number; count: number }>();
   for (const cpu of entries.filter((e) => /^cpu\d+$/.test(e)).sort()) {
-    const dir = paths.sys('devices/system/cpu', cpu);
-    const pkg = await readUintIfExists(`${dir}/topology/physical_package_id`, signal);
-    const core = await readUintIfExists(`${dir}/topology/core_id`, signal);
+    const dir = host.paths.sys('devices/system/cpu', cpu);
+    const pkg = await host.readUintIfExists(`${dir}/topology/physical_package_id`, signal);
+    const core = await host.readUintIfExists(`${dir}/topology/core_id`, signal);
     if (pkg === undefined || core === undefined) {
       log.debug('CPU is missing physical_package_id or core_id', { cpu });
       continue;
     }
     const coreKey = `${pkg}/${core}`;
     if (!byCore.has(coreKey)) {
-      const count = await readUintIfExists(`${dir}/thermal_throttle/core_throttle_count`, signal);
+      const count = await host.readUintIfExists(`${dir}/thermal_throttle/core_throttle_count`, signal);
       if (count !== undefined) byCore.set(coreKey, { pkg, core, count });
     }
     if (!byPackage.has(pkg)) {
-      const count = await readUintIfExists(`${dir}/thermal_throttle/package_throttle_count`, signal);
+      const count = await host.readUintIfExists(`${dir}/thermal_throttle/package_throttle_count`, signal);
       if (count !== undefined) byPackage.set(pkg, count);
     }
   }

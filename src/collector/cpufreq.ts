@@ -6,10 +6,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDir, readText, readTextIfExists } from '../hostfs/host-fs.js';
 import { cpuEntries, governorStates, parseKilohertz } from '../sysfs/cpufreq.js';
 import { parseCpuList } from '../sysfs/cpulist.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { isNotFound } from '../hostfs/errors.js';
 
 const freq = (name: string, help: string): MetricDesc => desc(`node_cpu_${name}`, help, 'gauge', ['cpu']);
@@ -35,18 +35,18 @@ interface CpuFrequencies {
 export const cpufreqCollector: CollectorFactory = {
   name: 'cpufreq',
   defaultEnabled: true,
-  create: ({ paths, log }) => ({
+  create: ({ host, paths, log }) => ({
     async update(sink, signal) {
       const cpuDir = paths.sys('devices', 'system', 'cpu');
-      const entries = await listDir(cpuDir).catch((err: unknown) => {
+      const entries = await host.listDir(cpuDir).catch((err: unknown) => {
         if (isNotFound(err)) return [];
         throw err;
       });
       // node_exporter 1.12 skips offline CPUs (their files fail to read); older kernels lack the file.
-      const offline = new Set(parseCpuList((await readTextIfExists(path.join(cpuDir, 'offline'), signal)) ?? ''));
+      const offline = new Set(parseCpuList((await host.readTextIfExists(path.join(cpuDir, 'offline'), signal)) ?? ''));
       const online = cpuEntries(entries).filter((e) => !offline.has(Number(e.slice(3))));
       // Everything is read before anything is served: one bad file means no output, as in node_exporter.
-      const cpus = (await Promise.all(online.map((e) => readCpu(path.join(cpuDir, e, 'cpufreq'), e.slice(3), signal)))).filter(
+      const cpus = (await Promise.all(online.map((e) => readCpu(host, path.join(cpuDir, e, 'cpufreq'), e.slice(3), signal)))).filter(
         (c): c is CpuFrequencies => c !== undefined,
       );
       // node_exporter serves nothing and succeeds here (virtual machines have no cpufreq).
@@ -60,7 +60,7 @@ export const cpufreqCollector: CollectorFactory = {
 };
 
 /** One CPU's frequencies, or undefined when it has no cpufreq directory. */
-async function readCpu(dir: string, cpu: string, signal: AbortSignal): Promise<CpuFrequencies | undefined> {
+async function readCpu(host: HostFs, dir: string, cpu: string, signal: AbortSignal): Promise<CpuFrequencies | undefined> {
   try {
     await stat(dir);
   } catch (err) {
@@ -68,7 +68,7 @@ async function readCpu(dir: string, cpu: string, signal: AbortSignal): Promise<C
     throw err;
   }
   const read = (file: string): Promise<string | undefined> =>
-    readText(path.join(dir, file), signal).catch((err: NodeJS.ErrnoException) => {
+    host.readText(path.join(dir, file), signal).catch((err: NodeJS.ErrnoException) => {
       // cpuinfo_cur_freq is readable by root only; drivers leave out files they do not support.
       if (isNotFound(err) || err.code === 'EACCES' || err.code === 'EPERM') return undefined;
       throw err;

@@ -1,13 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile, readText } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import { parseDiskstats, type DiskStats } from '../procfs/diskstats.js';
 import { parseFloatStrict, parseUint } from '../procfs/parse.js';
 import { parseUdevProperties, udevBlockDeviceFile } from '../hostfs/udev.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
 import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
@@ -58,10 +57,10 @@ const ATA: ReadonlyArray<readonly [property: string, MetricDesc]> = [
 ];
 
 /** udev properties of a disk, or none when --path.udev.data is unusable or has no file for it. */
-async function udevProperties(dir: string | undefined, disk: DiskStats, log: Logger, signal: AbortSignal): Promise<Map<string, string>> {
+async function udevProperties(host: HostFs, dir: string | undefined, disk: DiskStats, log: Logger, signal: AbortSignal): Promise<Map<string, string>> {
   if (dir === undefined) return new Map();
   try {
-    return parseUdevProperties(await readText(udevBlockDeviceFile(dir, disk.major, disk.minor), signal));
+    return parseUdevProperties(await host.readText(udevBlockDeviceFile(dir, disk.major, disk.minor), signal));
   } catch (err) {
     log.debug('Failed to parse udev info', { err });
     return new Map();
@@ -69,9 +68,9 @@ async function udevProperties(dir: string | undefined, disk: DiskStats, log: Log
 }
 
 /** "1" for a spinning disk, "0" otherwise, and "0" when sysfs has no answer, as node_exporter. */
-async function rotational(paths: HostPaths, device: string, signal: AbortSignal): Promise<string> {
+async function rotational(host: HostFs, device: string, signal: AbortSignal): Promise<string> {
   try {
-    const text = await readText(paths.sys('block', device, 'queue', 'rotational'), signal);
+    const text = await host.readText(host.paths.sys('block', device, 'queue', 'rotational'), signal);
     return parseUint(text.trim(), 'rotational') === 1 ? '1' : '0';
   } catch {
     return '0';
@@ -104,20 +103,20 @@ export const diskstatsCollector: CollectorFactory = {
     ...DEVICE_FLAGS,
     UDEV_FLAG,
   ],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     // Started now, so a bad directory is logged at start; never rejects.
     const udevDirChecked = udevDataDir(flags.get(UDEV_FLAG), log);
     return {
       async update(sink, signal) {
         const file = paths.proc('diskstats');
-        const disks = await parseFile(file, parseDiskstats, signal).catch((err: Error) => {
+        const disks = await host.parseFile(file, parseDiskstats, signal).catch((err: Error) => {
           throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
         });
         const kept = disks.filter((d) => !filter.ignored(d.device));
         const udevDir = await udevDirChecked;
         const extras = await Promise.all(
-          kept.map((d) => Promise.all([udevProperties(udevDir, d, log, signal), rotational(paths, d.device, signal)])),
+          kept.map((d) => Promise.all([udevProperties(host, udevDir, d, log, signal), rotational(host, d.device, signal)])),
         );
         kept.forEach((disk, i) => {
           const [udev, rotation] = extras[i] as [Map<string, string>, string];

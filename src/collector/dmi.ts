@@ -4,19 +4,19 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { readBytes } from '../hostfs/host-fs.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { DMI_INFO_HELP, DMI_LABEL_FILES, DMI_READ_BYTES, dmiLabels, type DmiLabels } from '../sysfs/dmi.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import type { MetricSink } from './sink.js';
 import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
 
 /** Reads the start of one attribute file (one read, as procfs' SysReadFile does). */
 export type AttributeReader = (file: string) => Promise<Uint8Array>;
 
-async function readAttribute(file: string): Promise<Uint8Array> {
-  return (await readBytes(file)).subarray(0, DMI_READ_BYTES);
+function attributeReader(host: HostFs): AttributeReader {
+  return async (file) => (await host.readBytes(file)).subarray(0, DMI_READ_BYTES);
 }
 
 const ATTRIBUTE_FILES = new Set(DMI_LABEL_FILES.map(([, file]) => file));
@@ -26,7 +26,7 @@ const ATTRIBUTE_FILES = new Set(DMI_LABEL_FILES.map(([, file]) => file));
  * As procfs does: only regular files count (not the `subsystem` link or `power/`), files only
  * root may read are left out, and any other read error is an error.
  */
-export async function readDmiLabels(dir: string, read: AttributeReader = readAttribute): Promise<DmiLabels> {
+export async function readDmiLabels(dir: string, read: AttributeReader): Promise<DmiLabels> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -69,16 +69,16 @@ export function addDmiInfo(sink: MetricSink, info: DmiInfo): void {
 }
 
 /** The dmi collector; `read` replaces the file reads in tests. */
-export function createDmiCollector(read: AttributeReader = readAttribute): CollectorFactory {
+export function createDmiCollector(read?: AttributeReader): CollectorFactory {
   return {
     name: 'dmi',
     defaultEnabled: true,
-    create: ({ paths, log }) => {
+    create: ({ host, paths, log }) => {
       const dir = paths.sys('class', 'dmi', 'id');
       // Kept once read; a failed read is tried again at the next scrape.
       let info: Promise<DmiInfo> | undefined;
       const load = async (): Promise<DmiInfo> => {
-        const labels = await readDmiLabels(dir, read);
+        const labels = await readDmiLabels(dir, read ?? attributeReader(host));
         if (labels.size === 0) log.debug('Platform does not support Desktop Management Interface (DMI) information', { dir });
         return dmiInfo(labels);
       };

@@ -1,5 +1,4 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parseFileNr } from '../procfs/filefd.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -9,9 +8,9 @@ const maximum = desc('node_filefd_maximum', 'File descriptor statistics: maximum
 export const filefdCollector: CollectorFactory = {
   name: 'filefd',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      const fileNr = await parseFile(paths.proc('sys', 'fs', 'file-nr'), parseFileNr, signal);
+      const fileNr = await host.parseFile(paths.proc('sys', 'fs', 'file-nr'), parseFileNr, signal);
       sink.add(allocated, fileNr.allocated);
       sink.add(maximum, fileNr.maximum);
     },

@@ -2,12 +2,11 @@ import { desc } from '../exposition/model.js';
 import { COLLECTOR_TIMEOUT_FLAG } from '../cli/core-flags.js';
 import { defineFlag, type Flag, FlagError, type ParsedFlags } from '../cli/flags.js';
 import { goValidUtf8 } from '../gocompat/utf8.js';
-import { readBytes } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
 import { StatfsPool, type StatfsOutcome } from '../statfs/statfs-pool.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { DeviceFilter, filterFlags, filterFromFlags, type FilterFlags } from './device-filter.js';
 import type { UserRegex } from '../gocompat/user-regex.js';
 import type { MetricSink } from './sink.js';
@@ -76,17 +75,17 @@ interface Mount {
  * The file is decoded as Latin-1, one character per byte, so that labelText can fix invalid
  * UTF-8 as Go does, from the bytes.
  */
-async function readMounts(paths: HostPaths, signal: AbortSignal, log: Logger): Promise<MountInfo[]> {
+async function readMounts(host: HostFs, signal: AbortSignal, log: Logger): Promise<MountInfo[]> {
   let text: string;
   try {
-    text = (await readBytes(paths.proc('1', 'mountinfo'), signal)).toString('latin1');
+    text = (await host.readBytes(host.paths.proc('1', 'mountinfo'), signal)).toString('latin1');
   } catch (err) {
     if (!isNotFound(err)) throw err;
     log.debug('Reading root mounts failed, falling back to self mounts', { err });
     try {
-      text = (await readBytes(paths.proc('self', 'mountinfo'), signal)).toString('latin1');
+      text = (await host.readBytes(host.paths.proc('self', 'mountinfo'), signal)).toString('latin1');
     } catch (selfErr) {
-      if (isNotFound(selfErr)) throw new NoDataError(`no mountinfo under ${paths.procfs}`);
+      if (isNotFound(selfErr)) throw new NoDataError(`no mountinfo under ${host.paths.procfs}`);
       throw selfErr;
     }
   }
@@ -145,7 +144,7 @@ export const filesystemCollector: CollectorFactory = {
     MOUNT_TIMEOUT,
     STAT_WORKERS,
   ],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const mountPoints = filterWithDeprecated(flags, MOUNT_POINTS, DEPRECATED_MOUNT_POINTS, log);
     const fsTypes = filterWithDeprecated(flags, FS_TYPES, DEPRECATED_FS_TYPES, log);
     const mountTimeoutMs = flags.get(MOUNT_TIMEOUT);
@@ -161,7 +160,7 @@ export const filesystemCollector: CollectorFactory = {
       close: () => pool.close(),
       async update(sink, signal) {
         const mounts: Mount[] = [];
-        for (const m of await readMounts(paths, signal, log)) {
+        for (const m of await readMounts(host, signal, log)) {
           const mountpoint = labelText(paths.stripRootfs(m.mountPoint));
           if (mountPoints.ignored(mountpoint)) {
             log.debug('Ignoring mount point', { mountpoint });

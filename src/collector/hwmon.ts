@@ -6,10 +6,10 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDir, readBytes, readText } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
 import { type ChipCandidate, type HwmonSeries, chipNameFromDevicePath, cleanHwmonName, parseSensorFileName, sensorSeries, uniqueChipNames } from '../sysfs/hwmon.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { type DeviceFilter, filterFlags, filterFromFlags } from './device-filter.js';
 import type { MetricSink } from './sink.js';
 import { NoDataError, isNotFound } from '../hostfs/errors.js';
@@ -32,7 +32,7 @@ export const hwmonCollector: CollectorFactory = {
   name: 'hwmon',
   defaultEnabled: true,
   flags: [...CHIP_FLAGS, ...SENSOR_FLAGS],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const chipFilter = filterFromFlags(flags, CHIP_FLAGS);
     // Sensors are matched as "<chip>;<sensor>", e.g. "platform_coretemp_0;temp3".
     const sensorFilter = filterFromFlags(flags, SENSOR_FLAGS);
@@ -41,12 +41,12 @@ export const hwmonCollector: CollectorFactory = {
         const root = paths.sys('class', 'hwmon');
         let entries: string[];
         try {
-          entries = (await listDir(root)).sort();
+          entries = (await host.listDir(root)).sort();
         } catch (err) {
           if (isNotFound(err)) throw new NoDataError('hwmon collector metrics are not available for this system');
           throw err;
         }
-        const chips = (await Promise.all(entries.map((e) => chipCandidate(path.join(root, e), log)))).filter(
+        const chips = (await Promise.all(entries.map((e) => chipCandidate(host, path.join(root, e), log)))).filter(
           (c): c is ChipCandidate => c !== undefined,
         );
         const names = uniqueChipNames(chips);
@@ -56,7 +56,7 @@ export const hwmonCollector: CollectorFactory = {
             const chip = names[i] as string;
             if (chipFilter.ignored(chip)) return log.debug('ignoring hwmon chip', { chip });
             try {
-              await addChip(sink, c, chip, sensorFilter, signal);
+              await addChip(host, sink, c, chip, sensorFilter, signal);
             } catch (err) {
               lastError = err;
             }
@@ -69,9 +69,9 @@ export const hwmonCollector: CollectorFactory = {
 };
 
 /** A hwmonN entry (usually a symlink) that is a directory, with the name node_exporter derives for it. */
-async function chipCandidate(dir: string, log: Logger): Promise<ChipCandidate | undefined> {
+async function chipCandidate(host: HostFs, dir: string, log: Logger): Promise<ChipCandidate | undefined> {
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
-  const nameFile = (await readText(path.join(dir, 'name')).catch(() => '')).trim();
+  const nameFile = (await host.readText(path.join(dir, 'name')).catch(() => '')).trim();
   // Preference: the device the chip belongs to (stable), then the driver's name, then hwmonN.
   const device = await realpath(path.join(dir, 'device')).catch(() => undefined);
   let baseName = device === undefined ? undefined : chipNameFromDevicePath(device);
@@ -87,11 +87,11 @@ async function chipCandidate(dir: string, log: Logger): Promise<ChipCandidate | 
   return { dir, baseName, nameFile };
 }
 
-async function addChip(sink: MetricSink, c: ChipCandidate, chip: string, sensorFilter: DeviceFilter, signal: AbortSignal): Promise<void> {
+async function addChip(host: HostFs, sink: MetricSink, c: ChipCandidate, chip: string, sensorFilter: DeviceFilter, signal: AbortSignal): Promise<void> {
   const data = new Map<string, Map<string, string>>();
-  await readSensors(c.dir, data, signal);
+  await readSensors(host, c.dir, data, signal);
   const device = path.join(c.dir, 'device');
-  if (await stat(device).then(() => true, () => false)) await readSensors(device, data, signal);
+  if (await stat(device).then(() => true, () => false)) await readSensors(host, device, data, signal);
 
   const chipName = cleanHwmonName(c.nameFile);
   if (chipName !== '') sink.add(chipNamesDesc, 1, chip, chipName);
@@ -104,12 +104,12 @@ async function addChip(sink: MetricSink, c: ChipCandidate, chip: string, sensorF
 }
 
 /** Adds the sensor attributes of `dir` to `data` (sensor → property → text); unreadable ones are left out. */
-async function readSensors(dir: string, data: Map<string, Map<string, string>>, signal: AbortSignal): Promise<void> {
-  const files = (await listDir(dir)).sort();
+async function readSensors(host: HostFs, dir: string, data: Map<string, Map<string, string>>, signal: AbortSignal): Promise<void> {
+  const files = (await host.listDir(dir)).sort();
   const values = await Promise.all(
     files.map(async (file) => {
       const parsed = parseSensorFileName(file);
-      return parsed && { parsed, text: await readAttribute(path.join(dir, file), signal) };
+      return parsed && { parsed, text: await readAttribute(host, path.join(dir, file), signal) };
     }),
   );
   signal.throwIfAborted();
@@ -126,9 +126,9 @@ async function readSensors(dir: string, data: Map<string, Map<string, string>>, 
  * broken drivers never finish a read), through the thread pool and a held fd. Newlines are
  * trimmed; any error means "no value".
  */
-async function readAttribute(file: string, signal: AbortSignal): Promise<string | undefined> {
+async function readAttribute(host: HostFs, file: string, signal: AbortSignal): Promise<string | undefined> {
   try {
-    return (await readBytes(file, signal)).toString('utf8', 0, 128).replace(/^\n+|\n+$/g, '');
+    return (await host.readBytes(file, signal)).toString('utf8', 0, 128).replace(/^\n+|\n+$/g, '');
   } catch {
     return undefined;
   }

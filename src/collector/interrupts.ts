@@ -3,7 +3,6 @@ import { defineFlag } from '../cli/flags.js';
 import { parseInterrupts } from '../procfs/interrupts.js';
 import type { CollectorFactory } from './collector.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
-import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const ZEROS_FLAG = defineFlag({ name: 'collector.interrupts.include-zeros', kind: 'bool', default: 'true', help: 'Include interrupts that have a zero value' });
 
@@ -22,12 +21,12 @@ export const interruptsCollector: CollectorFactory = {
     ...NAME_FLAGS,
     ZEROS_FLAG,
   ],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const names = filterFromFlags(flags, NAME_FLAGS);
     const includeZeros = flags.get(ZEROS_FLAG);
     return {
       async update(sink, signal) {
-        for (const { name, info, devices, counts } of await parseFileOrNoData(paths.proc('interrupts'), parseInterrupts, signal)) {
+        for (const { name, info, devices, counts } of await host.parseFileOrNoData(paths.proc('interrupts'), parseInterrupts, signal)) {
           if (names.ignored(`${name};${info};${devices}`)) continue;
           counts.forEach((count, cpu) => {
             if (includeZeros || count !== 0) sink.add(interruptsTotal, count, String(cpu), name, info, devices);

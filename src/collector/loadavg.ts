@@ -1,5 +1,4 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parseLoadavg } from '../procfs/loadavg.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -10,9 +9,9 @@ const load15 = desc('node_load15', '15m load average.', 'gauge');
 export const loadavgCollector: CollectorFactory = {
   name: 'loadavg',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      const load = await parseFile(paths.proc('loadavg'), parseLoadavg, signal);
+      const load = await host.parseFile(paths.proc('loadavg'), parseLoadavg, signal);
       sink.add(load1, load.load1);
       sink.add(load5, load.load5);
       sink.add(load15, load.load15);

@@ -1,5 +1,4 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parseMeminfo } from '../procfs/meminfo.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -46,9 +45,9 @@ export const MEMINFO_METRIC_NAMES: readonly string[] = [...metricsByKey.values()
 export const meminfoCollector: CollectorFactory = {
   name: 'meminfo',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      const meminfo = await parseFile(paths.proc('meminfo'), parseMeminfo, signal);
+      const meminfo = await host.parseFile(paths.proc('meminfo'), parseMeminfo, signal);
       for (const [key, { value, inKiB }] of meminfo) {
         const metric = metricsByKey.get(key);
         if (!metric) continue;

@@ -2,9 +2,9 @@ import type { Dirent } from 'node:fs';
 import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDirEntries, readBytes } from '../hostfs/host-fs.js';
 import { NET_CLASS_ATTRIBUTES, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
 
 const IGNORED_FLAG = defineFlag({ name: 'collector.netclass.ignored-devices', kind: 'regex', default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' });
@@ -64,6 +64,7 @@ interface Listing {
  * the directory is listed afresh.
  */
 async function readAttributes(
+  host: HostFs,
   dir: string,
   device: string,
   listings: Map<string, Listing>,
@@ -74,7 +75,7 @@ async function readAttributes(
   if (names === undefined) {
     let entries: Dirent[];
     try {
-      entries = await listDirEntries(dir);
+      entries = await host.listDirEntries(dir);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       return noDataIfAbsent(err);
@@ -86,7 +87,7 @@ async function readAttributes(
   await Promise.all(
     names.map(async (name) => {
       try {
-        const content = await readBytes(path.join(dir, name), signal);
+        const content = await host.readBytes(path.join(dir, name), signal);
         files.set(name, content.subarray(0, SYSFS_READ_LIMIT).toString('utf8'));
       } catch (err) {
         if (isNotFound(err)) vanished = true;
@@ -96,7 +97,7 @@ async function readAttributes(
   );
   if (remembered && (vanished || files.get('ifindex') !== remembered.ifindex)) {
     listings.delete(device);
-    return readAttributes(dir, device, listings, signal);
+    return readAttributes(host, dir, device, listings, signal);
   }
   if (!vanished) listings.set(device, { ifindex: files.get('ifindex'), names });
   return files;
@@ -109,18 +110,18 @@ export const netclassCollector: CollectorFactory = {
     IGNORED_FLAG,
     INVALID_SPEED_FLAG,
   ],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const ignored = flags.get(IGNORED_FLAG);
     const ignoreInvalidSpeed = flags.get(INVALID_SPEED_FLAG);
     const listings = new Map<string, Listing>();
     return {
       async update(sink, signal) {
         const classDir = paths.sys('class', 'net');
-        const entries = await listDirEntries(classDir).catch(noDataIfAbsent);
+        const entries = await host.listDirEntries(classDir).catch(noDataIfAbsent);
         // Interfaces are symlinks into /sys/devices; regular files such as bonding_masters are not.
         const devices = entries.filter((e) => !e.isFile() && !ignored.test(e.name)).map((e) => e.name);
         for (const gone of [...listings.keys()].filter((d) => !devices.includes(d))) listings.delete(gone);
-        const read = await Promise.all(devices.map((d) => readAttributes(path.join(classDir, d), d, listings, signal)));
+        const read = await Promise.all(devices.map((d) => readAttributes(host, path.join(classDir, d), d, listings, signal)));
         // Everything is parsed before anything is added, so a malformed file yields no partial set.
         const interfaces = devices.flatMap((device, i) => {
           const files = read[i];

@@ -1,10 +1,9 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import { NET_DEV_COUNTERS, parseNetDev } from '../procfs/netdev.js';
 import { parseUint } from '../procfs/parse.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { filterFlags, filterFromFlags } from './device-filter.js';
 import { NoDataError, isNotFound } from '../hostfs/errors.js';
 import { ParseError } from '../lib/parse-error.js';
@@ -19,12 +18,12 @@ const receiveNoHandler = statistic('receive_nohandler');
  * node_exporter takes it from netlink, this exporter from sysfs. Absent on kernels before 4.6
  * and for interfaces sysfs does not list; only a malformed value is an error.
  */
-async function readNoHandler(paths: HostPaths, device: string, log: Logger, signal: AbortSignal): Promise<number | undefined> {
+async function readNoHandler(host: HostFs, device: string, log: Logger, signal: AbortSignal): Promise<number | undefined> {
   // Kernel interface names never hold '/', but this one was read from a file.
   if (device.includes('/') || device === '.' || device === '..') return undefined;
-  const file = paths.sys('class', 'net', device, 'statistics', 'rx_nohandler');
+  const file = host.paths.sys('class', 'net', device, 'statistics', 'rx_nohandler');
   try {
-    return await parseFile(file, (text) => parseUint(text.trim(), 'rx_nohandler'), signal);
+    return await host.parseFile(file, (text) => parseUint(text.trim(), 'rx_nohandler'), signal);
   } catch (err) {
     if ((err as Error).cause instanceof ParseError) throw err;
     log.debug('Could not read rx_nohandler', { file, err });
@@ -45,16 +44,16 @@ export const netdevCollector: CollectorFactory = {
       help: 'Accepted for node_exporter compatibility and ignored: statistics always come from /proc/net/dev (plus rx_nohandler from sysfs).',
     },
   ],
-  create: ({ paths, flags, log }) => {
+  create: ({ host, paths, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     return {
       async update(sink, signal) {
         const file = paths.proc('net', 'dev');
-        const devices = await parseFile(file, parseNetDev, signal).catch((err: Error) => {
+        const devices = await host.parseFile(file, parseNetDev, signal).catch((err: Error) => {
           throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
         });
         const kept = [...devices].filter(([device]) => !filter.ignored(device));
-        const noHandler = await Promise.all(kept.map(([device]) => readNoHandler(paths, device, log, signal)));
+        const noHandler = await Promise.all(kept.map(([device]) => readNoHandler(host, device, log, signal)));
         kept.forEach(([device, values], i) => {
           for (const [key, d] of counters) sink.add(d, values[key], device);
           const dropped = noHandler[i];

@@ -2,7 +2,6 @@ import { desc } from '../exposition/model.js';
 import { defineFlag } from '../cli/flags.js';
 import { parseNetstat, parseSnmp6, type NetStatistic } from '../procfs/netstat.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../hostfs/host-fs.js';
 import { NoDataError } from '../hostfs/errors.js';
 
 
@@ -16,10 +15,10 @@ export const netstatCollector: CollectorFactory = {
   name: 'netstat',
   defaultEnabled: true,
   flags: [FIELDS_FLAG],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const fieldPattern = flags.get(FIELDS_FLAG);
     const read = (file: string, parse: (text: string) => NetStatistic[], signal: AbortSignal) =>
-      parseFileIfExists(paths.proc('net', file), parse, signal);
+      host.parseFileIfExists(paths.proc('net', file), parse, signal);
     return {
       async update(sink, signal) {
         // All three files are parsed in full before anything is added, so a corrupt one fails

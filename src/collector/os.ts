@@ -1,7 +1,7 @@
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parseOsRelease, type OsRelease } from '../procfs/os-release.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { NoDataError, isNotFound } from '../hostfs/errors.js';
 
 const INFO_LABELS = [
@@ -42,9 +42,9 @@ const OS_RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release'];
 export const osCollector: CollectorFactory = {
   name: 'os',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      const r = await readOsRelease(OS_RELEASE_FILES.map((f) => paths.root(f)), signal);
+      const r = await readOsRelease(host, OS_RELEASE_FILES.map((f) => paths.root(f)), signal);
       sink.add(osInfo, 1, r.buildId, r.id, r.idLike, r.imageId, r.imageVersion, r.name, r.prettyName,
         r.variant, r.variantId, r.version, r.versionCodename, r.versionId);
       if (r.versionNumber > 0) sink.add(osVersion, r.versionNumber, r.id, r.idLike, r.name);
@@ -53,10 +53,10 @@ export const osCollector: CollectorFactory = {
   }),
 };
 
-async function readOsRelease(files: readonly string[], signal: AbortSignal): Promise<OsRelease> {
+async function readOsRelease(host: HostFs, files: readonly string[], signal: AbortSignal): Promise<OsRelease> {
   for (const file of files) {
     try {
-      return await parseFile(file, parseOsRelease, signal);
+      return await host.parseFile(file, parseOsRelease, signal);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

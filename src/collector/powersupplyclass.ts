@@ -6,9 +6,9 @@
 import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { listDirEntries, readText, readdirOrNoData } from '../hostfs/host-fs.js';
 import { type PowerSupply, parsePowerSupply } from '../sysfs/power-supply.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 
 const infoDesc = desc('node_power_supply_info', 'info of /sys/class/power_supply/<power_supply>.', 'gauge', ['power_supply']);
 
@@ -38,18 +38,18 @@ export const powerSupplyClassCollector: CollectorFactory = {
   flags: [
     IGNORED_SUPPLIES_FLAG,
   ],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const ignored = flags.get(IGNORED_SUPPLIES_FLAG);
     return {
       async update(sink, signal) {
         const root = paths.sys('class', 'power_supply');
-        const entries = await readdirOrNoData(root);
+        const entries = await host.readdirOrNoData(root);
         // Read everything first: as in node_exporter, a broken supply means no output at all.
         const supplies = await Promise.all(
           entries
             .filter((name) => !ignored?.test(name))
             .sort()
-            .map((name) => readSupply(path.join(root, name), name, signal)),
+            .map((name) => readSupply(host, path.join(root, name), name, signal)),
         );
         for (const s of supplies) {
           const name = s.info['power_supply'] as string;
@@ -61,14 +61,14 @@ export const powerSupplyClassCollector: CollectorFactory = {
   },
 };
 
-async function readSupply(dir: string, name: string, signal: AbortSignal): Promise<PowerSupply> {
+async function readSupply(host: HostFs, dir: string, name: string, signal: AbortSignal): Promise<PowerSupply> {
   // Regular files only: `device`, `subsystem` are links and `power` a directory.
-  const files = (await listDirEntries(dir)).filter((f) => f.isFile()).map((f) => f.name);
+  const files = (await host.listDirEntries(dir)).filter((f) => f.isFile()).map((f) => f.name);
   const attributes = new Map<string, string>();
   await Promise.all(
     files.map(async (file) => {
       try {
-        attributes.set(file, (await readText(path.join(dir, file), signal)).trim());
+        attributes.set(file, (await host.readText(path.join(dir, file), signal)).trim());
       } catch (err) {
         if (UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) return;
         throw new Error(`failed to read file ${JSON.stringify(path.join(dir, file))}: ${(err as Error).message}`, { cause: err });

@@ -1,5 +1,4 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parsePressure, type PressureStats } from '../procfs/pressure.js';
 import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
@@ -66,8 +65,8 @@ export async function addPressure(sink: MetricSink, read: PressureReader, signal
 export const pressureCollector: CollectorFactory = {
   name: 'pressure',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     update: (sink, signal) =>
-      addPressure(sink, (resource, s) => parseFile(paths.proc('pressure', resource), parsePressure, s), signal),
+      addPressure(sink, (resource, s) => host.parseFile(paths.proc('pressure', resource), parsePressure, s), signal),
   }),
 };

@@ -148,4 +148,4 @@ export function processGroupsCollectorWith(makeSource: (ctx: CollectorContext) =
   };
 }
 
-export const processGroupsCollector = processGroupsCollectorWith((ctx) => createProcessSource(ctx.paths, ctx.log));
+export const processGroupsCollector = processGroupsCollectorWith((ctx) => createProcessSource(ctx.host, ctx.log));

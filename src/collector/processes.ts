@@ -1,9 +1,8 @@
 import { mapBounded } from '../lib/concurrency.js';
 import { desc } from '../exposition/model.js';
-import { listProcesses, listPids, parseFile, readUintFileOrNoData } from '../hostfs/host-fs.js';
 import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
 import type { CollectorFactory } from './collector.js';
-import type { HostPaths } from '../hostfs/paths.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
 
 const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);
@@ -19,18 +18,18 @@ const maxProcesses = gauge('max_processes', 'Number of max PIDs limit');
 const CONCURRENCY = 32;
 
 /** A process's thread ids, or undefined when it exited meanwhile (node_exporter's isIgnoredError). */
-async function tasksOf(paths: HostPaths, pid: string): Promise<string[] | undefined> {
+async function tasksOf(host: HostFs, pid: string): Promise<string[] | undefined> {
   try {
-    return await listPids(paths.proc(pid, 'task'));
+    return await host.listPids(host.paths.proc(pid, 'task'));
   } catch (err) {
     if (isVanishedProcess(err)) return undefined;
     throw err;
   }
 }
 
-async function readStat(file: string, signal: AbortSignal): Promise<PidStat | undefined> {
+async function readStat(host: HostFs, file: string, signal: AbortSignal): Promise<PidStat | undefined> {
   try {
-    return await parseFile(file, parsePidStat, signal);
+    return await host.parseFile(file, parsePidStat, signal);
   } catch (err) {
     if (isVanishedProcess(err)) return undefined;
     throw err;
@@ -50,16 +49,16 @@ const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 
  * One pid: its stat counts the process and its num_threads; each task's stat counts a thread
  * state, the main thread taking the process's state, as in node_exporter's processes_linux.go.
  */
-async function countProcess(paths: HostPaths, pid: string, census: Census, signal: AbortSignal): Promise<void> {
-  const stat = await readStat(paths.proc(pid, 'stat'), signal);
+async function countProcess(host: HostFs, pid: string, census: Census, signal: AbortSignal): Promise<void> {
+  const stat = await readStat(host, host.paths.proc(pid, 'stat'), signal);
   if (!stat) return;
   census.pids++;
   census.threads += stat.numThreads;
   bump(census.procStates, stat.state);
-  const tids = await tasksOf(paths, pid);
+  const tids = await tasksOf(host, pid);
   if (!tids) return;
   const states = await Promise.all(
-    tids.map(async (tid) => (tid === pid ? stat.state : (await readStat(paths.proc(pid, 'task', tid, 'stat'), signal))?.state)),
+    tids.map(async (tid) => (tid === pid ? stat.state : (await readStat(host, host.paths.proc(pid, 'task', tid, 'stat'), signal))?.state)),
   );
   for (const state of states) if (state !== undefined) bump(census.threadStates, state);
 }
@@ -67,16 +66,16 @@ async function countProcess(paths: HostPaths, pid: string, census: Census, signa
 export const processesCollector: CollectorFactory = {
   name: 'processes',
   defaultEnabled: false,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
       const census: Census = { pids: 0, threads: 0, procStates: new Map(), threadStates: new Map() };
-      await mapBounded(await listProcesses(paths.proc()), CONCURRENCY, (pid) => countProcess(paths, pid, census, signal));
+      await mapBounded(await host.listProcesses(), CONCURRENCY, (pid) => countProcess(host, pid, census, signal));
       const sysKernel = (name: string) => paths.proc('sys', 'kernel', name);
       sink.add(threads, census.threads);
-      sink.add(maxThreads, await readUintFileOrNoData(sysKernel('threads-max'), signal));
+      sink.add(maxThreads, await host.readUintFileOrNoData(sysKernel('threads-max'), signal));
       for (const [state, count] of census.procStates) sink.add(procsState, count, state);
       for (const [state, count] of census.threadStates) sink.add(threadsState, count, state);
-      const pidMax = await readUintFileOrNoData(sysKernel('pid_max'), signal);
+      const pidMax = await host.readUintFileOrNoData(sysKernel('pid_max'), signal);
       sink.add(pids, census.pids);
       sink.add(maxProcesses, pidMax);
     },

@@ -1,7 +1,6 @@
 import { desc } from '../exposition/model.js';
 import { parseSchedstat } from '../procfs/schedstat.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const running = desc('node_schedstat_running_seconds_total', 'Number of seconds CPU spent running a process.', 'counter', ['cpu']);
 const waiting = desc('node_schedstat_waiting_seconds_total', 'Number of seconds spent by processing waiting for this CPU.', 'counter', ['cpu']);
@@ -13,9 +12,9 @@ const NS_PER_SECOND = 1e9;
 export const schedstatCollector: CollectorFactory = {
   name: 'schedstat',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      for (const cpu of await parseFileOrNoData(paths.proc('schedstat'), parseSchedstat, signal)) {
+      for (const cpu of await host.parseFileOrNoData(paths.proc('schedstat'), parseSchedstat, signal)) {
         sink.add(running, cpu.runningNanoseconds / NS_PER_SECOND, cpu.cpu);
         sink.add(waiting, cpu.waitingNanoseconds / NS_PER_SECOND, cpu.cpu);
         sink.add(timeslices, cpu.timeslices, cpu.cpu);

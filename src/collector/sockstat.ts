@@ -1,8 +1,6 @@
 import { desc } from '../exposition/model.js';
-import { systemPageSize } from '../hostfs/page-size.js';
 import { parseSockstat, type Sockstat } from '../procfs/sockstat.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../hostfs/host-fs.js';
 import type { MetricSink } from './sink.js';
 import { NoDataError } from '../hostfs/errors.js';
 
@@ -30,16 +28,16 @@ function addSockstat(sink: MetricSink, stat: Sockstat, pageSize: number, isIPv4:
 export const sockstatCollector: CollectorFactory = {
   name: 'sockstat',
   defaultEnabled: true,
-  create: ({ paths, log }) => {
+  create: ({ host, paths, log }) => {
     const read = async (file: string, signal: AbortSignal) => {
-      const stat = await parseFileIfExists(paths.proc('net', file), parseSockstat, signal);
+      const stat = await host.parseFileIfExists(paths.proc('net', file), parseSockstat, signal);
       if (!stat) log.debug(`${file} statistics not found, skipping`);
       return stat;
     };
     return {
       async update(sink, signal) {
         // Either file is absent when its IP version is disabled in the kernel.
-        const [v4, v6, pageSize] = await Promise.all([read('sockstat', signal), read('sockstat6', signal), systemPageSize()]);
+        const [v4, v6, pageSize] = await Promise.all([read('sockstat', signal), read('sockstat6', signal), host.pageSize()]);
         if (!v4 && !v6) throw new NoDataError(`neither ${paths.proc('net', 'sockstat')} nor sockstat6 exists`);
         if (v4) addSockstat(sink, v4, pageSize, true);
         if (v6) addSockstat(sink, v6, pageSize, false);

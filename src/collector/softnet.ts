@@ -1,7 +1,6 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { parseSoftnet, type SoftnetRow } from '../procfs/softnet.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const counter = (name: string, help: string) => desc(`node_softnet_${name}`, help, 'counter', ['cpu']);
 
@@ -19,9 +18,9 @@ const SERIES: ReadonlyArray<readonly [MetricDesc, (row: SoftnetRow) => number]> 
 export const softnetCollector: CollectorFactory = {
   name: 'softnet',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
-      const rows = await parseFileOrNoData(paths.proc('net', 'softnet_stat'), parseSoftnet, signal);
+      const rows = await host.parseFileOrNoData(paths.proc('net', 'softnet_stat'), parseSoftnet, signal);
       for (const row of rows) {
         for (const [d, value] of SERIES) sink.add(d, value(row), String(row.cpu));
       }

@@ -1,6 +1,5 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { defineFlag } from '../cli/flags.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { type ProcStat, SOFTIRQ_VECTORS, parseStat } from '../procfs/stat.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -20,11 +19,11 @@ export const statCollector: CollectorFactory = {
   name: 'stat',
   defaultEnabled: true,
   flags: [SOFTIRQ_FLAG],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const withSoftirqs = flags.get(SOFTIRQ_FLAG);
     return {
       async update(sink, signal) {
-        const stat = await parseFile(paths.proc('stat'), parseStat, signal);
+        const stat = await host.parseFile(paths.proc('stat'), parseStat, signal);
         // A line the kernel does not print gives no series (node_exporter would report 0).
         for (const [metric, valueOf] of singleValueMetrics) {
           const value = valueOf(stat);

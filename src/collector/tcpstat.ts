@@ -1,7 +1,6 @@
 import { desc } from '../exposition/model.js';
 import { parseIpSockets, type IpSocket } from '../procfs/ip-sockets.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileIfExists, parseFileOrNoData } from '../hostfs/host-fs.js';
 
 const connectionStates = desc('node_tcp_connection_states', 'Number of connection states.', 'gauge', ['state']);
 
@@ -29,11 +28,11 @@ export function countTcpStates(sockets: readonly IpSocket[]): Map<string, number
 export const tcpstatCollector: CollectorFactory = {
   name: 'tcpstat',
   defaultEnabled: false,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
       const [v4, v6] = await Promise.all([
-        parseFileOrNoData(paths.proc('net', 'tcp'), parseTcp, signal),
-        parseFileIfExists(paths.proc('net', 'tcp6'), parseTcp, signal), // absent when IPv6 is disabled
+        host.parseFileOrNoData(paths.proc('net', 'tcp'), parseTcp, signal),
+        host.parseFileIfExists(paths.proc('net', 'tcp6'), parseTcp, signal), // absent when IPv6 is disabled
       ]);
       for (const [state, value] of countTcpStates([...v4, ...(v6 ?? [])])) sink.add(connectionStates, value, state);
     },

@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { desc } from '../exposition/model.js';
-import { readText, readdirOrNoData } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
 import { coolingDeviceEntries, parseCoolingState, parseZoneTemp, thermalZoneEntries } from '../sysfs/thermal.js';
 import type { CollectorFactory } from './collector.js';
@@ -24,11 +23,11 @@ const UNAVAILABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EOPNOTSUPP
 export const thermalZoneCollector: CollectorFactory = {
   name: 'thermal_zone',
   defaultEnabled: true,
-  create: ({ paths, log }) => ({
+  create: ({ host, paths, log }) => ({
     async update(sink, signal) {
       const root = paths.sys('class', 'thermal');
-      const entries = await readdirOrNoData(root);
-      const read = (entry: string, file: string): Promise<string> => readText(path.join(root, entry, file), signal);
+      const entries = await host.readdirOrNoData(root);
+      const read = (entry: string, file: string): Promise<string> => host.readText(path.join(root, entry, file), signal);
 
       const zones = await Promise.all(
         thermalZoneEntries(entries).map((entry) =>

@@ -2,12 +2,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { desc } from '../exposition/model.js';
-import { listDir, parseFile } from '../hostfs/host-fs.js';
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import { clocksourceDevices, parseAvailableClocksources, parseCurrentClocksource } from '../sysfs/clocksource.js';
 import { UTC, localZoneFiles, parseTzif, zoneAt, type TimeZone } from '../gocompat/tzif.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import type { MetricSink } from './sink.js';
 import { isNotFound } from '../hostfs/errors.js';
 
@@ -40,7 +39,7 @@ export function makeTimeCollector(options: TimeCollectorOptions = {}): Collector
   return {
     name: 'time',
     defaultEnabled: true,
-    create: ({ paths, log }) => {
+    create: ({ host, paths, log }) => {
       // Go reads the local zone once per process; so do we, per collector.
       let localZone: Promise<TimeZone> | undefined;
       return {
@@ -50,7 +49,7 @@ export function makeTimeCollector(options: TimeCollectorOptions = {}): Collector
           localZone ??= loadLocalZone(tzEnv(), log);
           const zone = zoneAt(await localZone, Math.floor(seconds));
           sink.add(zoneOffset, zone.offsetSeconds, zone.abbreviation);
-          await addClocksources(sink, paths, signal);
+          await addClocksources(sink, host, signal);
         },
       };
     },
@@ -84,15 +83,15 @@ async function loadLocalZone(tz: string | undefined, log: Logger): Promise<TimeZ
   return UTC;
 }
 
-async function addClocksources(sink: MetricSink, paths: HostPaths, signal: AbortSignal): Promise<void> {
-  const dir = paths.sys('devices/system/clocksource');
+async function addClocksources(sink: MetricSink, host: HostFs, signal: AbortSignal): Promise<void> {
+  const dir = host.paths.sys('devices/system/clocksource');
   // node_exporter globs this directory, and a glob ignores an unreadable or missing directory.
-  const entries = await listDir(dir).catch(() => []);
+  const entries = await host.listDir(dir).catch(() => []);
   const devices = await Promise.all(
     clocksourceDevices(entries).map(async (name) => {
       const [available, current] = await Promise.all([
-        parseFile(path.join(dir, name, 'available_clocksource'), parseAvailableClocksources, signal),
-        parseFile(path.join(dir, name, 'current_clocksource'), parseCurrentClocksource, signal),
+        host.parseFile(path.join(dir, name, 'available_clocksource'), parseAvailableClocksources, signal),
+        host.parseFile(path.join(dir, name, 'current_clocksource'), parseCurrentClocksource, signal),
       ]);
       return { available, current };
     }),

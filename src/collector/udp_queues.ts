@@ -1,7 +1,6 @@
 import { desc } from '../exposition/model.js';
 import { parseIpSockets } from '../procfs/ip-sockets.js';
 import type { CollectorFactory } from './collector.js';
-import { parseFileIfExists } from '../hostfs/host-fs.js';
 import { NoDataError } from '../hostfs/errors.js';
 
 const queues = desc('node_udp_queues', 'Number of allocated memory in the kernel for UDP datagrams in bytes.', 'gauge', ['queue', 'ip']);
@@ -11,12 +10,12 @@ const parseUdp = (text: string) => parseIpSockets(text, 'udp');
 export const udpQueuesCollector: CollectorFactory = {
   name: 'udp_queues',
   defaultEnabled: true,
-  create: ({ paths, log }) => ({
+  create: ({ host, paths, log }) => ({
     async update(sink, signal) {
       // Both files are parsed before anything is added; each is absent when its IP version is off.
       const [v4, v6] = await Promise.all([
-        parseFileIfExists(paths.proc('net', 'udp'), parseUdp, signal),
-        parseFileIfExists(paths.proc('net', 'udp6'), parseUdp, signal),
+        host.parseFileIfExists(paths.proc('net', 'udp'), parseUdp, signal),
+        host.parseFileIfExists(paths.proc('net', 'udp6'), parseUdp, signal),
       ]);
       for (const [ip, sockets] of [['v4', v4], ['v6', v6]] as const) {
         if (!sockets) {

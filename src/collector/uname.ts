@@ -1,8 +1,7 @@
 import os from 'node:os';
 import { desc } from '../exposition/model.js';
-import { readTextIfExists } from '../hostfs/host-fs.js';
-import type { HostPaths } from '../hostfs/paths.js';
 import type { CollectorFactory } from './collector.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 
 const unameInfo = desc(
   'node_uname_info',
@@ -14,12 +13,12 @@ const unameInfo = desc(
 export const unameCollector: CollectorFactory = {
   name: 'uname',
   defaultEnabled: true,
-  create: ({ paths }) => ({
+  create: ({ host, paths }) => ({
     async update(sink, signal) {
       // uname(2)'s fields as /proc/sys/kernel files, which (like the syscall) show the reading
       // process's UTS namespace, so nodename is the exporter's own. Each falls back to the os.*
       // call for the same field when the file is missing.
-      const read = (file: string, fallback: () => string) => readKernelString(paths, file, fallback, signal);
+      const read = (file: string, fallback: () => string) => readKernelString(host, file, fallback, signal);
       const [sysname, release, version, nodename, domainname] = await Promise.all([
         read('ostype', os.type),
         read('osrelease', os.release),
@@ -35,11 +34,11 @@ export const unameCollector: CollectorFactory = {
 };
 
 async function readKernelString(
-  paths: HostPaths,
+  host: HostFs,
   file: string,
   fallback: () => string,
   signal: AbortSignal,
 ): Promise<string> {
-  const text = await readTextIfExists(paths.proc('sys/kernel', file), signal);
+  const text = await host.readTextIfExists(host.paths.proc('sys/kernel', file), signal);
   return text === undefined ? fallback() : text.replace(/\n$/, '');
 }

@@ -1,6 +1,5 @@
 import { desc } from '../exposition/model.js';
 import { defineFlag } from '../cli/flags.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { parseVmstat } from '../procfs/vmstat.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -17,12 +16,12 @@ export const vmstatCollector: CollectorFactory = {
   flags: [
     FIELDS_FLAG,
   ],
-  create: ({ paths, flags }) => {
+  create: ({ host, paths, flags }) => {
     const fieldPattern = flags.get(FIELDS_FLAG);
     return {
       async update(sink, signal) {
         // Every line is parsed, matched or not, so a corrupt file fails whatever the filter.
-        for (const [field, value] of await parseFile(paths.proc('vmstat'), parseVmstat, signal)) {
+        for (const [field, value] of await host.parseFile(paths.proc('vmstat'), parseVmstat, signal)) {
           if (!fieldPattern.test(field)) continue;
           sink.add(desc(`node_vmstat_${field}`, `/proc/vmstat information field ${field}.`, 'untyped'), value);
         }

@@ -9,7 +9,7 @@
  * Neither the YAML parser nor the schema validator is loaded on the main thread.
  */
 import { Worker } from 'node:worker_threads';
-import { readUserFile } from '../hostfs/host-fs.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { UserFileError } from '../hostfs/user-file.js';
 import { ConfigError } from './error.js';
 import { MAX_CONFIG_FILE_BYTES, PARSE_HEAP_MB, PARSE_TIMEOUT_MS } from './limits.js';
@@ -17,20 +17,20 @@ import type { ParseReply, ParseRequest } from './parse-worker.js';
 import { fromTransferable } from './transfer.js';
 import type { ExporterFileConfig } from './schema.js';
 
-/**
- * The file's text: a regular file, at most MAX_CONFIG_FILE_BYTES, UTF-8, read through io's
- * reader for user files (opened non-blocking, its type checked before any read, bounded in
- * time even when the read itself never returns).
- */
 /** A read of the config file that has not returned by then never will (a hung mount): refuse it. */
 const READ_TIMEOUT_MS = 10_000;
 
-export async function readConfigText(file: string): Promise<string> {
+/**
+ * The file's text: a regular file, at most MAX_CONFIG_FILE_BYTES, UTF-8, read through the host
+ * reader's readUserFile (opened non-blocking, its type checked before any read, bounded in
+ * time even when the read itself never returns).
+ */
+export async function readConfigText(file: string, host: HostFs): Promise<string> {
   const cannot = (why: string) => new ConfigError(`${file}: cannot read the config file: ${why}`);
   let bytes: Buffer;
   const signal = AbortSignal.timeout(READ_TIMEOUT_MS);
   try {
-    ({ bytes } = await readUserFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, signal }));
+    ({ bytes } = await host.readUserFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, signal }));
   } catch (err) {
     if (signal.aborted) throw cannot(`the read did not finish within ${READ_TIMEOUT_MS / 1000} s (a hung mount?)`);
     if (err instanceof UserFileError) {
@@ -87,6 +87,6 @@ export function parseConfigText(
   });
 }
 
-export async function loadConfigFile(file: string): Promise<ExporterFileConfig> {
-  return parseConfigText(await readConfigText(file), file);
+export async function loadConfigFile(file: string, host: HostFs): Promise<ExporterFileConfig> {
+  return parseConfigText(await readConfigText(file, host), file);
 }

@@ -6,6 +6,7 @@
  * arrive while one runs share a single next reload, so a flood of them costs at most two parses.
  */
 import { createHash } from 'node:crypto';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { ConfigError } from './error.js';
 import { parseConfigText, readConfigText } from './file.js';
 import type { ExporterFileConfig } from './schema.js';
@@ -32,12 +33,14 @@ export class ConfigStore {
     private config: ExporterFileConfig,
     /** Of the text the running config was parsed from. */
     private digest: string | undefined,
+    /** Reads the file (on reloads too); undefined with no file. */
+    private readonly host?: HostFs,
   ) {}
 
-  static async open(file: string | undefined): Promise<ConfigStore> {
+  static async open(file: string | undefined, host: HostFs): Promise<ConfigStore> {
     if (file === undefined) return new ConfigStore(undefined, EMPTY_CONFIG, undefined);
-    const text = await readConfigText(file);
-    return new ConfigStore(file, await parseConfigText(text, file), digestOf(text));
+    const text = await readConfigText(file, host);
+    return new ConfigStore(file, await parseConfigText(text, file), digestOf(text), host);
   }
 
   /** A store holding a fixed config (the empty one by default), for tests and embedding. */
@@ -70,9 +73,9 @@ export class ConfigStore {
   }
 
   private async reloadNow(): Promise<ExporterFileConfig> {
-    const file = this.file;
-    if (file === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
-    const text = await readConfigText(file);
+    const { file, host } = this;
+    if (file === undefined || host === undefined) throw new ConfigError('no --config.file was given, so there is nothing to reload');
+    const text = await readConfigText(file, host);
     const digest = digestOf(text);
     if (digest === this.digest) return this.config;
     const next = await parseConfigText(text, file);

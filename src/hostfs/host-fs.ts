@@ -2,11 +2,13 @@ import fs, { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-import { IoGate, threadPoolSize, type IoGateStatus } from './io-gate.js';
+import { IoGate, threadPoolSize, type IoGateOptions, type IoGateStatus } from './io-gate.js';
 import { KernelFileReader, isLiveKernelFs, readFileAsync } from './kernel-file.js';
 import { parseUint } from '../procfs/parse.js';
 import { checkRegularFile, readRegularFile, type RegularFileContents } from './user-file.js';
 import { NoDataError, isNotFound } from './errors.js';
+import { systemPageSize } from './page-size.js';
+import { HostPaths } from './paths.js';
 
 /**
  * How files are read on the scrape path, which is most of a scrape's cost:
@@ -36,69 +38,13 @@ const MEMORY_BACKED_SYSFS = new RegExp(
     '|class/net/[^/]+/(statistics/|(?!speed$|duplex$|phys_)[^/]+$))',
 );
 
-let procfsPrefix = path.resolve('/proc') + path.sep;
-let sysfsPrefix = path.resolve('/sys') + path.sep;
-/** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
-let liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
-const kernelFiles = new KernelFileReader();
-
 /** A pooled read running this long is stuck: its file is refused until it returns. */
 const STUCK_AFTER_MS = 5000;
 /** The longest a caller without an abort signal waits for a pooled read. */
 const MAX_WAIT_MS = 10_000;
-/** One pool thread is left to everything else (DNS lookups of probes and checks). */
-const pool = new IoGate({ slots: Math.max(1, threadPoolSize() - 1), stuckAfterMs: STUCK_AFTER_MS, maxWaitMs: MAX_WAIT_MS });
-
-/** The gate's state: reads in the pool, stuck ones, saturation. */
-export function ioPoolStatus(): IoGateStatus {
-  return pool.status();
-}
-
-/** Why pooled file reads cannot complete now (none when they can), for /-/healthy and /-/ready. */
-export function ioPoolProblems(): string[] {
-  const problem = pool.problem();
-  return problem === undefined ? [] : [problem];
-}
-
-/** Tells the reader where --path.procfs and --path.sysfs are, for the choice above. */
-export function setKernelFsRoots(procfs: string, sysfs: string): void {
-  procfsPrefix = path.resolve(procfs) + path.sep;
-  sysfsPrefix = path.resolve(sysfs) + path.sep;
-  liveRoots = undefined;
-  kernelFiles.closeAll();
-}
-
-function live(): { procfs: boolean; sysfs: boolean } {
-  liveRoots ??= { procfs: isLiveKernelFs(procfsPrefix), sysfs: isLiveKernelFs(sysfsPrefix) };
-  return liveRoots;
-}
-
-/** How many kernel files are held open for re-reading (for tests and diagnosis). */
-export function heldKernelFileCount(): number {
-  return kernelFiles.heldCount;
-}
 
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
-
-/** Whether `file` is in a live procfs or sysfs, whose files need no type check. */
-function inLiveKernelFs(file: string): boolean {
-  if (file.startsWith(procfsPrefix)) return live().procfs;
-  return file.startsWith(sysfsPrefix) && live().sysfs;
-}
-
-/** Whether a memory-backed file is in a live procfs or sysfs: otherwise it must be read through the pool. */
-function isMemoryBacked(file: string): boolean {
-  if (file.startsWith(procfsPrefix)) return live().procfs && !PER_PROCESS.test(file.slice(procfsPrefix.length));
-  return file.startsWith(sysfsPrefix) && live().sysfs && MEMORY_BACKED_SYSFS.test(file.slice(sysfsPrefix.length));
-}
-
-/** Listing a live sysfs directory or live procfs's system-wide part walks kernel memory only. */
-function isMemoryBackedDir(dir: string): boolean {
-  const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  if (withSep.startsWith(sysfsPrefix)) return live().sysfs;
-  return withSep.startsWith(procfsPrefix) && live().procfs && !PER_PROCESS.test(withSep.slice(procfsPrefix.length));
-}
 
 /** A synchronous read as a promise, so callers handle both paths alike. */
 function settled<T>(read: () => T): Promise<T> {
@@ -109,77 +55,12 @@ function settled<T>(read: () => T): Promise<T> {
   }
 }
 
-/** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
-export function listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
-  return isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : pool.run(dir, signal, () => readdir(dir));
-}
-
-/** Like listDir, with each entry's type. */
-export function listDirEntries(dir: string, signal?: AbortSignal): Promise<Dirent[]> {
-  if (isMemoryBackedDir(dir)) return settled(() => fs.readdirSync(dir, { withFileTypes: true }));
-  return pool.run(dir, signal, () => readdir(dir, { withFileTypes: true }));
-}
-
-/** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
-function isSysfsAttribute(file: string): boolean {
-  return file.startsWith(sysfsPrefix) && !file.startsWith('fs/cgroup/', sysfsPrefix.length);
-}
-
-/** Through the gated pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
-function readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
-  const wholeInOneRead = isSysfsAttribute(file);
-  return pool.run(file, signal, () => {
-    if (wholeInOneRead && live().sysfs) return kernelFiles.readAsync(file, true, signal);
-    return readFileAsync(file, { wholeInOneRead, checkType: !inLiveKernelFs(file) }, signal);
-  });
-}
-
-/**
- * Reads a file a user names (the config file, for one): a regular file of at most `maxBytes`,
- * through the gated pool, so that neither a FIFO nor a hung mount can hold the caller past its
- * signal (10 s without one). Refusals are UserFileError (EISDIR, EFTYPE, EFBIG) or IoGateError.
- */
-export function readUserFile(file: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<RegularFileContents> {
-  return pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
-}
-
-/** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
-export function checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
-  return pool.run(file, signal, () => checkRegularFile(file));
-}
-
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
+const parseUintText = (text: string) => parseUint(text.trim(), 'value');
 
-function readMemoryBacked<T>(file: string, take: (buf: Buffer, length: number) => T): T {
-  return kernelFiles.read(file, { hold: true, wholeInOneRead: isSysfsAttribute(file) }, take);
-}
-
-/** Reads a whole file's bytes (see the policy above). */
-export function readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
-  if (isMemoryBacked(file)) return settled(() => readMemoryBacked(file, copyOut));
-  return readViaPool(file, signal);
-}
-
-/** Reads /proc/self/`name` of the exporter's own process (always the host's /proc), synchronously. */
-export function readOwnProcFile(name: string): string {
-  return fs.readFileSync(path.join('/proc/self', name), 'utf8');
-}
-
-/** Reads a whole /proc or /sys file as text (see the policy above). */
-export async function readText(file: string, signal?: AbortSignal): Promise<string> {
-  if (isMemoryBacked(file)) return readMemoryBacked(file, decode);
-  return (await readViaPool(file, signal)).toString('utf8');
-}
-
-/** Like readText, but a missing file is `undefined` rather than an error. */
-export async function readTextIfExists(file: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    return await readText(file, signal);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function numericAscending(names: string[]): string[] {
+  return names.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b));
 }
 
 /** Runs a parser on a file's text, prefixing its errors with the file, so a log line says which file was broken. */
@@ -191,60 +72,201 @@ export function parseText<T>(file: string, text: string, parse: (text: string) =
   }
 }
 
-export async function parseFile<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
-  return parseText(file, await readText(file, signal), parse);
+/** Reads /proc/self/`name` of the exporter's own process (always the host's /proc, whatever --path.procfs says), synchronously. */
+export function readOwnProcFile(name: string): string {
+  return fs.readFileSync(path.join('/proc/self', name), 'utf8');
 }
 
-/** Reads a file holding one unsigned integer (most sysfs attributes); a missing file is `undefined`. */
-export async function readUintIfExists(file: string, signal?: AbortSignal): Promise<number | undefined> {
-  const text = await readTextIfExists(file, signal);
-  return text === undefined ? undefined : parseText(file, text, (t) => parseUint(t.trim(), path.basename(file)));
-}
+/**
+ * The host as the exporter reads it (prometheus/procfs's FS): the --path.* roots, whether the
+ * procfs and sysfs roots are live kernel mounts, the held kernel-file descriptors and the gate
+ * in front of libuv's pool. The exporter builds one and hands it to every collector; tests
+ * build their own for a fixture tree.
+ */
+export class HostFs {
+  private readonly procfsPrefix: string;
+  private readonly sysfsPrefix: string;
+  /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
+  private liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
+  private readonly kernelFiles = new KernelFileReader();
+  private readonly pool: IoGate;
+  private pageSizeOnce: Promise<number> | undefined;
 
-/** Parses `file`, or gives undefined when it does not exist. */
-export async function parseFileIfExists<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T | undefined> {
-  try {
-    return await parseFile(file, parse, signal);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
+  constructor(
+    readonly paths: HostPaths = new HostPaths(),
+    gate: Partial<IoGateOptions> = {},
+  ) {
+    this.procfsPrefix = path.resolve(paths.procfs) + path.sep;
+    this.sysfsPrefix = path.resolve(paths.sysfs) + path.sep;
+    // One pool thread is left to everything else (DNS lookups of probes and checks).
+    this.pool = new IoGate({ slots: Math.max(1, threadPoolSize() - 1), stuckAfterMs: STUCK_AFTER_MS, maxWaitMs: MAX_WAIT_MS, ...gate });
   }
-}
 
-/** Parses `file`; its absence is node_exporter's ErrNoData (success 0, logged at debug). */
-export async function parseFileOrNoData<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
-  const parsed = await parseFileIfExists(file, parse, signal);
-  if (parsed === undefined) throw new NoDataError(`${file} does not exist`);
-  return parsed;
-}
-
-const parseUintText = (text: string) => parseUint(text.trim(), 'value');
-
-/** node_exporter's readUintFromFile (a one-number file such as pid_max), absent = no data. */
-export function readUintFileOrNoData(file: string, signal?: AbortSignal): Promise<number> {
-  return parseFileOrNoData(file, parseUintText, signal);
-}
-
-/** Lists a directory; its absence is node_exporter's ErrNoData (the feature is not on this machine). */
-export async function readdirOrNoData(dir: string): Promise<string[]> {
-  try {
-    return await listDir(dir);
-  } catch (err) {
-    if (isNotFound(err)) throw new NoDataError(`${dir} does not exist`);
-    throw err;
+  /** Closes the held kernel-file descriptors (at shutdown); a later read opens them again. */
+  close(): void {
+    this.kernelFiles.closeAll();
   }
-}
 
-function numericAscending(names: string[]): string[] {
-  return names.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b));
-}
+  /** The gate's state: reads in the pool, stuck ones, saturation. */
+  status(): IoGateStatus {
+    return this.pool.status();
+  }
 
-/** The PIDs under --path.procfs, ascending; no procfs there is node_exporter's ErrNoData. */
-export async function listProcesses(procDir: string): Promise<string[]> {
-  return numericAscending(await readdirOrNoData(procDir));
-}
+  /** Why pooled file reads cannot complete now (none when they can), for /-/healthy and /-/ready. */
+  problems(): string[] {
+    const problem = this.pool.problem();
+    return problem === undefined ? [] : [problem];
+  }
 
-/** The numeric entries (PIDs, or a task directory's thread ids), ascending; fs errors propagate. */
-export async function listPids(dir: string): Promise<string[]> {
-  return numericAscending(await listDir(dir));
+  /** How many kernel files are held open for re-reading (for tests and diagnosis). */
+  heldKernelFileCount(): number {
+    return this.kernelFiles.heldCount;
+  }
+
+  /** The page size of the machine we run on (page-size.ts), read once. */
+  pageSize(): Promise<number> {
+    this.pageSizeOnce ??= systemPageSize();
+    return this.pageSizeOnce;
+  }
+
+  private live(): { procfs: boolean; sysfs: boolean } {
+    this.liveRoots ??= { procfs: isLiveKernelFs(this.procfsPrefix), sysfs: isLiveKernelFs(this.sysfsPrefix) };
+    return this.liveRoots;
+  }
+
+  /** Whether `file` is in a live procfs or sysfs, whose files need no type check. */
+  private inLiveKernelFs(file: string): boolean {
+    if (file.startsWith(this.procfsPrefix)) return this.live().procfs;
+    return file.startsWith(this.sysfsPrefix) && this.live().sysfs;
+  }
+
+  /** Whether a memory-backed file is in a live procfs or sysfs: otherwise it must be read through the pool. */
+  private isMemoryBacked(file: string): boolean {
+    if (file.startsWith(this.procfsPrefix)) return this.live().procfs && !PER_PROCESS.test(file.slice(this.procfsPrefix.length));
+    return file.startsWith(this.sysfsPrefix) && this.live().sysfs && MEMORY_BACKED_SYSFS.test(file.slice(this.sysfsPrefix.length));
+  }
+
+  /** Listing a live sysfs directory or live procfs's system-wide part walks kernel memory only. */
+  private isMemoryBackedDir(dir: string): boolean {
+    const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    if (withSep.startsWith(this.sysfsPrefix)) return this.live().sysfs;
+    return withSep.startsWith(this.procfsPrefix) && this.live().procfs && !PER_PROCESS.test(withSep.slice(this.procfsPrefix.length));
+  }
+
+  /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
+  private isSysfsAttribute(file: string): boolean {
+    return file.startsWith(this.sysfsPrefix) && !file.startsWith('fs/cgroup/', this.sysfsPrefix.length);
+  }
+
+  /** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
+  listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
+    return this.isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : this.pool.run(dir, signal, () => readdir(dir));
+  }
+
+  /** Like listDir, with each entry's type. */
+  listDirEntries(dir: string, signal?: AbortSignal): Promise<Dirent[]> {
+    if (this.isMemoryBackedDir(dir)) return settled(() => fs.readdirSync(dir, { withFileTypes: true }));
+    return this.pool.run(dir, signal, () => readdir(dir, { withFileTypes: true }));
+  }
+
+  /** Through the gated pool: driver-backed sysfs attributes with a held fd, other files opened each time. */
+  private readViaPool(file: string, signal?: AbortSignal): Promise<Buffer> {
+    const wholeInOneRead = this.isSysfsAttribute(file);
+    return this.pool.run(file, signal, () => {
+      if (wholeInOneRead && this.live().sysfs) return this.kernelFiles.readAsync(file, true, signal);
+      return readFileAsync(file, { wholeInOneRead, checkType: !this.inLiveKernelFs(file) }, signal);
+    });
+  }
+
+  /**
+   * Reads a file a user names (the config file, for one): a regular file of at most `maxBytes`,
+   * through the gated pool, so that neither a FIFO nor a hung mount can hold the caller past its
+   * signal (10 s without one). Refusals are UserFileError (EISDIR, EFTYPE, EFBIG) or IoGateError.
+   */
+  readUserFile(file: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<RegularFileContents> {
+    return this.pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
+  }
+
+  /** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
+  checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
+    return this.pool.run(file, signal, () => checkRegularFile(file));
+  }
+
+  private readMemoryBacked<T>(file: string, take: (buf: Buffer, length: number) => T): T {
+    return this.kernelFiles.read(file, { hold: true, wholeInOneRead: this.isSysfsAttribute(file) }, take);
+  }
+
+  /** Reads a whole file's bytes (see the policy above). */
+  readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
+    if (this.isMemoryBacked(file)) return settled(() => this.readMemoryBacked(file, copyOut));
+    return this.readViaPool(file, signal);
+  }
+
+  /** Reads a whole /proc or /sys file as text (see the policy above). */
+  async readText(file: string, signal?: AbortSignal): Promise<string> {
+    if (this.isMemoryBacked(file)) return this.readMemoryBacked(file, decode);
+    return (await this.readViaPool(file, signal)).toString('utf8');
+  }
+
+  /** Like readText, but a missing file is `undefined` rather than an error. */
+  async readTextIfExists(file: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      return await this.readText(file, signal);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async parseFile<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
+    return parseText(file, await this.readText(file, signal), parse);
+  }
+
+  /** Reads a file holding one unsigned integer (most sysfs attributes); a missing file is `undefined`. */
+  async readUintIfExists(file: string, signal?: AbortSignal): Promise<number | undefined> {
+    const text = await this.readTextIfExists(file, signal);
+    return text === undefined ? undefined : parseText(file, text, (t) => parseUint(t.trim(), path.basename(file)));
+  }
+
+  /** Parses `file`, or gives undefined when it does not exist. */
+  async parseFileIfExists<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T | undefined> {
+    try {
+      return await this.parseFile(file, parse, signal);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Parses `file`; its absence is node_exporter's ErrNoData (success 0, logged at debug). */
+  async parseFileOrNoData<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
+    const parsed = await this.parseFileIfExists(file, parse, signal);
+    if (parsed === undefined) throw new NoDataError(`${file} does not exist`);
+    return parsed;
+  }
+
+  /** node_exporter's readUintFromFile (a one-number file such as pid_max), absent = no data. */
+  readUintFileOrNoData(file: string, signal?: AbortSignal): Promise<number> {
+    return this.parseFileOrNoData(file, parseUintText, signal);
+  }
+
+  /** Lists a directory; its absence is node_exporter's ErrNoData (the feature is not on this machine). */
+  async readdirOrNoData(dir: string): Promise<string[]> {
+    try {
+      return await this.listDir(dir);
+    } catch (err) {
+      if (isNotFound(err)) throw new NoDataError(`${dir} does not exist`);
+      throw err;
+    }
+  }
+
+  /** The PIDs under --path.procfs, ascending; no procfs there is node_exporter's ErrNoData. */
+  async listProcesses(): Promise<string[]> {
+    return numericAscending(await this.readdirOrNoData(this.paths.proc()));
+  }
+
+  /** The numeric entries (PIDs, or a task directory's thread ids), ascending; fs errors propagate. */
+  async listPids(dir: string): Promise<string[]> {
+    return numericAscending(await this.listDir(dir));
+  }
 }

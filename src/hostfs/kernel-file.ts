@@ -1,5 +1,5 @@
 /**
- * Reads of kernel files (procfs, sysfs, cgroupfs) for io.ts: synchronous ones for files
+ * Reads of kernel files (procfs, sysfs, cgroupfs) for host-fs.ts: synchronous ones for files
  * generated from kernel memory, and ones through libuv's thread pool for attributes that call
  * into a driver.
  *

@@ -131,7 +131,7 @@ export async function checkRegularFile(file: string): Promise<void> {
 
 /**
  * Reads a whole regular file of at most `maxBytes` through libuv's thread pool. Call it through
- * io.ts's readUserFile, which bounds the wait and keeps a hung read from starving the pool.
+ * HostFs.readUserFile, which bounds the wait and keeps a hung read from starving the pool.
  */
 export async function readRegularFile(file: string, maxBytes: number): Promise<RegularFileContents> {
   const handle = await open(file, OPEN_NONBLOCKING);

@@ -7,7 +7,6 @@
 import type { CollectorFactory } from '../collector/collector.js';
 import type { MetricSink } from '../collector/sink.js';
 import { desc } from '../exposition/model.js';
-import { parseFile } from '../hostfs/host-fs.js';
 import { type HostCpu, parseCpuinfo } from './cpuinfo.js';
 import { staticValue } from './refresher.js';
 import { type CpuData, type FallbackDeps, defaultFallbackDeps } from './system-info.js';
@@ -47,7 +46,7 @@ export function createHostCpuCollector(deps: FallbackDeps): CollectorFactory {
   return {
     name: 'host_cpu',
     defaultEnabled: true,
-    create: ({ paths, log }) => {
+    create: ({ host, paths, log }) => {
       if (deps.platform !== 'linux') {
         const cpu = staticValue(deps, log, 'systeminformation cpu()', async () => hostCpuFromSystemInformation(await deps.si.cpu()));
         return { update: async (sink) => addHostCpu(sink, cpu.current), close: () => cpu.close() };
@@ -56,7 +55,7 @@ export function createHostCpuCollector(deps: FallbackDeps): CollectorFactory {
       let cpu: Promise<HostCpu> | undefined;
       return {
         async update(sink, signal) {
-          cpu ??= parseFile(paths.proc('cpuinfo'), parseCpuinfo, signal).catch((err: unknown) => {
+          cpu ??= host.parseFile(paths.proc('cpuinfo'), parseCpuinfo, signal).catch((err: unknown) => {
             cpu = undefined;
             throw err;
           });

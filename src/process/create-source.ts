@@ -6,13 +6,13 @@
  * Both libraries are loaded only where they are used.
  */
 import type { Logger } from '../lib/log.js';
-import type { HostPaths } from '../hostfs/paths.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 import { PidusageSource, type PidUsage } from './pidusage-source.js';
 import { ProcfsSource } from './procfs-source.js';
 import type { ProcessSource } from './source.js';
 
-export function createProcessSource(paths: HostPaths, log: Logger, platform: NodeJS.Platform = process.platform): ProcessSource {
-  if (platform === 'linux') return new ProcfsSource(paths);
+export function createProcessSource(host: HostFs, log: Logger, platform: NodeJS.Platform = process.platform): ProcessSource {
+  if (platform === 'linux') return new ProcfsSource(host);
   let clear: (() => void) | undefined;
   const source = new PidusageSource({
     log,

@@ -5,8 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 
-import { systemPageSize } from '../hostfs/page-size.js';
-import { listPids, parseText, readText } from '../hostfs/host-fs.js';
+import { type HostFs, parseText } from '../hostfs/host-fs.js';
 import type { HostPaths } from '../hostfs/paths.js';
 import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
@@ -46,15 +45,15 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   private bootTime: Promise<number> | undefined;
   private readonly users: UserNames;
 
-  constructor(
-    private readonly paths: HostPaths,
-    private readonly pageSize: () => Promise<number> = systemPageSize,
-  ) {
-    this.users = new UserNames(paths.root('etc', 'passwd'));
+  private readonly paths: HostPaths;
+
+  constructor(private readonly host: HostFs) {
+    this.paths = host.paths;
+    this.users = new UserNames(host, host.paths.root('etc', 'passwd'));
   }
 
   async list(signal: AbortSignal): Promise<Listing<ProcfsProcess>> {
-    const pids = await listPids(this.paths.proc());
+    const pids = await this.host.listPids(this.paths.proc());
     let readErrors = 0;
     const stats = await mapBounded(pids, CONCURRENCY, async (pid) => {
       const r = await this.read(pid, 'stat', parsePidStatDetail, signal);
@@ -99,7 +98,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   async measure(processes: readonly ProcfsProcess[], signal: AbortSignal): Promise<Measurements<ProcfsProcess>> {
-    const [bootTime, pageSize] = await Promise.all([this.bootTimeSeconds(signal), this.pageSize()]);
+    const [bootTime, pageSize] = await Promise.all([this.bootTimeSeconds(signal), this.host.pageSize()]);
     const metrics = new Map<ProcfsProcess, ProcessMetrics>();
     let partialErrors = 0;
     let readErrors = 0;
@@ -177,7 +176,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
-    const tids = await this.attempt(async () => listPids(this.paths.proc(pid, 'task')), signal);
+    const tids = await this.attempt(async () => this.host.listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
     const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
       const [stat, status] = await Promise.all([
@@ -201,7 +200,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   private bootTimeSeconds(signal: AbortSignal): Promise<number> {
     if (!this.bootTime) {
       const file = this.paths.proc('stat');
-      this.bootTime = readText(file, signal).then((text) => {
+      this.bootTime = this.host.readText(file, signal).then((text) => {
         const bootTime = parseText(file, text, parseStat).bootTime;
         if (bootTime === undefined) throw new Error(`${file} has no btime line`);
         return bootTime;
@@ -215,7 +214,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
 
   private read<T>(dir: string, file: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
     const path = this.paths.proc(dir, file);
-    return this.attempt(async () => parseText(path, await readText(path, signal), parse), signal);
+    return this.attempt(async () => parseText(path, await this.host.readText(path, signal), parse), signal);
   }
 
   private async attempt<T>(read: () => Promise<T>, signal: AbortSignal): Promise<Read<T>> {

@@ -3,7 +3,7 @@
  * does without cgo), or the uid itself when it has no entry. Read at most once a minute, and
  * only when a template asks for it.
  */
-import { readText } from '../hostfs/host-fs.js';
+import type { HostFs } from '../hostfs/host-fs.js';
 
 const REFRESH_MS = 60_000;
 
@@ -22,12 +22,15 @@ export class UserNames {
   private names: Promise<Map<number, string>> | undefined;
   private readAt = 0;
 
-  constructor(private readonly passwdFile: string) {}
+  constructor(
+    private readonly host: HostFs,
+    private readonly passwdFile: string,
+  ) {}
 
   async name(uid: number, signal: AbortSignal): Promise<string> {
     if (!this.names || Date.now() - this.readAt > REFRESH_MS) {
       this.readAt = Date.now();
-      this.names = readText(this.passwdFile, signal).then(parsePasswd, () => new Map<number, string>());
+      this.names = this.host.readText(this.passwdFile, signal).then(parsePasswd, () => new Map<number, string>());
     }
     return (await this.names).get(uid) ?? String(uid);
   }

@@ -6,12 +6,14 @@ import type { CollectorContext, CollectorFactory } from '../../src/collector/col
 import { ConfigStore } from '../../src/config/store.js';
 import { NodeCollector } from '../../src/collector/node-collector.js';
 import { collectorFactories } from '../../src/collectors.js';
-import { createCollectors } from '../../src/exporter.js';
+import { createCollectors, hostFsFor } from '../../src/exporter.js';
 import { toConfig } from '../../src/options.js';
 import type { MetricFamily } from '../../src/exposition/model.js';
 import { writeText } from '../../src/exposition/text.js';
 import { parseFlags } from '../../src/cli/flags.js';
 import { createLogger, type Logger } from '../../src/lib/log.js';
+import { HostFs } from '../../src/hostfs/host-fs.js';
+import { HostPaths } from '../../src/hostfs/paths.js';
 
 /** The repository's test/fixtures folder (tests run from build/test, fixtures stay in test/). */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures');
@@ -46,12 +48,14 @@ export async function collect(
     ...argv,
   ]);
   const config = toConfig(factories, flags);
-  const collectors = createCollectors(factories, config, flags, log);
+  const host = hostFsFor(config);
+  const collectors = createCollectors(factories, config, flags, log, host);
   let families: MetricFamily[];
   try {
     families = await new NodeCollector(collectors, log).collect(timeoutMs);
   } finally {
     await Promise.allSettled([...collectors.values()].map(async (c) => c.close?.()));
+    host.close();
   }
   const success: Record<string, number> = {};
   for (const f of families) {
@@ -77,9 +81,13 @@ export function valueOf(text: string, series: string): number | undefined {
   return undefined;
 }
 
-/** A CollectorContext for calling a factory's create() directly: empty config file unless given. */
+/**
+ * A CollectorContext for calling a factory's create() directly: empty config file unless given,
+ * and the host read through `host`, else a HostFs of its own for `paths` (the real roots by default).
+ */
 export function testContext(
-  ctx: Omit<CollectorContext, 'config'> & { config?: CollectorContext['config'] },
+  ctx: Omit<CollectorContext, 'config' | 'host' | 'paths'> & { config?: CollectorContext['config']; host?: HostFs; paths?: HostPaths },
 ): CollectorContext {
-  return { config: ConfigStore.of({ process_names: [], checks: [], modules: {} }), ...ctx };
+  const host = ctx.host ?? new HostFs(ctx.paths ?? new HostPaths());
+  return { config: ConfigStore.of({ process_names: [], checks: [], modules: {} }), ...ctx, host, paths: host.paths };
 }

@@ -15,6 +15,7 @@ import { writeText } from '../../src/exposition/text.js';
 import { parseFlags } from '../../src/cli/flags.js';
 import { createLogger } from '../../src/lib/log.js';
 import { HostPaths } from '../../src/hostfs/paths.js';
+import { HostFs } from '../../src/hostfs/host-fs.js';
 import { fixture } from './collect.js';
 
 export interface GroupsScrape {
@@ -46,8 +47,10 @@ export function groupsScraper(opts: ScraperOptions): GroupsScraper {
   const log = createLogger('debug', 'logfmt', (line) => logs.push(line));
   const config =
     opts.config instanceof ConfigStore ? opts.config : ConfigStore.of(parseConfig(opts.config ?? '', 'test.yml'));
+  const host = new HostFs(new HostPaths(opts.procfs, '/sys', opts.rootfs ?? '/'));
   const collector = factory.create({
-    paths: new HostPaths(opts.procfs, '/sys', opts.rootfs ?? '/'),
+    host,
+    paths: host.paths,
     flags: parseFlags(factory.flags ?? [], opts.argv ?? []),
     log,
     config,
@@ -62,6 +65,7 @@ export function groupsScraper(opts: ScraperOptions): GroupsScraper {
     },
     async close() {
       await collector.close?.();
+      host.close();
     },
   };
 }

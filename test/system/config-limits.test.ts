@@ -12,8 +12,11 @@ import { parseConfigText } from '../../src/config/file.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { MAX_CONFIG_ENTRIES, MAX_CONFIG_FILE_BYTES } from '../../src/config/limits.js';
 import { ConfigStore } from '../../src/config/store.js';
+import { HostFs } from '../../src/hostfs/host-fs.js';
 
 const FILE = 'sidecar.yml';
+/** Reads the config files, as the exporter's own HostFs does. */
+const host = new HostFs();
 
 async function tempFile(t: ExecutionContext, text: string | Buffer): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'config-limits-'));
@@ -66,7 +69,7 @@ test('only a regular file of at most 1 MiB is read: a FIFO, a device, a director
   const fifo = path.join(dir, 'fifo.yml');
   execFileSync('mkfifo', [fifo]);
   const refused = async (name: string, message: RegExp) => {
-    const err = await within(5000, loadConfigFile(name).then(() => new Error('accepted'), (e: unknown) => e as Error));
+    const err = await within(5000, loadConfigFile(name, host).then(() => new Error('accepted'), (e: unknown) => e as Error));
     t.true(err instanceof ConfigError, `${name}: ${err.message}`);
     t.regex(err.message, message);
   };
@@ -80,7 +83,7 @@ test('only a regular file of at most 1 MiB is read: a FIFO, a device, a director
   await writeFile(file, comment(MAX_CONFIG_FILE_BYTES + 1));
   await refused(file, /sidecar\.yml: the config file is larger than 1048576 bytes \(1 MiB\), the most supported$/);
   await writeFile(file, comment(MAX_CONFIG_FILE_BYTES));
-  t.deepEqual(await loadConfigFile(file), { process_names: [], checks: [], modules: {} }, 'exactly 1 MiB is fine');
+  t.deepEqual(await loadConfigFile(file, host), { process_names: [], checks: [], modules: {} }, 'exactly 1 MiB is fine');
 
   await writeFile(file, Buffer.from([0x63, 0x68, 0x65, 0x63, 0x6b, 0x73, 0x3a, 0x20, 0xff, 0x0a]));
   await refused(file, /sidecar\.yml: cannot read the config file: it is not UTF-8 text$/);
@@ -89,7 +92,7 @@ test('only a regular file of at most 1 MiB is read: a FIFO, a device, a director
 test('the config parsed in the worker thread is the one parseConfig gives, regexes included', async (t) => {
   const text = "process_names:\n  - name: 'app-{{.Matches.svc}}'\n    cmdline: ['--service=(?P<svc>\\w+)']\nchecks:\n  - {protocol: http, target: 'http://127.0.0.1:1/', fail_if_body_matches_regexp: ['err(or)?']}\n";
   const file = await tempFile(t, text);
-  const loaded = await loadConfigFile(file);
+  const loaded = await loadConfigFile(file, host);
   // Regexes compare by source (their JSON); that they work is checked below.
   const asJson = (config: unknown) => JSON.parse(JSON.stringify(config)) as unknown;
   t.deepEqual(asJson(loaded), asJson(parseConfig(text, file)));
@@ -115,7 +118,7 @@ test('a parse that outlasts its deadline or its heap is stopped and the file ref
 
 test('reloading an unchanged file parses nothing and notifies nobody', async (t) => {
   const file = await tempFile(t, checks(2));
-  const store = await ConfigStore.open(file);
+  const store = await ConfigStore.open(file, host);
   let notified = 0;
   store.onChange(() => notified++);
   const before = store.current;
@@ -131,7 +134,7 @@ test('reloading an unchanged file parses nothing and notifies nobody', async (t)
 
 test('reloads run one at a time: requests that arrive meanwhile share one next reload, which reads the file again', async (t) => {
   const file = await tempFile(t, checks(1));
-  const store = await ConfigStore.open(file);
+  const store = await ConfigStore.open(file, host);
   const applied: number[] = [];
   store.onChange((config) => applied.push(config.checks.length));
 
@@ -166,7 +169,7 @@ function largestAllowed(): string {
 // Serial: AVA runs serial tests before the others, so no other test of this file holds the event loop meanwhile.
 test.serial('a reload of the largest allowed file is parsed off the event loop: timers keep firing', async (t) => {
   const file = await tempFile(t, '');
-  const store = await ConfigStore.open(file);
+  const store = await ConfigStore.open(file, host);
   const text = largestAllowed();
   t.true(text.length <= MAX_CONFIG_FILE_BYTES && text.length > MAX_CONFIG_FILE_BYTES - 100);
   await writeFile(file, text);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { systemPageSize } from '../../../src/hostfs/page-size.js';
 import { ConfigStore } from '../../../src/config/store.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
 import { fixture, valueOf } from '../../helpers/collect.js';
 import { copyFixture, groupLines, groupNames, groupsScraper, removeProcess, statLine, writeProcess } from '../../helpers/process-groups.js';
 
@@ -30,7 +31,7 @@ async function withConfigFile(t: ExecutionContext, yaml: string) {
   t.teardown(tree.remove);
   const file = path.join(tree.root, 'config.yml');
   await writeFile(file, yaml);
-  const store = await ConfigStore.open(file);
+  const store = await ConfigStore.open(file, new HostFs());
   const reconfigure = async (next: string) => {
     await writeFile(file, next);
     await store.reload();

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from '../../../src/config/load.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
 
 const FILE = 'sidecar.yml';
 
@@ -83,6 +84,6 @@ test('loadConfigFile reads a file and names it when missing', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'config-test-'));
   const file = path.join(dir, 'ok.yml');
   await writeFile(file, 'checks: []\n');
-  t.deepEqual((await loadConfigFile(file)).checks, []);
-  await t.throwsAsync(loadConfigFile(path.join(dir, 'missing.yml')), { instanceOf: ConfigError, message: /missing\.yml: cannot read the config file: no such file/ });
+  t.deepEqual((await loadConfigFile(file, new HostFs())).checks, []);
+  await t.throwsAsync(loadConfigFile(path.join(dir, 'missing.yml'), new HostFs()), { instanceOf: ConfigError, message: /missing\.yml: cannot read the config file: no such file/ });
 });

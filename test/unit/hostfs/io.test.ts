@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkUserFile, readBytes, readText, readTextIfExists, readUintIfExists, readUserFile, setKernelFsRoots } from '../../../src/hostfs/host-fs.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
+import { HostPaths } from '../../../src/hostfs/paths.js';
 import { fifoWithLateWriter } from '../../helpers/fifo.js';
 
 test('readText reads small and multi-chunk files, through either path', async (t) => {
@@ -13,23 +14,24 @@ test('readText reads small and multi-chunk files, through either path', async (t
   await writeFile(path.join(dir, 'stat'), 'cpu 1 2 3\n');
   await writeFile(path.join(dir, '42', 'stat'), big);
   await writeFile(path.join(dir, 'empty'), '');
-  setKernelFsRoots(dir, path.join(dir, 'sys'));
-  t.teardown(() => setKernelFsRoots('/proc', '/sys'));
-  t.is(await readText(path.join(dir, 'stat')), 'cpu 1 2 3\n');
-  t.is(await readText(path.join(dir, '42', 'stat')), big, 'per-pid files take the pooled path and read past one chunk');
-  t.is((await readBytes(path.join(dir, 'empty'))).length, 0);
-  t.is(await readTextIfExists(path.join(dir, 'missing')), undefined);
-  t.is(await readTextIfExists(path.join(dir, '42', 'missing')), undefined);
+  const host = new HostFs(new HostPaths(dir, path.join(dir, 'sys')));
+  t.teardown(() => host.close());
+  t.is(await host.readText(path.join(dir, 'stat')), 'cpu 1 2 3\n');
+  t.is(await host.readText(path.join(dir, '42', 'stat')), big, 'per-pid files take the pooled path and read past one chunk');
+  t.is((await host.readBytes(path.join(dir, 'empty'))).length, 0);
+  t.is(await host.readTextIfExists(path.join(dir, 'missing')), undefined);
+  t.is(await host.readTextIfExists(path.join(dir, '42', 'missing')), undefined);
   await writeFile(path.join(dir, '42', 'n'), '17\n');
-  t.is(await readUintIfExists(path.join(dir, '42', 'n')), 17);
+  t.is(await host.readUintIfExists(path.join(dir, '42', 'n')), 17);
   await writeFile(path.join(dir, '42', 'bad'), 'x\n');
-  await t.throwsAsync(readUintIfExists(path.join(dir, '42', 'bad')), { message: /parsing .*bad: bad: expected an unsigned integer/ });
+  await t.throwsAsync(host.readUintIfExists(path.join(dir, '42', 'bad')), { message: /parsing .*bad: bad: expected an unsigned integer/ });
 });
 
 test('an aborted read rejects instead of reading on', async (t) => {
   const controller = new AbortController();
   controller.abort(new Error('deadline'));
-  await t.throwsAsync(readText('/etc/hostname', controller.signal), { message: 'deadline' });
+  const host = new HostFs();
+  await t.throwsAsync(host.readText('/etc/hostname', controller.signal), { message: 'deadline' });
 });
 
 async function elapsed<T>(p: Promise<T>): Promise<{ ms: number; outcome: PromiseSettledResult<T> }> {
@@ -45,10 +47,10 @@ test.serial('a FIFO in a copied procfs tree is refused at once, never waited on'
   // Without O_NONBLOCK, open(2) would wait for these writers: 3 s.
   fifoWithLateWriter(t, path.join(dir, 'loadavg'), 3000);
   fifoWithLateWriter(t, path.join(dir, '42', 'stat'), 3000);
-  setKernelFsRoots(dir, path.join(dir, 'sys'));
-  t.teardown(() => setKernelFsRoots('/proc', '/sys'));
+  const host = new HostFs(new HostPaths(dir, path.join(dir, 'sys')));
+  t.teardown(() => host.close());
   for (const file of [path.join(dir, 'loadavg'), path.join(dir, '42', 'stat')]) {
-    const { ms, outcome } = await elapsed(readText(file));
+    const { ms, outcome } = await elapsed(host.readText(file));
     t.is(outcome.status, 'rejected', `${file} was read: ${JSON.stringify(outcome)}`);
     if (outcome.status === 'rejected') {
       t.is((outcome.reason as NodeJS.ErrnoException).code, 'EFTYPE');
@@ -61,12 +63,13 @@ test.serial('a FIFO in a copied procfs tree is refused at once, never waited on'
 test('readUserFile reads a regular file and its mtime; refuses a FIFO, a directory, /dev/zero and a file over the limit', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'io-test-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const host = new HostFs();
   const regular = path.join(dir, 'config.yml');
   await writeFile(regular, 'x'.repeat(1000));
-  const read = await readUserFile(regular, { maxBytes: 1000 });
+  const read = await host.readUserFile(regular, { maxBytes: 1000 });
   t.is(read.bytes.toString(), 'x'.repeat(1000));
   t.is(read.mtimeSeconds, Math.floor(statSync(regular).mtimeMs / 1000));
-  await checkUserFile(regular);
+  await host.checkUserFile(regular);
 
   const fifo = path.join(dir, 'fifo.yml');
   fifoWithLateWriter(t, fifo, 3000);
@@ -79,10 +82,10 @@ test('readUserFile reads a regular file and its mtime; refuses a FIFO, a directo
     [regular, 999, `EFBIG: larger than the limit of 999 bytes, read '${regular}'`],
   ];
   for (const [file, maxBytes, message] of refusals) {
-    const { ms, outcome } = await elapsed(readUserFile(file, { maxBytes }));
+    const { ms, outcome } = await elapsed(host.readUserFile(file, { maxBytes }));
     t.is(outcome.status === 'rejected' ? (outcome.reason as Error).message : 'read', message);
     t.true(ms < 1000, `${file}: ${ms} ms`);
   }
-  await t.throwsAsync(checkUserFile(fifo), { code: 'EFTYPE' });
-  await t.throwsAsync(readUserFile(path.join(dir, 'missing'), { maxBytes: 10 }), { code: 'ENOENT' });
+  await t.throwsAsync(host.checkUserFile(fifo), { code: 'EFTYPE' });
+  await t.throwsAsync(host.readUserFile(path.join(dir, 'missing'), { maxBytes: 10 }), { code: 'ENOENT' });
 });

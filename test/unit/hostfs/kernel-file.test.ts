@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { heldKernelFileCount, readText } from '../../../src/hostfs/host-fs.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
 import { KernelFileReader, isLiveKernelFs } from '../../../src/hostfs/kernel-file.js';
 import { cannotRunHere } from '../../helpers/skip.js';
 
@@ -113,11 +113,27 @@ test('fds not read for idleCloseMs are closed', (t) => {
 });
 
 test('through io: live kernel files are held and still read fresh values', async (t) => {
-  const first = await readText('/proc/uptime');
-  t.true(heldKernelFileCount() > 0, '/proc/uptime is held open');
+  const host = new HostFs();
+  t.teardown(() => host.close());
+  const first = await host.readText('/proc/uptime');
+  t.true(host.heldKernelFileCount() > 0, '/proc/uptime is held open');
   await new Promise((resolve) => setTimeout(resolve, 30));
-  const second = await readText('/proc/uptime');
+  const second = await host.readText('/proc/uptime');
   t.not(second, first, 'the uptime moved on, so the held fd was read afresh');
+});
+
+test('each HostFs holds its own fds, and close() gives them back; a later read opens the file again', async (t) => {
+  const host = new HostFs();
+  const other = new HostFs();
+  t.teardown(() => other.close());
+  await host.readText('/proc/loadavg');
+  t.true(host.heldKernelFileCount() > 0);
+  t.is(other.heldKernelFileCount(), 0);
+  host.close();
+  t.is(host.heldKernelFileCount(), 0);
+  await host.readText('/proc/loadavg');
+  t.true(host.heldKernelFileCount() > 0);
+  host.close();
 });
 
 /** A cgroup v1 hierarchy or the v2 root where a test may create a child, or undefined. */

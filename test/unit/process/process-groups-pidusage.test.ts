@@ -7,6 +7,7 @@ import { processGroupsCollectorWith } from '../../../src/collector/process_group
 import { formatGoFloat } from '../../../src/gocompat/go-float.js';
 import { createLogger } from '../../../src/lib/log.js';
 import { HostPaths } from '../../../src/hostfs/paths.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
 import { createProcessSource } from '../../../src/process/create-source.js';
 import { type PidUsage, PidusageSource, type SiProcess } from '../../../src/process/pidusage-source.js';
 import { ProcfsSource } from '../../../src/process/procfs-source.js';
@@ -188,7 +189,7 @@ test('start() refreshes at once and on a timer that does not keep the process al
 
 test('the platform picks the source: /proc on Linux; the libraries load only elsewhere', async (t) => {
   const log = createLogger('error', 'logfmt', () => undefined);
-  t.true(createProcessSource(new HostPaths(), log, 'linux') instanceof ProcfsSource);
+  t.true(createProcessSource(new HostFs(new HostPaths()), log, 'linux') instanceof ProcfsSource);
   // What the other platforms' source calls, as the installed libraries export it.
   t.is(typeof (await import('systeminformation')).processes, 'function');
   t.is(typeof (await import('pidusage')).default, 'function');

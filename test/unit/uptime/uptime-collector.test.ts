@@ -12,6 +12,7 @@ import { writeText } from '../../../src/exposition/text.js';
 import { parseFlags } from '../../../src/cli/flags.js';
 import { createLogger } from '../../../src/lib/log.js';
 import { HostPaths } from '../../../src/hostfs/paths.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
 import { testContext, valueOf } from '../../helpers/collect.js';
 import { FakeProbers, ManualClock, result } from '../../helpers/uptime.js';
 
@@ -204,7 +205,7 @@ test('a config reload keeps the counters of unchanged checks and drops removed o
   - {protocol: http, target: "http://127.0.0.1:9/gone", interval: 10s}
 `,
   );
-  const store = await ConfigStore.open(file);
+  const store = await ConfigStore.open(file, new HostFs());
   const h = harness(store, [], [0, 0, 0]);
   h.probers.autoResult = () => result();
   await h.clock.advance(20_000);
