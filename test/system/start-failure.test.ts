@@ -13,12 +13,12 @@ import { OUR_MAIN, REPO_ROOT, runToExit, runWithInput } from '../helpers/exporte
 
 const COLLECTORS_URL = pathToFileURL(path.join(REPO_ROOT, 'build/src/collectors.js')).href;
 
-/** Replaces build/src/collectors.js by the real list plus `broken`, whose create() throws a TypeError. */
+/** Replaces build/src/collectors.js by the real lists plus `broken`, whose create() throws a TypeError. */
 const HOOKS = `
 export async function load(url, context, nextLoad) {
   if (url !== ${JSON.stringify(COLLECTORS_URL)}) return nextLoad(url, context);
   const source = \`
-    import { collectorFactories as real } from \${JSON.stringify(url + '?real')};
+    import { collectorFactories as real, collectorFactoriesSharing as realSharing } from \${JSON.stringify(url + '?real')};
     const broken = {
       name: 'broken',
       defaultEnabled: false,
@@ -28,6 +28,7 @@ export async function load(url, context, nextLoad) {
       },
     };
     export const collectorFactories = [...real, broken];
+    export const collectorFactoriesSharing = (probes) => [...realSharing(probes), broken];
   \`;
   return { format: 'module', source, shortCircuit: true };
 }
