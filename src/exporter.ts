@@ -141,10 +141,12 @@ export async function startExporter({ factories, flags, version, log, routes = [
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.listen.port, config.listen.host, () => {
+      const listening = (): void => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      if (config.systemdSocket) server.listen(systemdListenFd(), listening);
+      else server.listen(config.listen.port, config.listen.host, listening);
     });
   } catch (err) {
     // Not listening: nothing else will close what was started (worker threads, timers).
@@ -154,7 +156,8 @@ export async function startExporter({ factories, flags, version, log, routes = [
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  logger.info('Listening on', { address: formatListenAddress(config.listen.host, port) });
+  if (config.systemdSocket) logger.info('Listening on the socket systemd passed', { fd: SD_LISTEN_FDS_START, port });
+  else logger.info('Listening on', { address: formatListenAddress(config.listen.host, port) });
   return {
     config,
     fileConfig,
@@ -233,4 +236,20 @@ function trackRequests(server: http.Server): { drain(ms: number): Promise<CutReq
       }));
     },
   };
+}
+
+/** The first file descriptor systemd passes (sd_listen_fds(3)). */
+const SD_LISTEN_FDS_START = 3;
+
+/**
+ * The socket of systemd's socket activation, as exporter-toolkit takes it: LISTEN_PID must be
+ * this process and LISTEN_FDS at least 1; the first socket (fd 3) is served.
+ */
+function systemdListenFd(): { fd: number } {
+  const pid = process.env['LISTEN_PID'];
+  const fds = Number(process.env['LISTEN_FDS'] ?? '0');
+  if (pid !== String(process.pid) || !(fds >= 1)) {
+    throw new Error('--web.systemd-socket: no socket activation file descriptors found (LISTEN_PID and LISTEN_FDS are not set for this process)');
+  }
+  return { fd: SD_LISTEN_FDS_START };
 }

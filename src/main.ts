@@ -6,11 +6,11 @@
  * parsed every line goes through the logger, in the --log.format chosen (Node's own warnings
  * included).
  */
-import { allFlags } from './options.js';
+import { allFlags, ignoredFlagsGiven, withNodeExporterFlags } from './options.js';
 import { collectorFactoriesSharing } from './collectors.js';
 import { CollectorBugError, DRAIN_MS, type RunningExporter, startExporter } from './exporter.js';
-import { LISTEN_ADDRESS_FLAG, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG } from './cli/core-flags.js';
-import { FlagError, formatHelp, type ParsedFlags, parseFlags } from './cli/flags.js';
+import { GOMAXPROCS_FLAG, LISTEN_ADDRESS_FLAG, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG } from './cli/core-flags.js';
+import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli/flags.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { ProbeEnvironment } from './probe/environment.js';
 import { probeFlags, probeRoutesFromFlags } from './server/probe-routes.js';
@@ -53,6 +53,18 @@ function startFailure(err: unknown, flags: ParsedFlags): { message: string; fiel
   if (e.code === 'EACCES') return { message: 'listen failed', fields: { address, err: 'permission denied' }, code: 1 };
   if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return { message: 'listen failed', fields: { address, err: e.code }, code: 1 };
   return { message: 'start-up failed', fields: { err: e.message }, code: 1 };
+}
+
+/** What a node_exporter command line asked for that this exporter does not do: said once at start. */
+function logIgnoredFlags(specs: readonly FlagSpec[], flags: ParsedFlags, log: Logger): void {
+  const ignored = ignoredFlagsGiven(specs, flags);
+  if (ignored.flags.length > 0) {
+    log.warn('ignoring node_exporter flags this exporter does not implement', { flags: ignored.flags.join(',') });
+  }
+  if (ignored.absentCollectors.length > 0) {
+    log.warn('enabled collectors that this exporter does not have produce nothing', { collectors: ignored.absentCollectors.join(',') });
+  }
+  if (flags.isExplicit(GOMAXPROCS_FLAG)) log.info('--runtime.gomaxprocs has no effect: Node.js runs the exporter on one JavaScript thread');
 }
 
 /**
@@ -102,7 +114,7 @@ async function main(): Promise<void> {
   // One per process: /probe and the scheduled checks share the DNS lookup slots and the ping detection.
   const probes = new ProbeEnvironment();
   const collectorFactories = collectorFactoriesSharing(probes);
-  const specs = [...allFlags(collectorFactories), ...probeFlags];
+  const specs = withNodeExporterFlags([...allFlags(collectorFactories), ...probeFlags]);
   let flags: ParsedFlags;
   try {
     flags = parseFlags(specs, process.argv.slice(2));
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(flags.get(LOG_LEVEL_FLAG), flags.get(LOG_FORMAT_FLAG));
   logProcessEvents(log);
+  logIgnoredFlags(specs, flags, log);
   let exporter: RunningExporter;
   try {
     exporter = await startExporter({ factories: collectorFactories, flags, version, log, routes: [probeRoutesFromFlags(flags, probes)] });

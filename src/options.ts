@@ -13,8 +13,10 @@ import {
   PROCFS_FLAG,
   ROOTFS_FLAG,
   SYSFS_FLAG,
+  SYSTEMD_SOCKET_FLAG,
   TELEMETRY_PATH_FLAG,
 } from './cli/core-flags.js';
+import { NODE_EXPORTER_BOOL_FLAGS, NODE_EXPORTER_VALUE_FLAGS } from './cli/node-exporter-flags.js';
 import { defineFlag, type Flag, type FlagSpec, FlagError, type ParsedFlags } from './cli/flags.js';
 import { parseListenAddress, type ListenAddress } from './cli/listen-address.js';
 import type { LogFormat, LogLevel } from './lib/log.js';
@@ -44,6 +46,8 @@ export function allFlags(factories: readonly CollectorFactory[]): FlagSpec[] {
 
 export interface ExporterConfig {
   readonly listen: ListenAddress;
+  /** Listen on the socket systemd passes (fd 3), as node_exporter's --web.systemd-socket. */
+  readonly systemdSocket: boolean;
   readonly telemetryPath: string;
   readonly disableExporterMetrics: boolean;
   readonly maxRequests: number;
@@ -85,6 +89,7 @@ export function toConfig(factories: readonly CollectorFactory[], flags: ParsedFl
   if (collectorTimeoutMs <= 0) throw new FlagError('invalid value for flag --scrape.collector-timeout: must be above 0');
   return {
     listen,
+    systemdSocket: flags.get(SYSTEMD_SOCKET_FLAG),
     telemetryPath,
     disableExporterMetrics: flags.get(DISABLE_EXPORTER_METRICS_FLAG),
     maxRequests: flags.get(MAX_REQUESTS_FLAG),
@@ -97,4 +102,33 @@ export function toConfig(factories: readonly CollectorFactory[], flags: ParsedFl
     logFormat: flags.get(LOG_FORMAT_FLAG),
     enabledCollectors: enabledCollectors(factories, flags),
   };
+}
+
+/**
+ * node_exporter's flags this exporter does not declare (src/cli/node-exporter-flags.ts), as
+ * hidden specs, so that a command line written for node_exporter starts it: they are accepted
+ * with any value and ignored, and startup warns about each one given (ignoredFlagsGiven).
+ * --web.config.file is not among them: ignoring a request for TLS or authentication would serve
+ * in the clear what the user meant to protect, so it stays an unknown flag (exit 2).
+ */
+export function withNodeExporterFlags(specs: readonly FlagSpec[]): FlagSpec[] {
+  const declared = new Set(specs.map((s) => s.name));
+  const help = 'Accepted for node_exporter compatibility and ignored: this exporter does not implement it.';
+  const compat = (name: string, kind: 'bool' | 'string'): FlagSpec[] =>
+    declared.has(name) || NEVER_IGNORED.has(name) ? [] : [{ name, kind, help, hidden: true }];
+  return [
+    ...specs,
+    ...NODE_EXPORTER_BOOL_FLAGS.flatMap((name) => compat(name, 'bool')),
+    ...NODE_EXPORTER_VALUE_FLAGS.flatMap((name) => compat(name, 'string')),
+  ];
+}
+const NEVER_IGNORED = new Set(['web.config.file']);
+
+/** The ignored node_exporter flags the command line gave, and the collectors it asked for that do not exist here. */
+export function ignoredFlagsGiven(specs: readonly FlagSpec[], flags: ParsedFlags): { flags: string[]; absentCollectors: string[] } {
+  const given = specs.filter((s) => s.hidden && flags.isExplicit(s));
+  const absentCollectors = given
+    .filter((s) => s.kind === 'bool' && /^collector\.[a-z0-9_]+$/.test(s.name) && flags.get(s as Flag<boolean>))
+    .map((s) => s.name.slice('collector.'.length));
+  return { flags: given.map((s) => `--${s.name}`), absentCollectors };
 }

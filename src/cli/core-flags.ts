@@ -32,9 +32,23 @@ export const DISABLE_DEFAULTS_FLAG = defineFlag({ name: 'collector.disable-defau
 export const LOG_LEVEL_FLAG = defineFlag({ name: 'log.level', kind: 'enum', choices: LOG_LEVELS, default: 'info', help: 'Only log messages with the given severity or above.' });
 export const LOG_FORMAT_FLAG = defineFlag({ name: 'log.format', kind: 'enum', choices: LOG_FORMATS, default: 'logfmt', help: 'Output format of log messages.' });
 
+export const SYSTEMD_SOCKET_FLAG = defineFlag({
+  name: 'web.systemd-socket',
+  kind: 'bool',
+  help: 'Use systemd socket activation listeners instead of port listeners (Linux only).',
+});
+export const GOMAXPROCS_FLAG = defineFlag({
+  name: 'runtime.gomaxprocs',
+  kind: 'int',
+  default: '1',
+  min: 0,
+  help: "Accepted for node_exporter compatibility and ignored: Node.js runs this exporter's JavaScript on one thread.",
+});
+
 /** In --help order. */
 export const coreFlags = [
   LISTEN_ADDRESS_FLAG,
+  SYSTEMD_SOCKET_FLAG,
   TELEMETRY_PATH_FLAG,
   DISABLE_EXPORTER_METRICS_FLAG,
   MAX_REQUESTS_FLAG,
@@ -46,4 +60,5 @@ export const coreFlags = [
   DISABLE_DEFAULTS_FLAG,
   LOG_LEVEL_FLAG,
   LOG_FORMAT_FLAG,
+  GOMAXPROCS_FLAG,
 ] as const;

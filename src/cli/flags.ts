@@ -16,6 +16,8 @@ export interface FlagSpec {
   readonly default?: string;
   readonly choices?: readonly string[];
   readonly min?: number;
+  /** Left out of --help (node_exporter's flags this exporter accepts and ignores). */
+  readonly hidden?: boolean;
 }
 
 /** A regex flag's value matches in linear time, with Go's RE2 syntax (see src/gocompat/). */
@@ -174,6 +176,7 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[]):
 export function formatHelp(program: string, description: string, specs: readonly FlagSpec[]): string {
   const lines = [`usage: ${program} [<flags>]`, '', description, '', 'Flags:', '  -h, --help     Show help and exit.', '      --version  Show the version and exit.'];
   for (const s of specs) {
+    if (s.hidden) continue;
     const head = s.kind === 'bool' ? `--[no-]${s.name}` : `--${s.name}=${s.kind === 'enum' ? (s.choices ?? []).join('|') : s.kind.toUpperCase()}`;
     const dflt = s.kind !== 'bool' && s.default !== undefined ? ` (default: ${JSON.stringify(s.default)})` : '';
     lines.push(`      ${head}`, `          ${s.help}${dflt}`);
