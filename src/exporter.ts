@@ -74,12 +74,11 @@ export function createCollectors(
   host: HostFs,
   fileConfig: ConfigStore = ConfigStore.of(),
 ): Map<string, Collector> {
-  const { paths } = host;
   const collectors = new Map<string, Collector>();
   for (const f of factories) {
     if (!config.enabledCollectors.includes(f.name)) continue;
     try {
-      collectors.set(f.name, f.create({ host, paths, flags, log: log.with({ collector: f.name }), config: fileConfig }));
+      collectors.set(f.name, f.create({ host, flags, log: log.with({ collector: f.name }), config: fileConfig }));
     } catch (err) {
       void closeAll(collectors);
       if (err instanceof FlagError || err instanceof ConfigError) throw new FlagError(`collector ${f.name}: ${err.message}`);

@@ -21,14 +21,10 @@ import { defineFlag, type Flag, type FlagSpec, FlagError, type ParsedFlags } fro
 import { parseListenAddress, type ListenAddress } from './cli/listen-address.js';
 import type { LogFormat, LogLevel } from './lib/log.js';
 
-export function collectorFlagName(name: string): string {
-  return `collector.${name}`;
-}
-
 /** A collector's --[no-]collector.<name> flag. */
 export function collectorFlag(f: CollectorFactory): Flag<boolean> {
   return defineFlag({
-    name: collectorFlagName(f.name),
+    name: `collector.${f.name}`,
     kind: 'bool',
     default: String(f.defaultEnabled),
     help: `Enable the ${f.name} collector (default: ${f.defaultEnabled ? 'enabled' : 'disabled'}).`,

@@ -20,7 +20,7 @@ export const arpCollector: CollectorFactory = {
     // Accepted so node_exporter 1.6+ command lines keep working; both values read /proc/net/arp.
     { name: NETLINK_FLAG, kind: 'bool', default: 'true', help: 'Accepted for node_exporter compatibility and ignored: entries always come from /proc/net/arp.' },
   ],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const devices = filterFromFlags(flags, DEVICE_FLAGS);
     return {
       async update(sink, signal) {

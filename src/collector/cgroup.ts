@@ -96,7 +96,7 @@ export const cgroupCollector: CollectorFactory = {
     PID_MATCH_FLAG,
     MAX_CGROUPS_FLAG,
   ],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const options = { pidMatch: flags.get(PID_MATCH_FLAG), max: flags.get(MAX_CGROUPS_FLAG) };
     // Conditions that hold scrape after scrape: said once at warn, then at debug.
     const noticed = new Set<string>();

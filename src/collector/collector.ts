@@ -8,13 +8,10 @@ import type { Logger } from '../lib/log.js';
 import type { MetricSink } from './sink.js';
 import type { ConfigStore } from '../config/store.js';
 import type { HostFs } from '../hostfs/host-fs.js';
-import type { HostPaths } from '../hostfs/paths.js';
 
 export interface CollectorContext {
   /** Every read of the host goes through it (its roots, held fds and I/O gate). */
   readonly host: HostFs;
-  /** host.paths, the --path.* roots. */
-  readonly paths: HostPaths;
   readonly flags: ParsedFlags;
   readonly log: Logger;
   /** The --config.file contents (empty when none), with reload notifications. */

@@ -21,7 +21,7 @@ const STATS: ReadonlyArray<readonly [keyof ConntrackStats, MetricDesc]> = [
 export const conntrackCollector: CollectorFactory = {
   name: 'conntrack',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const netfilter = (name: string) => paths.proc('sys', 'net', 'netfilter', name);
       // Sequential, as node_exporter: the series read before a failure are still served.

@@ -75,7 +75,7 @@ export const cpuCollector: CollectorFactory = {
   name: 'cpu',
   defaultEnabled: true,
   flags: [GUEST_FLAG],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const withGuest = flags.get(GUEST_FLAG);
     // Survives between scrapes: the guard compares each scrape with the values last served.
     const cache = new Map<number, CpuTimes>();

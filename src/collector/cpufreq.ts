@@ -35,7 +35,7 @@ interface CpuFrequencies {
 export const cpufreqCollector: CollectorFactory = {
   name: 'cpufreq',
   defaultEnabled: true,
-  create: ({ host, paths, log }) => ({
+  create: ({ host, host: { paths }, log }) => ({
     async update(sink, signal) {
       const cpuDir = paths.sys('devices', 'system', 'cpu');
       const entries = await host.listDir(cpuDir).catch((err: unknown) => {

@@ -103,7 +103,7 @@ export const diskstatsCollector: CollectorFactory = {
     ...DEVICE_FLAGS,
     UDEV_FLAG,
   ],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     // Started now, so a bad directory is logged at start; never rejects.
     const udevDirChecked = udevDataDir(flags.get(UDEV_FLAG), log);

@@ -73,7 +73,7 @@ export function createDmiCollector(read?: AttributeReader): CollectorFactory {
   return {
     name: 'dmi',
     defaultEnabled: true,
-    create: ({ host, paths, log }) => {
+    create: ({ host, host: { paths }, log }) => {
       const dir = paths.sys('class', 'dmi', 'id');
       // Kept once read; a failed read is tried again at the next scrape.
       let info: Promise<DmiInfo> | undefined;

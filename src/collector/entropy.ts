@@ -7,7 +7,7 @@ const poolSizeBits = desc('node_entropy_pool_size_bits', 'Bits of entropy pool.'
 export const entropyCollector: CollectorFactory = {
   name: 'entropy',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const file = (name: string) => paths.proc('sys', 'kernel', 'random', name);
       // Both are parsed before either is added, and a missing poolsize still leaves the

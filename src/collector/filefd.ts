@@ -8,7 +8,7 @@ const maximum = desc('node_filefd_maximum', 'File descriptor statistics: maximum
 export const filefdCollector: CollectorFactory = {
   name: 'filefd',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const fileNr = await host.parseFile(paths.proc('sys', 'fs', 'file-nr'), parseFileNr, signal);
       sink.add(allocated, fileNr.allocated);

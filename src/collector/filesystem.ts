@@ -144,7 +144,7 @@ export const filesystemCollector: CollectorFactory = {
     MOUNT_TIMEOUT,
     STAT_WORKERS,
   ],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const mountPoints = filterWithDeprecated(flags, MOUNT_POINTS, DEPRECATED_MOUNT_POINTS, log);
     const fsTypes = filterWithDeprecated(flags, FS_TYPES, DEPRECATED_FS_TYPES, log);
     const mountTimeoutMs = flags.get(MOUNT_TIMEOUT);

@@ -32,7 +32,7 @@ export const hwmonCollector: CollectorFactory = {
   name: 'hwmon',
   defaultEnabled: true,
   flags: [...CHIP_FLAGS, ...SENSOR_FLAGS],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const chipFilter = filterFromFlags(flags, CHIP_FLAGS);
     // Sensors are matched as "<chip>;<sensor>", e.g. "platform_coretemp_0;temp3".
     const sensorFilter = filterFromFlags(flags, SENSOR_FLAGS);

@@ -21,7 +21,7 @@ export const interruptsCollector: CollectorFactory = {
     ...NAME_FLAGS,
     ZEROS_FLAG,
   ],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const names = filterFromFlags(flags, NAME_FLAGS);
     const includeZeros = flags.get(ZEROS_FLAG);
     return {

@@ -9,7 +9,7 @@ const load15 = desc('node_load15', '15m load average.', 'gauge');
 export const loadavgCollector: CollectorFactory = {
   name: 'loadavg',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const load = await host.parseFile(paths.proc('loadavg'), parseLoadavg, signal);
       sink.add(load1, load.load1);

@@ -45,7 +45,7 @@ export const MEMINFO_METRIC_NAMES: readonly string[] = [...metricsByKey.values()
 export const meminfoCollector: CollectorFactory = {
   name: 'meminfo',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const meminfo = await host.parseFile(paths.proc('meminfo'), parseMeminfo, signal);
       for (const [key, { value, inKiB }] of meminfo) {

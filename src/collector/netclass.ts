@@ -110,7 +110,7 @@ export const netclassCollector: CollectorFactory = {
     IGNORED_FLAG,
     INVALID_SPEED_FLAG,
   ],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const ignored = flags.get(IGNORED_FLAG);
     const ignoreInvalidSpeed = flags.get(INVALID_SPEED_FLAG);
     const listings = new Map<string, Listing>();

@@ -44,7 +44,7 @@ export const netdevCollector: CollectorFactory = {
       help: 'Accepted for node_exporter compatibility and ignored: statistics always come from /proc/net/dev (plus rx_nohandler from sysfs).',
     },
   ],
-  create: ({ host, paths, flags, log }) => {
+  create: ({ host, host: { paths }, flags, log }) => {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     return {
       async update(sink, signal) {

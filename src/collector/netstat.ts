@@ -15,7 +15,7 @@ export const netstatCollector: CollectorFactory = {
   name: 'netstat',
   defaultEnabled: true,
   flags: [FIELDS_FLAG],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const fieldPattern = flags.get(FIELDS_FLAG);
     const read = (file: string, parse: (text: string) => NetStatistic[], signal: AbortSignal) =>
       host.parseFileIfExists(paths.proc('net', file), parse, signal);

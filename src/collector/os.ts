@@ -42,7 +42,7 @@ const OS_RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release'];
 export const osCollector: CollectorFactory = {
   name: 'os',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const r = await readOsRelease(host, OS_RELEASE_FILES.map((f) => paths.root(f)), signal);
       sink.add(osInfo, 1, r.buildId, r.id, r.idLike, r.imageId, r.imageVersion, r.name, r.prettyName,

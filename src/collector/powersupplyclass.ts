@@ -38,7 +38,7 @@ export const powerSupplyClassCollector: CollectorFactory = {
   flags: [
     IGNORED_SUPPLIES_FLAG,
   ],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const ignored = flags.get(IGNORED_SUPPLIES_FLAG);
     return {
       async update(sink, signal) {

@@ -65,7 +65,7 @@ export async function addPressure(sink: MetricSink, read: PressureReader, signal
 export const pressureCollector: CollectorFactory = {
   name: 'pressure',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     update: (sink, signal) =>
       addPressure(sink, (resource, s) => host.parseFile(paths.proc('pressure', resource), parsePressure, s), signal),
   }),

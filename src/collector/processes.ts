@@ -66,7 +66,7 @@ async function countProcess(host: HostFs, pid: string, census: Census, signal: A
 export const processesCollector: CollectorFactory = {
   name: 'processes',
   defaultEnabled: false,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const census: Census = { pids: 0, threads: 0, procStates: new Map(), threadStates: new Map() };
       await mapBounded(await host.listProcesses(), CONCURRENCY, (pid) => countProcess(host, pid, census, signal));

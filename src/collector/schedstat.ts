@@ -12,7 +12,7 @@ const NS_PER_SECOND = 1e9;
 export const schedstatCollector: CollectorFactory = {
   name: 'schedstat',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       for (const cpu of await host.parseFileOrNoData(paths.proc('schedstat'), parseSchedstat, signal)) {
         sink.add(running, cpu.runningNanoseconds / NS_PER_SECOND, cpu.cpu);

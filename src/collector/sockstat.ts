@@ -28,7 +28,7 @@ function addSockstat(sink: MetricSink, stat: Sockstat, pageSize: number, isIPv4:
 export const sockstatCollector: CollectorFactory = {
   name: 'sockstat',
   defaultEnabled: true,
-  create: ({ host, paths, log }) => {
+  create: ({ host, host: { paths }, log }) => {
     const read = async (file: string, signal: AbortSignal) => {
       const stat = await host.parseFileIfExists(paths.proc('net', file), parseSockstat, signal);
       if (!stat) log.debug(`${file} statistics not found, skipping`);

@@ -18,7 +18,7 @@ const SERIES: ReadonlyArray<readonly [MetricDesc, (row: SoftnetRow) => number]> 
 export const softnetCollector: CollectorFactory = {
   name: 'softnet',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const rows = await host.parseFileOrNoData(paths.proc('net', 'softnet_stat'), parseSoftnet, signal);
       for (const row of rows) {

@@ -19,7 +19,7 @@ export const statCollector: CollectorFactory = {
   name: 'stat',
   defaultEnabled: true,
   flags: [SOFTIRQ_FLAG],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const withSoftirqs = flags.get(SOFTIRQ_FLAG);
     return {
       async update(sink, signal) {

@@ -28,7 +28,7 @@ export function countTcpStates(sockets: readonly IpSocket[]): Map<string, number
 export const tcpstatCollector: CollectorFactory = {
   name: 'tcpstat',
   defaultEnabled: false,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const [v4, v6] = await Promise.all([
         host.parseFileOrNoData(paths.proc('net', 'tcp'), parseTcp, signal),

@@ -23,7 +23,7 @@ const UNAVAILABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EOPNOTSUPP
 export const thermalZoneCollector: CollectorFactory = {
   name: 'thermal_zone',
   defaultEnabled: true,
-  create: ({ host, paths, log }) => ({
+  create: ({ host, host: { paths }, log }) => ({
     async update(sink, signal) {
       const root = paths.sys('class', 'thermal');
       const entries = await host.readdirOrNoData(root);

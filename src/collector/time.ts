@@ -39,7 +39,7 @@ export function makeTimeCollector(options: TimeCollectorOptions = {}): Collector
   return {
     name: 'time',
     defaultEnabled: true,
-    create: ({ host, paths, log }) => {
+    create: ({ host, host: { paths }, log }) => {
       // Go reads the local zone once per process; so do we, per collector.
       let localZone: Promise<TimeZone> | undefined;
       return {

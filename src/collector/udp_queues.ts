@@ -10,7 +10,7 @@ const parseUdp = (text: string) => parseIpSockets(text, 'udp');
 export const udpQueuesCollector: CollectorFactory = {
   name: 'udp_queues',
   defaultEnabled: true,
-  create: ({ host, paths, log }) => ({
+  create: ({ host, host: { paths }, log }) => ({
     async update(sink, signal) {
       // Both files are parsed before anything is added; each is absent when its IP version is off.
       const [v4, v6] = await Promise.all([

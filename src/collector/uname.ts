@@ -13,7 +13,7 @@ const unameInfo = desc(
 export const unameCollector: CollectorFactory = {
   name: 'uname',
   defaultEnabled: true,
-  create: ({ host, paths }) => ({
+  create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       // uname(2)'s fields as /proc/sys/kernel files, which (like the syscall) show the reading
       // process's UTS namespace, so nodename is the exporter's own. Each falls back to the os.*

@@ -16,7 +16,7 @@ export const vmstatCollector: CollectorFactory = {
   flags: [
     FIELDS_FLAG,
   ],
-  create: ({ host, paths, flags }) => {
+  create: ({ host, host: { paths }, flags }) => {
     const fieldPattern = flags.get(FIELDS_FLAG);
     return {
       async update(sink, signal) {

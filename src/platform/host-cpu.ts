@@ -46,7 +46,7 @@ export function createHostCpuCollector(deps: FallbackDeps): CollectorFactory {
   return {
     name: 'host_cpu',
     defaultEnabled: true,
-    create: ({ host, paths, log }) => {
+    create: ({ host, host: { paths }, log }) => {
       if (deps.platform !== 'linux') {
         const cpu = staticValue(deps, log, 'systeminformation cpu()', async () => hostCpuFromSystemInformation(await deps.si.cpu()));
         return { update: async (sink) => addHostCpu(sink, cpu.current), close: () => cpu.close() };

@@ -4,9 +4,10 @@
  * it to /probe and to the scheduled checks; tests make their own.
  */
 import { PingDetection } from './icmp.js';
-import { LookupSlots } from './resolve.js';
+import { MAX_CONCURRENT_LOOKUPS } from './resolve.js';
+import { Slots } from './slots.js';
 
 export class ProbeEnvironment {
-  readonly lookups = new LookupSlots();
+  readonly lookups = new Slots(MAX_CONCURRENT_LOOKUPS);
   readonly ping = new PingDetection();
 }

@@ -5,7 +5,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from '../lib/log.js';
-import { raceSignal } from './abort.js';
+import { abortError, raceSignal } from './abort.js';
+import type { Slots } from './slots.js';
 import type { IpProtocol } from './types.js';
 
 export type Resolution =
@@ -14,29 +15,12 @@ export type Resolution =
 
 /**
  * getaddrinfo runs on libuv's thread pool (4 threads by default), which also serves the file
- * reads of every scrape; a slow DNS server must not occupy all of it, so lookups queue here.
- * The pool is the process's, so one LookupSlots serves every prober of the process (the
- * wiring hands the same ProbeEnvironment to /probe and to the scheduled checks).
+ * reads of every scrape; a slow DNS server must not occupy all of it, so lookups wait for one
+ * of these slots, held until getaddrinfo returns (not when the probe gives up). The pool is
+ * the process's, so one set of slots serves every prober of the process (the wiring hands the
+ * same ProbeEnvironment to /probe and to the scheduled checks).
  */
-const MAX_CONCURRENT_LOOKUPS = 2;
-
-export class LookupSlots {
-  private inFlight = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(readonly limit = MAX_CONCURRENT_LOOKUPS) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.inFlight++;
-    try {
-      return await work();
-    } finally {
-      this.inFlight--;
-      this.queue.shift()?.();
-    }
-  }
-}
+export const MAX_CONCURRENT_LOOKUPS = 2;
 
 /** RFC 6761 §6.4: names under .invalid never resolve, so they are not sent to a DNS server. */
 function isSpecialInvalid(host: string): boolean {
@@ -62,13 +46,14 @@ function notFound(host: string): Error {
   return Object.assign(new Error(`lookup ${host}: no such host`), { code: 'ENOTFOUND' });
 }
 
-async function lookupAll(host: string, family: 0 | 4 | 6, signal: AbortSignal, lookups: LookupSlots): Promise<{ address: string; family: number }[]> {
+async function lookupAll(host: string, family: 0 | 4 | 6, signal: AbortSignal, lookups: Slots): Promise<{ address: string; family: number }[]> {
   if (isIP(host)) return [{ address: host, family: isIP(host) }];
   if (!isDomainName(host) || isSpecialInvalid(host)) throw notFound(host);
-  return raceSignal(
-    lookups.run(() => lookup(host, { all: true, family, verbatim: true })),
-    signal,
-  );
+  const release = await lookups.acquire(signal);
+  if (release === undefined) throw abortError();
+  const work = lookup(host, { all: true, family, verbatim: true });
+  work.then(release, release);
+  return raceSignal(work, signal);
 }
 
 function isAbort(err: unknown): boolean {
@@ -82,7 +67,7 @@ export async function resolveTarget(
   fallback: boolean,
   signal: AbortSignal,
   log: Logger,
-  lookups: LookupSlots,
+  lookups: Slots,
 ): Promise<Resolution> {
   const wanted = preferred === 'ip4' ? 4 : 6;
   log.info('Resolving target address', { target: host, ip_protocol: preferred });

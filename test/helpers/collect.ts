@@ -86,8 +86,8 @@ export function valueOf(text: string, series: string): number | undefined {
  * and the host read through `host`, else a HostFs of its own for `paths` (the real roots by default).
  */
 export function testContext(
-  ctx: Omit<CollectorContext, 'config' | 'host' | 'paths'> & { config?: CollectorContext['config']; host?: HostFs; paths?: HostPaths },
+  { paths, ...ctx }: Omit<CollectorContext, 'config' | 'host'> & { config?: CollectorContext['config']; host?: HostFs; paths?: HostPaths },
 ): CollectorContext {
-  const host = ctx.host ?? new HostFs(ctx.paths ?? new HostPaths());
-  return { config: ConfigStore.of({ process_names: [], checks: [], modules: {} }), ...ctx, host, paths: host.paths };
+  const host = ctx.host ?? new HostFs(paths ?? new HostPaths());
+  return { config: ConfigStore.of({ process_names: [], checks: [], modules: {} }), ...ctx, host };
 }

@@ -50,7 +50,6 @@ export function groupsScraper(opts: ScraperOptions): GroupsScraper {
   const host = new HostFs(new HostPaths(opts.procfs, '/sys', opts.rootfs ?? '/'));
   const collector = factory.create({
     host,
-    paths: host.paths,
     flags: parseFlags(factory.flags ?? [], opts.argv ?? []),
     log,
     config,

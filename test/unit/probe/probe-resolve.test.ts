@@ -1,10 +1,11 @@
 import test from 'ava';
+import { Slots } from '../../../src/probe/slots.js';
 import { createLogger, silentLogger } from '../../../src/lib/log.js';
 import { raceSignal } from '../../../src/probe/abort.js';
-import { ipAddrHash, ipBytes, isDomainName, LookupSlots, resolveTarget } from '../../../src/probe/resolve.js';
+import { ipAddrHash, ipBytes, isDomainName, MAX_CONCURRENT_LOOKUPS, resolveTarget } from '../../../src/probe/resolve.js';
 
 const signal = (): AbortSignal => AbortSignal.timeout(15_000);
-const lookups = new LookupSlots();
+const lookups = new Slots(MAX_CONCURRENT_LOOKUPS);
 
 test('FNV-32a of the address bytes, as blackbox probe_ip_addr_hash', (t) => {
   // 127.0.0.1 as Debian's blackbox_exporter 0.23 reports it (3.668918509e+09).
