@@ -18,6 +18,10 @@ import { HostPaths } from './hostfs/paths.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { createApp } from './server/http-server.js';
 import type { RoutesFactory } from './server/routes.js';
+import { BasicAuth } from './server/web-config/basic-auth.js';
+import { guardedListener } from './server/web-config/gate.js';
+import { WebConfigStore } from './server/web-config/store.js';
+import { serveOverTls, type TlsListener } from './server/web-config/tls-listener.js';
 
 /** A request that was still running when the drain bound passed, and was cut. */
 export interface CutRequest {
@@ -104,6 +108,7 @@ export async function startExporter({ factories, flags, version, log, routes = [
   const logger = log ?? createLogger(config.logLevel, config.logFormat);
   const host = hostFsFor(config);
   const fileConfig = await openConfig(config.configFile, host);
+  const webConfig = config.webConfigFile === undefined ? undefined : await openWebConfig(config.webConfigFile, host, logger);
   const collectors = createCollectors(factories, config, flags, logger, host, fileConfig);
   const reload = async (): Promise<void> => {
     try {
@@ -133,7 +138,9 @@ export async function startExporter({ factories, flags, version, log, routes = [
     healthProblems: () => host.problems(),
     shuttingDown: () => shuttingDown,
   });
-  const server = http.createServer(app);
+  const auth = webConfig ? new BasicAuth(logger) : undefined;
+  const server = http.createServer(webConfig && auth ? guardedListener(webConfig, auth, app) : app);
+  const tlsListener: TlsListener | undefined = webConfig?.current.tls ? serveOverTls(server, webConfig, logger) : undefined;
   const inFlight = trackRequests(server);
   // Prometheus scrapes every 15s by default; keep its connection instead of reopening it.
   server.keepAliveTimeout = 65_000;
@@ -149,6 +156,7 @@ export async function startExporter({ factories, flags, version, log, routes = [
     });
   } catch (err) {
     // Not listening: nothing else will close what was started (worker threads, timers).
+    auth?.close();
     selfMetrics?.close();
     await closeAll(collectors);
     host.close();
@@ -157,6 +165,10 @@ export async function startExporter({ factories, flags, version, log, routes = [
   const port = (server.address() as AddressInfo).port;
   if (config.systemdSocket) logger.info('Listening on the socket systemd passed', { fd: SD_LISTEN_FDS_START, port });
   else logger.info('Listening on', { address: formatListenAddress(config.listen.host, port) });
+  if (webConfig) {
+    const { tls, users } = webConfig.current;
+    logger.info(tls ? 'TLS is enabled.' : 'TLS is disabled.', { http2: false, basic_auth_users: users.size, file: webConfig.file });
+  }
   return {
     config,
     fileConfig,
@@ -166,8 +178,10 @@ export async function startExporter({ factories, flags, version, log, routes = [
     close: async (drainMs = DRAIN_MS) => {
       shuttingDown = true;
       server.close();
+      tlsListener?.close();
       const cut = await inFlight.drain(drainMs);
       server.closeAllConnections();
+      auth?.close();
       selfMetrics?.close();
       await closeAll(collectors);
       host.close();
@@ -182,6 +196,16 @@ async function openConfig(file: string | undefined, host: HostFs): Promise<Confi
     return await ConfigStore.open(file, host);
   } catch (err) {
     if (err instanceof ConfigError) throw new FlagError(`invalid config: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The --web.config.file, checked completely (certificates included) before the exporter listens. */
+async function openWebConfig(file: string, host: HostFs, log: Logger): Promise<WebConfigStore> {
+  try {
+    return await WebConfigStore.open(file, host, log);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new FlagError(`invalid --web.config.file: ${err.message}`);
     throw err;
   }
 }

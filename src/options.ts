@@ -15,6 +15,7 @@ import {
   SYSFS_FLAG,
   SYSTEMD_SOCKET_FLAG,
   TELEMETRY_PATH_FLAG,
+  WEB_CONFIG_FILE_FLAG,
 } from './cli/core-flags.js';
 import { NODE_EXPORTER_BOOL_FLAGS, NODE_EXPORTER_VALUE_FLAGS } from './cli/node-exporter-flags.js';
 import { defineFlag, type Flag, type FlagSpec, FlagError, type ParsedFlags } from './cli/flags.js';
@@ -49,6 +50,8 @@ export interface ExporterConfig {
   readonly maxRequests: number;
   readonly collectorTimeoutMs: number;
   readonly configFile: string | undefined;
+  /** exporter-toolkit's web config (TLS, basic auth); undefined: plain HTTP, no authentication. */
+  readonly webConfigFile: string | undefined;
   readonly procfs: string;
   readonly sysfs: string;
   readonly rootfs: string;
@@ -91,6 +94,8 @@ export function toConfig(factories: readonly CollectorFactory[], flags: ParsedFl
     maxRequests: flags.get(MAX_REQUESTS_FLAG),
     collectorTimeoutMs,
     configFile: flags.get(CONFIG_FILE_FLAG),
+    // An empty value means none, as in node_exporter.
+    webConfigFile: flags.get(WEB_CONFIG_FILE_FLAG) || undefined,
     procfs: flags.get(PROCFS_FLAG),
     sysfs: flags.get(SYSFS_FLAG),
     rootfs: flags.get(ROOTFS_FLAG),
@@ -104,21 +109,18 @@ export function toConfig(factories: readonly CollectorFactory[], flags: ParsedFl
  * node_exporter's flags this exporter does not declare (src/cli/node-exporter-flags.ts), as
  * hidden specs, so that a command line written for node_exporter starts it: they are accepted
  * with any value and ignored, and startup warns about each one given (ignoredFlagsGiven).
- * --web.config.file is not among them: ignoring a request for TLS or authentication would serve
- * in the clear what the user meant to protect, so it stays an unknown flag (exit 2).
  */
 export function withNodeExporterFlags(specs: readonly FlagSpec[]): FlagSpec[] {
   const declared = new Set(specs.map((s) => s.name));
   const help = 'Accepted for node_exporter compatibility and ignored: this exporter does not implement it.';
   const compat = (name: string, kind: 'bool' | 'string'): FlagSpec[] =>
-    declared.has(name) || NEVER_IGNORED.has(name) ? [] : [{ name, kind, help, hidden: true }];
+    declared.has(name) ? [] : [{ name, kind, help, hidden: true }];
   return [
     ...specs,
     ...NODE_EXPORTER_BOOL_FLAGS.flatMap((name) => compat(name, 'bool')),
     ...NODE_EXPORTER_VALUE_FLAGS.flatMap((name) => compat(name, 'string')),
   ];
 }
-const NEVER_IGNORED = new Set(['web.config.file']);
 
 /** The ignored node_exporter flags the command line gave, and the collectors it asked for that do not exist here. */
 export function ignoredFlagsGiven(specs: readonly FlagSpec[], flags: ParsedFlags): { flags: string[]; absentCollectors: string[] } {

@@ -7,6 +7,11 @@ import { LOG_FORMATS, LOG_LEVELS } from '../lib/log.js';
 import { defineFlag } from './flags.js';
 
 export const LISTEN_ADDRESS_FLAG = defineFlag({ name: 'web.listen-address', kind: 'string', default: ':9100', help: 'Address on which to expose metrics and web interface.' });
+export const WEB_CONFIG_FILE_FLAG = defineFlag({
+  name: 'web.config.file',
+  kind: 'string',
+  help: "Path to configuration file that can enable TLS or authentication (exporter-toolkit's format). See: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md",
+});
 export const TELEMETRY_PATH_FLAG = defineFlag({ name: 'web.telemetry-path', kind: 'string', default: '/metrics', help: 'Path under which to expose metrics.' });
 export const DISABLE_EXPORTER_METRICS_FLAG = defineFlag({
   name: 'web.disable-exporter-metrics',
@@ -49,6 +54,7 @@ export const GOMAXPROCS_FLAG = defineFlag({
 export const coreFlags = [
   LISTEN_ADDRESS_FLAG,
   SYSTEMD_SOCKET_FLAG,
+  WEB_CONFIG_FILE_FLAG,
   TELEMETRY_PATH_FLAG,
   DISABLE_EXPORTER_METRICS_FLAG,
   MAX_REQUESTS_FLAG,

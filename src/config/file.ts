@@ -16,6 +16,7 @@ import { MAX_CONFIG_FILE_BYTES, PARSE_HEAP_MB, PARSE_TIMEOUT_MS } from './limits
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 import { fromTransferable } from './transfer.js';
 import type { ExporterFileConfig } from './schema.js';
+import type { WebConfigFile } from './web-schema.js';
 
 /** A read of the config file that has not returned by then never will (a hung mount): refuse it. */
 const READ_TIMEOUT_MS = 10_000;
@@ -58,8 +59,17 @@ export function parseConfigText(
   file: string,
   limits: ParseLimits = { heapMb: PARSE_HEAP_MB, timeoutMs: PARSE_TIMEOUT_MS },
 ): Promise<ExporterFileConfig> {
+  return parseInWorker({ text, file, kind: 'exporter' }, limits);
+}
+
+/** parseConfigText for --web.config.file (exporter-toolkit's format). */
+export function parseWebConfigText(text: string, file: string): Promise<WebConfigFile> {
+  return parseInWorker({ text, file, kind: 'web' }, { heapMb: PARSE_HEAP_MB, timeoutMs: PARSE_TIMEOUT_MS });
+}
+
+function parseInWorker<T>(request: ParseRequest, limits: ParseLimits): Promise<T> {
+  const { file } = request;
   return new Promise((resolve, reject) => {
-    const request: ParseRequest = { text, file };
     const worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
       workerData: request,
       resourceLimits: { maxOldGenerationSizeMb: limits.heapMb },
@@ -77,7 +87,7 @@ export function parseConfigText(
     const refuse = (why: string) => settle(() => reject(new ConfigError(`${file}: ${why}`)));
     const deadline = setTimeout(() => refuse(`parsing the config file took longer than ${limits.timeoutMs / 1000} s; it is refused`), limits.timeoutMs);
     worker.once('message', (reply: ParseReply) => {
-      settle(() => (reply.ok ? resolve(fromTransferable<ExporterFileConfig>(reply.config)) : reject(new ConfigError(reply.message))));
+      settle(() => (reply.ok ? resolve(fromTransferable<T>(reply.config)) : reject(new ConfigError(reply.message))));
     });
     worker.once('error', (err: Error & { code?: string }) => {
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') refuse(`the config file needs more than ${limits.heapMb} MB of memory to parse (too large or too deeply nested); it is refused`);

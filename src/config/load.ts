@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ConfigError } from './error.js';
 import { MAX_CONFIG_ENTRIES } from './limits.js';
 import { configSchema, type ExporterFileConfig } from './schema.js';
+import { webConfigSchema, type WebConfigFile } from './web-schema.js';
 
 export { ConfigError } from './error.js';
 export { loadConfigFile } from './file.js';
@@ -54,7 +55,7 @@ function checkEntryCounts(file: string, doc: Document, lines: LineCounter, data:
   }
 }
 
-function parseValidated(text: string, file: string): ExporterFileConfig {
+function parseValidated<T>(text: string, file: string, schema: z.ZodType<T>): T {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -70,7 +71,7 @@ function parseValidated(text: string, file: string): ExporterFileConfig {
     throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message}`);
   }
   checkEntryCounts(file, doc, lines, data);
-  const result = configSchema.safeParse(data);
+  const result = schema.safeParse(data);
   if (!result.success) {
     const messages = result.error.issues.slice(0, 5).map((i) => describeIssue(file, doc, lines, i));
     const more = result.error.issues.length > 5 ? `\n(and ${result.error.issues.length - 5} more problems)` : '';
@@ -81,8 +82,17 @@ function parseValidated(text: string, file: string): ExporterFileConfig {
 
 /** Parses and validates config text; `file` names it in messages. Throws only ConfigError. */
 export function parseConfig(text: string, file: string): ExporterFileConfig {
+  return parseWith(text, file, configSchema);
+}
+
+/** Parses and validates a --web.config.file text (exporter-toolkit's format); throws only ConfigError. */
+export function parseWebConfig(text: string, file: string): WebConfigFile {
+  return parseWith(text, file, webConfigSchema);
+}
+
+function parseWith<T>(text: string, file: string, schema: z.ZodType<T>): T {
   try {
-    return parseValidated(text, file);
+    return parseValidated(text, file, schema);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     // Whatever else fails (a stack overflow on deep nesting, say) is still this file's fault.

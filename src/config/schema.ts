@@ -9,7 +9,7 @@ import { UserRegex } from '../gocompat/user-regex.js';
 import { parseGoDuration } from '../gocompat/duration.js';
 
 /** A Go/Prometheus duration ("15s", "1m30s", "500ms"), as milliseconds. */
-const duration = z.string().transform((text, ctx) => {
+export const duration = z.string().transform((text, ctx) => {
   try {
     return parseGoDuration(text);
   } catch (err) {

@@ -1,0 +1,125 @@
+/**
+ * The schema of --web.config.file, exporter-toolkit's web configuration format (the one
+ * node_exporter, blackbox_exporter and process-exporter take): TLS, basic auth, security
+ * headers and a rate limit. Strict like exporter-toolkit's yaml.UnmarshalStrict: an unknown key
+ * or a value of the wrong kind is an error, reported with its line by load.ts.
+ *
+ * Names of TLS versions, cipher suites and curves are Go's (crypto/tls), as users copy them
+ * from exporter-toolkit's documentation; server/web-config/tls.ts maps them to OpenSSL's.
+ */
+import { z } from 'zod';
+import { duration } from './schema.js';
+
+export const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
+export type TlsVersionName = (typeof TLS_VERSIONS)[number];
+
+/** Go's tls.ClientAuthType names; RequireClientCert is exporter-toolkit's old name for RequireAnyClientCert. */
+export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'RequireClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+
+/** Go's tls.CipherSuites(), the only ones exporter-toolkit accepts, and OpenSSL's name for each (undefined: TLS 1.3, not configurable, as in Go). */
+export const GO_CIPHER_SUITES: Readonly<Record<string, string | undefined>> = {
+  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
+  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
+  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
+  TLS_AES_128_GCM_SHA256: undefined,
+  TLS_AES_256_GCM_SHA384: undefined,
+  TLS_CHACHA20_POLY1305_SHA256: undefined,
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
+};
+
+/** exporter-toolkit's curve names and OpenSSL's. */
+export const GO_CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
+
+/**
+ * exporter-toolkit's allow-list of response headers: a header outside it is an error, and where
+ * a list of values is given, only those are accepted.
+ */
+export const ALLOWED_HEADERS: Readonly<Record<string, readonly string[] | undefined>> = {
+  'Strict-Transport-Security': undefined,
+  'X-Content-Type-Options': ['nosniff'],
+  'X-Frame-Options': ['deny', 'sameorigin'],
+  'X-XSS-Protection': undefined,
+  'Content-Security-Policy': undefined,
+};
+
+/** A bcrypt hash as Go's bcrypt.Cost accepts it: version 2 with any minor letter ($2a$, $2b$, $2y$), cost 4 to 31. */
+const BCRYPT_HASH = /^\$2[a-z]?\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
+function oneOf(names: readonly string[], what: string) {
+  return z.string().superRefine((s, ctx) => {
+    if (!names.includes(s)) ctx.addIssue({ code: 'custom', message: `unknown ${what} ${JSON.stringify(s)}; one of ${names.join(', ')}` });
+  });
+}
+
+const bcryptHash = z.string().superRefine((hash, ctx) => {
+  const cost = BCRYPT_HASH.exec(hash)?.[1];
+  if (cost === undefined) ctx.addIssue({ code: 'custom', message: 'not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d \':\\n\')' });
+  else if (Number(cost) < 4 || Number(cost) > 31) ctx.addIssue({ code: 'custom', message: `bcrypt cost ${Number(cost)} is outside 4 to 31` });
+});
+
+const tlsServerConfig = z
+  .strictObject({
+    cert: z.string().optional(),
+    key: z.string().optional(),
+    client_ca: z.string().optional(),
+    cert_file: z.string().optional(),
+    key_file: z.string().optional(),
+    client_auth_type: oneOf(CLIENT_AUTH_TYPES, 'client_auth_type').optional(),
+    client_ca_file: z.string().optional(),
+    client_allowed_sans: z.array(z.string()).nullish(),
+    min_version: oneOf(TLS_VERSIONS, 'TLS version').default('TLS12'),
+    max_version: oneOf(TLS_VERSIONS, 'TLS version').default('TLS13'),
+    cipher_suites: z.array(oneOf(Object.keys(GO_CIPHER_SUITES), 'cipher suite')).nullish(),
+    prefer_server_cipher_suites: z.boolean().default(true),
+    curve_preferences: z.array(oneOf(Object.keys(GO_CURVES), 'curve')).nullish(),
+  })
+  .superRefine((tls, ctx) => {
+    const both = (inline: 'cert' | 'key' | 'client_ca', file: 'cert_file' | 'key_file' | 'client_ca_file'): void => {
+      if (tls[inline] && tls[file]) ctx.addIssue({ code: 'custom', path: [file], message: `give ${inline} or ${file}, not both` });
+    };
+    both('cert', 'cert_file');
+    both('key', 'key_file');
+    both('client_ca', 'client_ca_file');
+  });
+
+const httpServerConfig = z.strictObject({
+  http2: z.boolean().default(true),
+  headers: z
+    .record(z.string(), z.string())
+    .nullish()
+    .superRefine((headers, ctx) => {
+      for (const [name, value] of Object.entries(headers ?? {})) {
+        if (!Object.hasOwn(ALLOWED_HEADERS, name)) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `HTTP header ${JSON.stringify(name)} can not be configured; allowed: ${Object.keys(ALLOWED_HEADERS).join(', ')}` });
+          continue;
+        }
+        const allowed = ALLOWED_HEADERS[name];
+        if (allowed && !allowed.includes(value)) ctx.addIssue({ code: 'custom', path: [name], message: `invalid value ${JSON.stringify(value)} for ${name}; expected one of ${allowed.join(', ')}` });
+      }
+    }),
+});
+
+const rateLimit = z.strictObject({
+  interval: duration.default(0),
+  burst: z.number().int().min(0).default(0),
+});
+
+export const webConfigSchema = z.strictObject({
+  tls_server_config: tlsServerConfig.nullish(),
+  http_server_config: httpServerConfig.nullish(),
+  basic_auth_users: z.record(z.string(), bcryptHash).nullish(),
+  rate_limit: rateLimit.nullish(),
+});
+
+export type WebConfigFile = z.output<typeof webConfigSchema>;
+export type TlsServerConfigFile = NonNullable<WebConfigFile['tls_server_config']>;
