@@ -33,6 +33,7 @@ import { tcpstatCollector } from './collector/tcpstat.js';
 import { textfileCollector } from './collector/textfile.js';
 import { thermalZoneCollector } from './collector/thermal_zone.js';
 import { timeCollector } from './collector/time.js';
+import { timexCollector } from './collector/timex.js';
 import { udpQueuesCollector } from './collector/udp_queues.js';
 import { unameCollector } from './collector/uname.js';
 import { uptimeCollector, uptimeCollectorSharing } from './uptime/collector.js';
@@ -74,6 +75,7 @@ const linuxCollectors: readonly CollectorFactory[] = [
   textfileCollector,
   thermalZoneCollector,
   timeCollector,
+  timexCollector,
   udpQueuesCollector,
   unameCollector,
   uptimeCollector,

@@ -15,10 +15,10 @@ const PROMETHEUS_BIN = process.env['PROMETHEUS'] ?? '/usr/bin/prometheus';
 
 /**
  * Queries node_exporter may answer when we do not, each for a reason outside our control:
- * node_timex_* need the adjtimex(2) syscall, which Node.js cannot make; a TCP state such as
- * close_wait exists only for moments, so the two exporters' scrapes see different sockets.
+ * a TCP state such as close_wait exists only for moments, so the two exporters' scrapes see
+ * different sockets.
  */
-const KNOWN_GAPS = [/node_timex_/, /node_tcp_connection_states\{state="(?!established|listen)/];
+const KNOWN_GAPS = [/node_tcp_connection_states\{state="(?!established|listen)/];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -93,6 +93,8 @@ export const COLLECTOR_HOST_FILES: Readonly<Record<string, HostFiles>> = {
       'devices/system/clocksource/clocksource*/current_clocksource',
     ],
   },
+  // adjtimex(2) in both, on the live kernel: no files.
+  timex: {},
   udp_queues: { proc: ['net/udp', 'net/udp6'] },
   // node_exporter calls uname(2); ours may read these files. Same values either way.
   uname: { proc: ['sys/kernel/ostype', 'sys/kernel/osrelease', 'sys/kernel/version', 'sys/kernel/hostname', 'sys/kernel/domainname'] },
