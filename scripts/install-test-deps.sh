@@ -25,6 +25,7 @@ packages=(
   netavark aardvark-dns         #   fuse-overlayfs and uidmap as podman expects them,
   fuse-overlayfs uidmap slirp4netns
   mmdebstrap                    #   and a Debian rootfs for the base images' stand-ins
+  catatonit                     # the infra (pause) container of `podman kube play` pods (test/serial/kube-play.test.ts)
 )
 
 # Debian enables and starts the services of these packages; the tests need only the binaries

@@ -36,6 +36,16 @@ export function missingContainerTools(): string[] {
   return CONTAINER_TOOLS.filter(([file]) => !isExecutable(file)).map(([file, pkg]) => `${file} (${pkg})`);
 }
 
+/**
+ * The containers.conf of the container tests; `defaultSysctls` (as "name=value") go to every
+ * container, for settings a test's runtime does not take from its input (podman 4.3's kube play
+ * ignores a pod's securityContext.sysctls).
+ */
+export function containersConf(defaultSysctls: readonly string[] = []): string {
+  const sysctls = defaultSysctls.length > 0 ? `default_sysctls = [${defaultSysctls.map((s) => JSON.stringify(s)).join(', ')}]\n` : '';
+  return CONTAINERS_CONF.replace('[containers]\n', `[containers]\n${sysctls}`);
+}
+
 const CONTAINERS_CONF = `# Written by test/helpers/podman.ts for the container test.
 [containers]
 default_ulimits = ["nofile=10000:10000", "nproc=9000:9000"]
@@ -55,7 +65,7 @@ const DEFAULT_SUBNET = '10.88.0.0/16';
  * (cni-podman0) holding netavark's default subnet takes the return route of every container on
  * that network, so builds time out resolving the package mirrors.
  */
-async function subnetConflict(): Promise<string | undefined> {
+export async function subnetConflict(): Promise<string | undefined> {
   const r = await runWithInput('/usr/sbin/ip', ['-o', 'route', 'show', DEFAULT_SUBNET], '', 10_000);
   const other = r.stdout.split('\n').map((l) => / dev (\S+)/.exec(l)?.[1]).find((dev) => dev !== undefined && dev !== 'podman0');
   return other === undefined ? undefined : `${other} holds ${DEFAULT_SUBNET}, netavark's default network (a leftover of podman's CNI backend?): remove it (ip link del ${other}) so that image builds can reach the package mirrors`;
