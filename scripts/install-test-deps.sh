@@ -13,7 +13,8 @@ packages=(
   prometheus-process-exporter
   prometheus-blackbox-exporter
   prometheus-alertmanager
-  apache2-utils                 # ab, for the load test
+  apache2-utils                 # ab, for the load test; htpasswd, for the web config tests
+  openssl                       # certificates for the web config (TLS) tests
   iputils-ping                  # the system ping the ICMP checks run
   iproute2                      # ip netns, for tests that need their own network
   util-linux                    # unshare and nsenter, for the shared-PID-namespace tests

@@ -33,9 +33,8 @@ test('the collector table lists every collector with its default state and flags
 });
 
 test('every flag the README mentions exists', (t) => {
-  // Ours, and node_exporter's that are accepted and ignored; --web.config.file the README names
-  // as refused until it is implemented.
-  const known = new Set([...withNodeExporterFlags([...allFlags(collectorFactories), ...probeFlags]).map((s) => s.name), 'web.config.file']);
+  // Ours, and node_exporter's that are accepted and ignored.
+  const known = new Set(withNodeExporterFlags([...allFlags(collectorFactories), ...probeFlags]).map((s) => s.name));
   for (const m of README.matchAll(/`--(?:no-)?([a-z][a-z0-9._-]*[a-z0-9])(?:=[^`]*)?`/g)) {
     const name = m[1] as string;
     if (name === 'collector.<name>' || name === 'help' || name === 'version') continue;

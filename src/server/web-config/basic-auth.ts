@@ -24,13 +24,15 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   const encoded = header.slice(6);
   // Go's base64.StdEncoding is strict: padding required, no stray characters.
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(encoded)) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('latin1');
+  // UTF-8, as the YAML file names users and as htpasswd hashed the password's bytes.
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
-  // Bytes as Go compares them: the header's bytes, then UTF-8 as the YAML names users.
-  const utf8 = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
-  return { user: utf8(decoded.slice(0, colon)), password: decoded.slice(colon + 1) };
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
+
+/** Compares a password with a bcrypt hash; undefined when the compare could not be made. */
+export type BcryptCompare = (hash: string, password: string) => Promise<boolean | undefined>;
 
 export class BasicAuth {
   private readonly cache = new Map<string, boolean>();
@@ -40,7 +42,15 @@ export class BasicAuth {
   private readonly waiting = new Map<number, (match: boolean | undefined) => void>();
   private nextId = 1;
 
-  constructor(private readonly log: Logger) {}
+  private readonly compare: BcryptCompare;
+
+  /** `compare` replaces the worker thread (tests count the compares made). */
+  constructor(
+    private readonly log: Logger,
+    compare?: BcryptCompare,
+  ) {
+    this.compare = compare ?? ((hash, password) => this.compareInWorker(hash, password));
+  }
 
   /** Whether `header` carries the password of one of `users` (user → bcrypt hash). */
   async allows(users: ReadonlyMap<string, string>, header: string | undefined): Promise<boolean> {
@@ -49,12 +59,16 @@ export class BasicAuth {
     const known = users.get(given.user);
     const hash = known ?? users.values().next().value;
     if (hash === undefined) return false;
-    const key = createHash('sha256').update(given.user).update('\0').update(hash).update('\0').update(given.password, 'latin1').digest('base64');
+    const key = createHash('sha256').update(JSON.stringify([given.user, hash, given.password])).digest('base64');
     let match = this.cache.get(key);
     if (match === undefined) {
       let pending = this.inFlight.get(key);
       if (!pending) {
-        pending = this.compare(hash, given.password).finally(() => this.inFlight.delete(key));
+        const started = performance.now();
+        pending = this.compare(hash, given.password).finally(() => {
+          this.inFlight.delete(key);
+          this.log.debug('checked a password with bcrypt', { user: given.user, ms: Math.round(performance.now() - started) });
+        });
         this.inFlight.set(key, pending);
       }
       const answer = await pending;
@@ -79,12 +93,12 @@ export class BasicAuth {
     this.cache.set(key, match);
   }
 
-  private compare(hash: string, password: string): Promise<boolean | undefined> {
+  private compareInWorker(hash: string, password: string): Promise<boolean | undefined> {
     const worker = this.startedWorker();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      worker.postMessage({ id, hash, password: Buffer.from(password, 'latin1').toString('utf8') } satisfies CompareRequest);
+      worker.postMessage({ id, hash, password } satisfies CompareRequest);
     });
   }
 
