@@ -19,7 +19,7 @@ import { type TlsSettings, tlsFiles, tlsRequested, tlsSettings } from './tls.js'
 
 /** Certificates and keys larger than this are refused (a bundle of a few hundred certificates fits). */
 const MAX_TLS_FILE_BYTES = 1024 * 1024;
-/** A check of the files taking longer than this (a hung mount) lets the request go on with the config in force. */
+/** A check for changes taking longer than this (a hung mount) lets the request go on with the config in force. */
 const REFRESH_BOUND_MS = 1000;
 
 export interface RateLimit {
@@ -73,6 +73,7 @@ async function settingsFrom(parsed: WebConfigFile, file: string, host: HostFs): 
 
 export class WebConfigStore {
   private refreshing: Promise<WebSettings> | undefined;
+  private statting: Promise<string> | undefined;
 
   private constructor(
     readonly file: string,
@@ -96,17 +97,31 @@ export class WebConfigStore {
     return this.settings;
   }
 
-  /** The config in force after reading the files again if they changed; never rejects, bounded in time. */
+  /**
+   * The config in force after reading the files again if they changed; never rejects. Checking
+   * for a change is bounded (REFRESH_BOUND_MS); a change found is applied before this resolves,
+   * so the request that finds it is already answered with it.
+   */
   refresh(): Promise<WebSettings> {
     this.refreshing ??= this.refreshNow().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /**
+   * The files' signature, or undefined when it did not come within the bound. A check still
+   * running (a hung mount) is waited for again rather than repeated, so stats that never return
+   * cannot pile up in the thread pool that every file read shares.
+   */
+  private async currentSignature(): Promise<string | undefined> {
+    this.statting ??= signatureOf(this.watched).finally(() => (this.statting = undefined));
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<WebSettings>((resolve) => (timer = setTimeout(() => resolve(this.settings), REFRESH_BOUND_MS)));
-    return Promise.race([this.refreshing, bound]).finally(() => clearTimeout(timer));
+    const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REFRESH_BOUND_MS)));
+    return Promise.race([this.statting, bound]).finally(() => clearTimeout(timer));
   }
 
   private async refreshNow(): Promise<WebSettings> {
-    const signature = await signatureOf(this.watched);
-    if (signature === this.signature) return this.settings;
+    const signature = await this.currentSignature();
+    if (signature === undefined || signature === this.signature) return this.settings;
     this.signature = signature;
     try {
       const parsed = await parseWebConfigText(await readConfigText(this.file, this.host), this.file);
@@ -115,9 +130,13 @@ export class WebConfigStore {
         throw new ConfigError(`${this.file}: switching between ${this.settings.tls ? 'TLS and plain HTTP' : 'plain HTTP and TLS'} needs a restart`);
       }
       this.settings = next;
-      // Files read by this load: their state from now on is what a later change is compared with.
-      this.watched = watchedFiles(this.file, parsed);
-      this.signature = await signatureOf(this.watched);
+      const watched = watchedFiles(this.file, parsed);
+      if (watched.join('\0') !== this.watched.join('\0')) {
+        // Other TLS files than before: later changes are compared with their state now. (With the
+        // same files, the signature taken before reading them stays, so a write in between shows.)
+        this.watched = watched;
+        this.signature = (await this.currentSignature()) ?? signature;
+      }
       this.log.info('web config reloaded', { file: this.file });
     } catch (err) {
       this.log.error('web config file changed but cannot be used; keeping the last good one', { file: this.file, err });
