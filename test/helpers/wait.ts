@@ -12,3 +12,14 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await sleep(20);
   }
 }
+
+/** Polls `probe` every `everyMs` until it returns a value (errors count as none); undefined after `timeoutMs`. */
+export async function pollFor<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 1000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() + everyMs > deadline) return undefined;
+    await sleep(everyMs);
+  }
+}

@@ -22,6 +22,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pollFor } from '../helpers/wait.js';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT, runWithInput } from '../helpers/exporters.js';
 import { parseExposition, type ParsedSample } from '../helpers/exposition-parse.js';
@@ -77,17 +78,6 @@ function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-}
-
-/** Polls `probe` until it returns a value, at most `timeoutMs`. */
-async function waitFor<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 1000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() + everyMs > deadline) return undefined;
-    await sleep(everyMs);
-  }
 }
 
 async function getText(port: number, urlPath: string): Promise<string> {
@@ -204,7 +194,7 @@ test.before(async (t) => {
   const up = await podman.compose(PROJECT, ['up', '-d', ...STARTED], 5 * 60_000);
   if (up.code !== 0) throw new Error(fail(`docker-compose up -d ${STARTED.join(' ')}`, up));
   t.log('Grafana is not started: it has no stand-in image on this machine (no Debian package, no npm build).');
-  const healthy = await waitFor(180_000, async () => {
+  const healthy = await pollFor(180_000, async () => {
     const states = await Promise.all(HEALTH_CHECKED.map(async (s) => podman.inspect(await containerOf(s), '{{.State.Health.Status}}')));
     return states.every((s) => s === 'healthy') ? true : undefined;
   }, 2000);
@@ -259,7 +249,7 @@ test.serial('the exporter image: a non-root user, a ping that works with and wit
 test.serial("the sidecar sees the server's processes, and both uptime checks of sidecar.yml succeed", async (t) => {
   if (!stackReady(t)) return;
   // Each check has succeeded, and its latest run too.
-  const seen = await waitFor(60_000, async () => {
+  const seen = await pollFor(60_000, async () => {
     const s = await scrape(PORTS.sidecar);
     const ok = (name: string) => (sampleValue(s, 'uptime_checks_success_total', { name }) ?? 0) >= 1 && sampleValue(s, 'uptime_check_up', { name }) === 1;
     return (sampleValue(s, 'namedprocess_namegroup_num_procs', { groupname: 'server' }) ?? 0) >= 1 && ok('server-hello') && ok('server-ping') ? s : undefined;
@@ -290,7 +280,7 @@ test.serial("container_* describe the server's container: its memory limit and C
   const serverId = await (api as PodmanApi).inspect(await containerOf('server'), '{{.Id}}');
   const sidecarId = await (api as PodmanApi).inspect(await containerOf('sidecar'), '{{.Id}}');
   t.truthy(serverId);
-  const samples = await waitFor(30_000, async () => {
+  const samples = await pollFor(30_000, async () => {
     const s = await scrape(PORTS.sidecar);
     return s.some((x) => x.name === 'container_spec_memory_limit_bytes') ? s : undefined;
   });
@@ -313,7 +303,7 @@ test.serial("container_* describe the server's container: its memory limit and C
 
 test.serial('Prometheus, in its container, scrapes the sidecar, has loaded every rule file and reaches Alertmanager', async (t) => {
   if (!stackReady(t)) return;
-  t.is(await waitFor(60_000, async () => ((await queryValue('up{job="sidecar"}')) === 1 ? 1 : undefined)), 1, 'up{job="sidecar"} == 1');
+  t.is(await pollFor(60_000, async () => ((await queryValue('up{job="sidecar"}')) === 1 ? 1 : undefined)), 1, 'up{job="sidecar"} == 1');
   const rules = await promApi<{ groups: { file: string }[] }>('/api/v1/rules');
   const loaded = new Set(rules.groups.map((g) => path.basename(g.file)));
   const shipped = readdirSync(path.join(REPO_ROOT, 'rules')).filter((f) => f.endsWith('.rules.yml'));
@@ -361,7 +351,7 @@ test.serial('the server crashes over and over: the sidecar keeps running, record
   // Three crashes, each seen by the sidecar: kill -9 of the server's process, from the host.
   for (let i = 1; i <= 3; i++) {
     process.kill(await hostPid('server'), 'SIGKILL');
-    const counted = await waitFor(30_000, async () => {
+    const counted = await pollFor(30_000, async () => {
       const n = sampleValue(await scrape(PORTS.sidecar), 'namedprocess_namegroup_restarts_total', server);
       return n !== undefined && n >= restarts0 + i ? n : undefined;
     }, 250);
@@ -391,7 +381,7 @@ test.serial('the server crashes over and over: the sidecar keeps running, record
 
   // The server comes back by its restart policy, in the same PID namespace; the checks succeed again.
   const successesAfterLoop = sampleValue(await scrape(PORTS.sidecar), 'uptime_checks_success_total', { name: 'server-hello' }) ?? 0;
-  const recovered = await waitFor(60_000, async () => {
+  const recovered = await pollFor(60_000, async () => {
     const s = await scrape(PORTS.sidecar);
     const failed = sumOf(s, 'uptime_check_failures_total', { name: 'server-hello' }) > failures0;
     const back = (sampleValue(s, 'namedprocess_namegroup_num_procs', server) ?? 0) >= 1;
@@ -416,11 +406,11 @@ test.serial('the server crashes over and over: the sidecar keeps running, record
   t.is(sampleValue(recovered, 'process_start_time_seconds'), exporterStart);
 
   // Prometheus fires the restart-loop alert; Alertmanager sends it to the server's webhook.
-  const firing = await waitFor(90_000, async () => ((await queryValue('ALERTS{alertname="ProcessGroupRestartLoop",alertstate="firing",groupname="server"}')) === 1 ? 1 : undefined), 2000);
+  const firing = await pollFor(90_000, async () => ((await queryValue('ALERTS{alertname="ProcessGroupRestartLoop",alertstate="firing",groupname="server"}')) === 1 ? 1 : undefined), 2000);
   t.is(firing, 1, 'ProcessGroupRestartLoop fires in Prometheus');
   // Alertmanager's own count of webhook deliveries that succeeded. (The server counts what it
   // receives too, but a delivery may reach an incarnation of the server that is killed next.)
-  const delivered = await waitFor(120_000, async () => {
+  const delivered = await pollFor(120_000, async () => {
     const am = await scrape(PORTS.alertmanager);
     const webhook = { integration: 'webhook' };
     const n = sumOf(am, 'alertmanager_notifications_total', webhook) - sumOf(am, 'alertmanager_notifications_failed_total', webhook);

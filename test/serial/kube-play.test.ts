@@ -24,7 +24,7 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollFor } from '../helpers/wait.js';
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { REPO_ROOT, freePort, isExecutable, runWithInput, type RunResult } from '../helpers/exporters.js';
 import { parseExposition, type ParsedSample } from '../helpers/exposition-parse.js';
@@ -83,16 +83,6 @@ function podman(r: Run, args: readonly string[], timeoutMs = 60_000): Promise<Ru
 
 function fail(what: string, r: RunResult): string {
   return `${what} failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`;
-}
-
-async function waitFor<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 1000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() + everyMs > deadline) return undefined;
-    await sleep(everyMs);
-  }
 }
 
 async function get(r: Run, containerPort: number, urlPath: string): Promise<{ status: number; body: string }> {
@@ -174,7 +164,7 @@ test.before(async (t) => {
   if (up.code !== 0) throw new Error(fail('podman kube play', up));
   r.podId = /^Pod:\n([0-9a-f]{64})$/m.exec(up.stdout)?.[1];
   if (!r.podId) throw new Error(`no pod ID in podman kube play's output:\n${up.stdout}`);
-  const isReady = await waitFor(120_000, async () => ((await get(r, 9100, '/-/ready')).status === 200 ? true : undefined));
+  const isReady = await pollFor(120_000, async () => ((await get(r, 9100, '/-/ready')).status === 200 ? true : undefined));
   if (!isReady) {
     const logs = await podman(r, ['logs', await podContainer(r, SIDECAR)]);
     throw new Error(`the sidecar was not ready within 2 minutes:\n${logs.stdout.slice(-3000)}${logs.stderr.slice(-3000)}`);
@@ -194,7 +184,7 @@ test.serial("the sidecar shows the server's process group and its container's me
   const r = ready(t);
   if (!r) return;
   const serverLimit = mebibytes(containerOf('server')['resources']['limits']['memory']);
-  const samples = await waitFor(60_000, async () => {
+  const samples = await pollFor(60_000, async () => {
     const s = await scrape(r);
     return (value(s, 'namedprocess_namegroup_num_procs', { groupname: 'server' }) ?? 0) >= 1 ? s : undefined;
   });
@@ -210,7 +200,7 @@ test.serial("the sidecar shows the server's process group and its container's me
 test.serial("the ICMP check of 127.0.0.1 and the HTTP check of the server succeed under the pod's security context", async (t) => {
   const r = ready(t);
   if (!r) return;
-  const succeeded = await waitFor(60_000, async () => {
+  const succeeded = await pollFor(60_000, async () => {
     const s = await scrape(r);
     const icmp = value(s, 'uptime_checks_success_total', { protocol: 'icmp', target: '127.0.0.1' }) ?? 0;
     const http = value(s, 'uptime_checks_success_total', { protocol: 'http', target: 'http://localhost:8080/helloWorld' }) ?? 0;
