@@ -117,6 +117,8 @@ export interface HttpDetails {
   readonly tlsVersion?: string;
   /** Earliest NotAfter of the verified chain, Unix seconds; only over TLS when verified. */
   readonly lastChainExpiryTimestamp?: number;
+  /** The probe ended before its first request (resolution, or the module's files): blackbox then reports the resolve phase only. */
+  readonly beforeRequest?: boolean;
 }
 
 export interface IcmpDetails {

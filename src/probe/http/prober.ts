@@ -104,7 +104,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     firstResolve = resolution.lookupSeconds;
     if (!resolution.ok) {
       log.error('Error resolving address', { err: resolution.message });
-      return result(resolution.reason);
+      return result(resolution.reason, { beforeRequest: true });
     }
     outcome.resolvedTo(resolution.address, resolution.family);
     const addressRefusal = guard?.refuseAddress(resolution.address);
@@ -113,7 +113,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     const loaded = await loadClientMaterial(options);
     if (!loaded.ok) {
       log.error('Error generating HTTP client', { err: loaded.message });
-      return result('error');
+      return result('error', { beforeRequest: true });
     }
     const { material } = loaded;
 
