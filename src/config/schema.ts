@@ -75,29 +75,197 @@ const checkCommon = {
   timeout: duration.optional(),
 };
 
-const httpCheck = z.strictObject({
-  ...checkCommon,
-  protocol: z.literal('http'),
-  target: z.string().refine(
-    (t) => {
-      try {
-        const u = new URL(t);
-        return u.protocol === 'http:' || u.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an http:// or https:// URL' },
-  ),
+// ---- blackbox's http prober options, shared by http checks and http modules ----
+
+const headerMatch = z.strictObject({ header: z.string().min(1), regexp: regex, allow_missing: z.boolean().default(false) });
+
+const tlsVersion = z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13'], { error: 'must be TLS10, TLS11, TLS12 or TLS13' });
+
+/** How many of `values` are given (prometheus/common allows at most one of each inline/file pair). */
+const given = (...values: unknown[]): number => values.filter((v) => v !== undefined && v !== '').length;
+
+/** prometheus/common's tls_config: files are read at each probe, as blackbox builds its client per probe. */
+const tlsConfig = z
+  .strictObject({
+    ca: z.string().optional(),
+    ca_file: z.string().min(1).optional(),
+    cert: z.string().optional(),
+    cert_file: z.string().min(1).optional(),
+    key: z.string().optional(),
+    key_file: z.string().min(1).optional(),
+    server_name: z.string().optional(),
+    insecure_skip_verify: z.boolean().default(false),
+    min_version: tlsVersion.optional(),
+    max_version: tlsVersion.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (message: string): void => void ctx.addIssue({ code: 'custom', message });
+    if (given(c.ca, c.ca_file) > 1) issue('at most one of ca & ca_file must be configured');
+    if (given(c.cert, c.cert_file) > 1) issue('at most one of cert & cert_file must be configured');
+    if (given(c.key, c.key_file) > 1) issue('at most one of key & key_file must be configured');
+    const cert = given(c.cert, c.cert_file) > 0;
+    const key = given(c.key, c.key_file) > 0;
+    if (cert && !key) issue('exactly one of key or key_file must be configured when a client certificate is configured');
+    if (key && !cert) issue('exactly one of cert or cert_file must be configured when a client key is configured');
+    if (c.min_version && c.max_version && c.max_version < c.min_version) {
+      issue('tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified');
+    }
+  });
+
+const basicAuth = z
+  .strictObject({
+    username: z.string().optional(),
+    username_file: z.string().min(1).optional(),
+    password: z.string().optional(),
+    password_file: z.string().min(1).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (given(b.username, b.username_file) > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth username & username_file must be configured' });
+    if (given(b.password, b.password_file) > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth password & password_file must be configured' });
+  });
+
+const authorization = z
+  .strictObject({
+    type: z.string().optional(),
+    credentials: z.string().optional(),
+    credentials_file: z.string().min(1).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (given(a.credentials, a.credentials_file) > 1) ctx.addIssue({ code: 'custom', message: 'at most one of authorization credentials & credentials_file must be configured' });
+    if ((a.type ?? '').trim().toLowerCase() === 'basic') ctx.addIssue({ code: 'custom', message: 'authorization type cannot be set to "basic", use "basic_auth" instead' });
+  });
+
+/** blackbox's body_size_limit (units.Base2Bytes: "512B", "10KB" = 10 KiB, "1MiB", ...) as bytes; 0 or less: no limit. */
+const BYTE_UNITS: Readonly<Record<string, number>> = { B: 1, KB: 2 ** 10, KIB: 2 ** 10, MB: 2 ** 20, MIB: 2 ** 20, GB: 2 ** 30, GIB: 2 ** 30, TB: 2 ** 40, TIB: 2 ** 40 };
+const byteSize = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return Math.max(v, 0);
+  const m = /^\s*(\d+)\s*([A-Za-z]+)\s*$/.exec(v);
+  const unit = m ? BYTE_UNITS[(m[2] as string).toUpperCase()] : undefined;
+  if (!m || unit === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(v)}; use bytes or a unit: B, KB, KiB, MB, MiB, GB, GiB, TB, TiB` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * unit;
+});
+
+const compression = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['gzip', 'deflate', 'br', 'identity', ''], { error: 'compression must be gzip, deflate, br or identity' }));
+
+/** Whether an Accept-Encoding header covers `encoding`, as blackbox's isCompressionAcceptEncodingValid decides. */
+export function acceptEncodingCovers(encoding: string, acceptEncoding: string): boolean {
+  if (encoding === '' || acceptEncoding === '') return true;
+  const entries = acceptEncoding.split(',').map((part) => {
+    const semi = part.lastIndexOf(';');
+    if (semi === -1) return { encoding: part.trim(), quality: 1 };
+    const q = Number(part.slice(semi + 1).trim().replace(/^q=/, ''));
+    return { encoding: part.slice(0, semi).trim(), quality: Number.isFinite(q) ? Math.round(q * 1000) / 1000 : 0 };
+  });
+  // A stable sort by falling quality, then the first that names it (or *) decides.
+  const first = entries.map((e, i) => ({ ...e, i })).sort((a, b) => b.quality - a.quality || a.i - b.i).find((e) => e.encoding === encoding || e.encoding === '*');
+  return first !== undefined && first.quality > 0;
+}
+
+/** Fields of prometheus/common's http_client_config that sidecar-exporter refuses, and why. */
+const UNSUPPORTED_HTTP_FIELDS: Readonly<Record<string, string>> = {
+  proxy_url: 'proxies are not supported by sidecar-exporter: it connects to the target itself (the address --probe.* rules check)',
+  proxy_from_environment: 'proxies are not supported by sidecar-exporter',
+  no_proxy: 'proxies are not supported by sidecar-exporter',
+  proxy_connect_header: 'proxies are not supported by sidecar-exporter',
+  skip_resolve_phase_with_proxy: 'proxies are not supported by sidecar-exporter',
+  oauth2: 'oauth2 is not supported by sidecar-exporter; use authorization or bearer_token_file with a token you refresh',
+  http_headers: 'http_headers is not supported by sidecar-exporter; use headers',
+  enable_http3: 'HTTP/3 is not supported by sidecar-exporter',
+  fail_if_body_json_matches_cel: 'CEL expressions are not supported by sidecar-exporter; use fail_if_body_matches_regexp',
+  fail_if_body_json_not_matches_cel: 'CEL expressions are not supported by sidecar-exporter; use fail_if_body_not_matches_regexp',
+};
+const unsupportedFields = Object.fromEntries(
+  Object.entries(UNSUPPORTED_HTTP_FIELDS).map(([name, why]) => [
+    name,
+    z.unknown().superRefine((v, ctx) => {
+      if (v !== undefined) ctx.addIssue({ code: 'custom', message: why });
+    }).optional(),
+  ]),
+) as Record<keyof typeof UNSUPPORTED_HTTP_FIELDS, z.ZodOptional<z.ZodUnknown>>;
+
+/** blackbox's http prober options, http_client_config flattened in, with its defaults. */
+const httpOptionFields = {
   method: z.string().regex(/^[A-Z]+$/, 'must be an HTTP method in capitals, e.g. GET').default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  body_file: z.string().min(1).optional(),
   /** Empty means any 2xx, as in blackbox_exporter. */
   valid_status_codes: z.array(z.number().int().min(100).max(599)).default([]),
+  valid_http_versions: z.array(z.string()).default([]),
   follow_redirects: z.boolean().default(true),
+  /** Deprecated in blackbox for follow_redirects; still read. */
+  no_follow_redirects: z.boolean().optional(),
+  fail_if_ssl: z.boolean().default(false),
+  fail_if_not_ssl: z.boolean().default(false),
   fail_if_body_matches_regexp: z.array(regex).default([]),
   fail_if_body_not_matches_regexp: z.array(regex).default([]),
-  tls_insecure_skip_verify: z.boolean().default(false),
-});
+  fail_if_header_matches: z.array(headerMatch).default([]),
+  fail_if_header_not_matches: z.array(headerMatch).default([]),
+  basic_auth: basicAuth.optional(),
+  authorization: authorization.optional(),
+  bearer_token: z.string().optional(),
+  bearer_token_file: z.string().min(1).optional(),
+  tls_config: tlsConfig.default({ insecure_skip_verify: false }),
+  /** Accepted for blackbox's files; requests are HTTP/1.1 (see README). */
+  enable_http2: z.boolean().default(true),
+  compression: compression.default(''),
+  body_size_limit: byteSize.default(0),
+  ...unsupportedFields,
+};
+
+/** prometheus/common's HTTPClientConfig.Validate and blackbox's HTTPProbe checks of one http entry. */
+interface HttpOptionsToRefine {
+  readonly basic_auth?: unknown;
+  readonly authorization?: unknown;
+  readonly bearer_token?: string | undefined;
+  readonly bearer_token_file?: string | undefined;
+  readonly body?: string | undefined;
+  readonly body_file?: string | undefined;
+  readonly compression: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function refineHttpOptions(h: HttpOptionsToRefine, ctx: z.RefinementCtx): void {
+  const issue = (message: string): void => void ctx.addIssue({ code: 'custom', message });
+  const bearer = given(h.bearer_token, h.bearer_token_file);
+  if (bearer > 1) issue('at most one of bearer_token & bearer_token_file must be configured');
+  if (h.basic_auth !== undefined && bearer > 0) issue('at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
+  if (h.authorization !== undefined && bearer > 0) issue('authorization is not compatible with bearer_token & bearer_token_file');
+  if (h.authorization !== undefined && h.basic_auth !== undefined) issue('at most one of basic_auth, oauth2 & authorization must be configured');
+  if (given(h.body, h.body_file) > 1) issue('setting body and body_file both are not allowed');
+  for (const [key, value] of Object.entries(h.headers)) {
+    if (key.toLowerCase() === 'accept-encoding' && !acceptEncodingCovers(h.compression, value)) {
+      issue(`invalid configuration "${key}: ${value}", "compression: ${h.compression}"`);
+    }
+  }
+}
+
+const httpCheck = z
+  .strictObject({
+    ...checkCommon,
+    protocol: z.literal('http'),
+    target: z.string().refine(
+      (t) => {
+        try {
+          const u = new URL(t);
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an http:// or https:// URL' },
+    ),
+    ...httpOptionFields,
+    /** The older spelling of tls_config.insecure_skip_verify; either turns verification off. */
+    tls_insecure_skip_verify: z.boolean().default(false),
+  })
+  .superRefine(refineHttpOptions);
 
 const icmpCheck = z.strictObject({
   ...checkCommon,
@@ -139,25 +307,13 @@ export function checkIdentity(c: Pick<CheckConfig, 'protocol' | 'target' | 'name
 
 // ---- modules (blackbox_exporter's format, http and icmp probers) ----
 
-const headerMatch = z.strictObject({ header: z.string().min(1), regexp: regex, allow_missing: z.boolean().default(false) });
-
-const httpProbe = z.strictObject({
-  valid_status_codes: z.array(z.number().int().min(100).max(599)).default([]),
-  valid_http_versions: z.array(z.string()).default([]),
-  method: z.string().regex(/^[A-Z]+$/).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  follow_redirects: z.boolean().default(true),
-  fail_if_ssl: z.boolean().default(false),
-  fail_if_not_ssl: z.boolean().default(false),
-  fail_if_body_matches_regexp: z.array(regex).default([]),
-  fail_if_body_not_matches_regexp: z.array(regex).default([]),
-  fail_if_header_matches: z.array(headerMatch).default([]),
-  fail_if_header_not_matches: z.array(headerMatch).default([]),
-  tls_config: z.strictObject({ insecure_skip_verify: z.boolean().default(false), server_name: z.string().optional() }).default({ insecure_skip_verify: false }),
-  preferred_ip_protocol: ipProtocol.default('ip6'),
-  ip_protocol_fallback: z.boolean().default(true),
-});
+const httpProbe = z
+  .strictObject({
+    ...httpOptionFields,
+    preferred_ip_protocol: ipProtocol.default('ip6'),
+    ip_protocol_fallback: z.boolean().default(true),
+  })
+  .superRefine(refineHttpOptions);
 
 const icmpProbe = z.strictObject({
   preferred_ip_protocol: ipProtocol.default('ip6'),

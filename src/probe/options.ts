@@ -3,7 +3,8 @@
  * entry. Both go through here so that a check and a module with the same settings probe alike.
  */
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
-import type { HeaderMatch, HttpProbeOptions, IcmpProbeOptions } from './types.js';
+import { httpOptionsFromFields } from './http/client-options.js';
+import type { HttpProbeOptions, IcmpProbeOptions } from './types.js';
 
 export type HttpCheckConfig = Extract<CheckConfig, { protocol: 'http' }>;
 export type IcmpCheckConfig = Extract<CheckConfig, { protocol: 'icmp' }>;
@@ -31,15 +32,11 @@ export const HTTP_DEFAULTS: HttpProbeOptions = {
 };
 
 export function httpOptionsFromCheck(check: HttpCheckConfig): HttpProbeOptions {
+  const options = httpOptionsFromFields(check);
   return {
     ...HTTP_DEFAULTS,
-    method: check.method,
-    headers: { ...check.headers },
-    validStatusCodes: [...check.valid_status_codes],
-    followRedirects: check.follow_redirects,
-    failIfBodyMatches: [...check.fail_if_body_matches_regexp],
-    failIfBodyNotMatches: [...check.fail_if_body_not_matches_regexp],
-    insecureSkipVerify: check.tls_insecure_skip_verify,
+    ...options,
+    insecureSkipVerify: options.insecureSkipVerify || check.tls_insecure_skip_verify,
   };
 }
 
@@ -53,26 +50,9 @@ export function icmpOptionsFromCheck(check: IcmpCheckConfig): IcmpProbeOptions {
   };
 }
 
-function headerMatches(list: HttpModule['fail_if_header_matches']): HeaderMatch[] {
-  return list.map((m) => ({ header: m.header, regexp: m.regexp, allowMissing: m.allow_missing }));
-}
-
 export function httpOptionsFromModule(http: HttpModule): HttpProbeOptions {
   return {
-    method: http.method,
-    headers: { ...http.headers },
-    ...(http.body !== undefined ? { body: http.body } : {}),
-    validStatusCodes: [...http.valid_status_codes],
-    validHttpVersions: [...http.valid_http_versions],
-    followRedirects: http.follow_redirects,
-    failIfSsl: http.fail_if_ssl,
-    failIfNotSsl: http.fail_if_not_ssl,
-    failIfBodyMatches: [...http.fail_if_body_matches_regexp],
-    failIfBodyNotMatches: [...http.fail_if_body_not_matches_regexp],
-    failIfHeaderMatches: headerMatches(http.fail_if_header_matches),
-    failIfHeaderNotMatches: headerMatches(http.fail_if_header_not_matches),
-    insecureSkipVerify: http.tls_config.insecure_skip_verify,
-    ...(http.tls_config.server_name !== undefined ? { serverName: http.tls_config.server_name } : {}),
+    ...httpOptionsFromFields(http),
     preferredIpProtocol: http.preferred_ip_protocol,
     ipProtocolFallback: http.ip_protocol_fallback,
   };

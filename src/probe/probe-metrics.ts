@@ -51,7 +51,7 @@ export function probeMetricFamilies(result: ProbeResult, timeoutSeconds?: number
   const { http, icmp } = result;
   if (http) {
     out.push(
-      byPhase(d.httpDuration, http.phases),
+      byPhase(d.httpDuration, http.beforeRequest ? { resolve: http.phases.resolve } : http.phases),
       gauge(d.httpContentLength, http.contentLength),
       gauge(d.httpUncompressedLength, http.uncompressedBodyLength),
       gauge(d.httpRedirects, http.redirects),

@@ -30,8 +30,35 @@ export interface ProbeGuard {
   refuseAddress(address: string): string | undefined;
 }
 
+/** A credential or PEM text given inline, or the file it is read from (at each probe, as blackbox does). */
+export type SecretSource = { readonly value: string } | { readonly file: string };
+
+/** prometheus/common's `tls_config` names. */
+export type TlsVersionName = 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13';
+
+/** What blackbox's http_client_config adds to a request: credentials and TLS material. */
+export interface HttpClientOptions {
+  /** basic_auth; the username defaults to "". */
+  readonly basicAuth?: { readonly username: SecretSource; readonly password?: SecretSource };
+  /** authorization, or bearer_token(_file) as type Bearer. */
+  readonly authorization?: { readonly type: string; readonly credentials?: SecretSource };
+  readonly tls?: {
+    readonly ca?: SecretSource;
+    readonly cert?: SecretSource;
+    readonly key?: SecretSource;
+    readonly minVersion?: TlsVersionName;
+    readonly maxVersion?: TlsVersionName;
+  };
+  /** The body is decoded this way whatever Content-Encoding says, as blackbox does. */
+  readonly compression?: 'gzip' | 'deflate' | 'br' | 'identity';
+  /** Bytes after decompression; beyond it the probe fails. */
+  readonly bodySizeLimit?: number;
+  /** body_file: the request body, read at each probe. */
+  readonly bodyFile?: string;
+}
+
 /** What an HTTP probe does; built from a `checks:` entry or a blackbox `modules:` entry. */
-export interface HttpProbeOptions {
+export interface HttpProbeOptions extends HttpClientOptions {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
@@ -90,6 +117,8 @@ export interface HttpDetails {
   readonly tlsVersion?: string;
   /** Earliest NotAfter of the verified chain, Unix seconds; only over TLS when verified. */
   readonly lastChainExpiryTimestamp?: number;
+  /** The probe ended before its first request (resolution, or the module's files): blackbox then reports the resolve phase only. */
+  readonly beforeRequest?: boolean;
 }
 
 export interface IcmpDetails {

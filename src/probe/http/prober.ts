@@ -9,6 +9,7 @@ import { resolveTarget } from '../resolve.js';
 import { ResultBuilder } from '../result.js';
 import type { FailureReason, HttpDetails, HttpProbeOptions, Prober, ProbeResult } from '../types.js';
 import { MAX_BODY_BYTES, readBody } from './body.js';
+import { loadClientMaterial } from './material.js';
 import { classifyHttpError, logTimings, type RoundTrip, roundTrip, sumPhases } from './round-trip.js';
 import type { TlsInfo } from './tls.js';
 import { bodyMismatch, headerMismatch, statusCodeValid, versionAndSslValid } from './validate.js';
@@ -16,6 +17,21 @@ import { bodyMismatch, headerMismatch, statusCodeValid, versionAndSslValid } fro
 const MAX_REDIRECTS = 10;
 const USER_AGENT = `sidecar-exporter/${packageVersion()}`;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+/** Headers Go's http.Client does not carry to another host on a redirect. */
+const SENSITIVE_ON_REDIRECT = new Set(['authorization', 'www-authenticate', 'cookie', 'cookie2']);
+
+/** Go's isDomainOrSubdomain: whether credentials for `parent` may go to `sub` on a redirect. */
+export function isDomainOrSubdomain(sub: string, parent: string): boolean {
+  if (sub === parent) return true;
+  // An IPv6 literal has colons; neither it nor its "subdomains" can be another host's.
+  if (sub.includes(':') || parent.includes(':')) return false;
+  return sub.endsWith(`.${parent}`);
+}
+
+/** Whether a Location value names its host (absolute or scheme-relative) rather than a path on the same one. */
+function namesHost(location: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location) || location.startsWith('//');
+}
 
 /** The URL an http probe fetches for `target`: as given, or with http:// when it has no scheme. */
 export function parseTargetUrl(target: string): URL {
@@ -41,7 +57,7 @@ function urlHost(url: URL): string {
 }
 
 /** The method and body after a redirect, as Go's http.Client decides them. */
-function redirectedRequest(status: number, method: string, body: string | undefined): { method: string; body: string | undefined } {
+function redirectedRequest(status: number, method: string, body: string | Buffer | undefined): { method: string; body: string | Buffer | undefined } {
   if (status === 307 || status === 308) return { method, body };
   return { method: method === 'GET' || method === 'HEAD' ? method : 'GET', body: undefined };
 }
@@ -88,28 +104,54 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     firstResolve = resolution.lookupSeconds;
     if (!resolution.ok) {
       log.error('Error resolving address', { err: resolution.message });
-      return result(resolution.reason);
+      return result(resolution.reason, { beforeRequest: true });
     }
     outcome.resolvedTo(resolution.address, resolution.family);
     const addressRefusal = guard?.refuseAddress(resolution.address);
     if (addressRefusal !== undefined) return refused('Target address not allowed', addressRefusal);
+    // Files are read at each probe, as blackbox builds its client (CA, client certificate, credentials) per probe.
+    const loaded = await loadClientMaterial(options);
+    if (!loaded.ok) {
+      log.error('Error generating HTTP client', { err: loaded.message });
+      return result('error', { beforeRequest: true });
+    }
+    const { material } = loaded;
 
     const configuredHost = headerValue(options.headers, 'host');
     const baseHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.headers)) if (k.toLowerCase() !== 'host') baseHeaders[k] = v;
     if (headerValue(options.headers, 'user-agent') === undefined) baseHeaders['User-Agent'] = USER_AGENT;
+    // basic_auth, authorization and bearer_token yield to an Authorization header the module sets.
+    if (material.authorization !== undefined && headerValue(options.headers, 'authorization') === undefined) baseHeaders['Authorization'] = material.authorization;
+    /**
+     * blackbox requests the resolved address, so the host its redirects are judged against is that
+     * address (or the host a Location names); once a hop leaves it and its subdomains, credentials
+     * and cookies stay behind for the rest of the chain (Go's client and prometheus/common).
+     */
+    const firstHost = resolution.address;
+    let leftFirstHost = false;
 
     /** The next request; `resolved` is undefined when its host still has to be resolved. */
-    let hop: { url: URL; resolved: { address: string; family: 4 | 6 } | undefined; method: string; body: string | undefined; host: string; serverName: string } = {
+    let hop: {
+      url: URL;
+      resolved: { address: string; family: 4 | 6 } | undefined;
+      method: string;
+      body: string | Buffer | undefined;
+      host: string;
+      serverName: string;
+      /** The host blackbox's request URL has at this hop. */
+      urlHost: string;
+    } = {
       url,
       resolved: { address: resolution.address, family: resolution.family },
       method: options.method,
-      body: options.body,
+      body: material.body ?? options.body,
+      urlHost: firstHost,
       host: configuredHost ?? url.host,
       serverName: options.serverName ?? (configuredHost !== undefined ? hostOf(configuredHost) : urlHost(url)),
     };
     let redirects = 0;
-    let final: { response: IncomingMessage; trace: RoundTrip; tlsInfo?: TlsInfo } | undefined;
+    let final: { response: IncomingMessage; trace: RoundTrip; tlsInfo?: TlsInfo; followRefused: boolean } | undefined;
     while (!final) {
       const now = performance.now();
       const trace: RoundTrip = { tls: hop.url.protocol === 'https:', start: now, dnsDone: now };
@@ -129,16 +171,23 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         resolved = { address: next.address, family: next.family };
       }
       log.info('Making HTTP request', { url: hop.url.href, host: hop.host });
+      if (!isDomainOrSubdomain(hop.urlHost.toLowerCase(), firstHost)) leftFirstHost = true;
+      const headers: Record<string, string> = { Host: hop.host };
+      for (const [k, v] of Object.entries(baseHeaders)) if (!leftFirstHost || !SENSITIVE_ON_REDIRECT.has(k.toLowerCase())) headers[k] = v;
       const outcome = await roundTrip(
         {
           url: hop.url,
           address: resolved.address,
           family: resolved.family,
           method: hop.method,
-          headers: { ...baseHeaders, Host: hop.host },
+          headers,
           body: hop.body,
           serverName: hop.serverName,
           insecureSkipVerify: options.insecureSkipVerify,
+          ...(material.ca ? { ca: material.ca } : {}),
+          ...(material.cert !== undefined && material.key !== undefined ? { cert: material.cert, key: material.key } : {}),
+          ...(options.tls?.minVersion ? { minVersion: options.tls.minVersion } : {}),
+          ...(options.tls?.maxVersion ? { maxVersion: options.tls.maxVersion } : {}),
         },
         trace,
         signal,
@@ -153,14 +202,15 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (!REDIRECT_CODES.has(status) || location === undefined) {
-        final = { response, trace, ...(outcome.tlsInfo ? { tlsInfo: outcome.tlsInfo } : {}) };
+        final = { response, trace, followRefused: false, ...(outcome.tlsInfo ? { tlsInfo: outcome.tlsInfo } : {}) };
         break;
       }
       log.info('Received redirect', { location });
       redirects++;
       if (redirects > MAX_REDIRECTS || !options.followRedirects) {
         log.info('Not following redirect');
-        final = { response, trace, ...(outcome.tlsInfo ? { tlsInfo: outcome.tlsInfo } : {}) };
+        // Go's client closes this response's body before returning it with the error.
+        final = { response, trace, followRefused: true, ...(outcome.tlsInfo ? { tlsInfo: outcome.tlsInfo } : {}) };
         break;
       }
       response.destroy();
@@ -184,10 +234,11 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         resolved: sameHost ? resolved : undefined,
         host: sameHost ? hop.host : next.host,
         serverName: sameHost ? hop.serverName : urlHost(next),
+        urlHost: namesHost(location) ? urlHost(next) : hop.urlHost,
       };
     }
 
-    const { response, trace, tlsInfo } = final;
+    const { response, trace, tlsInfo, followRefused } = final;
     const statusCode = response.statusCode ?? 0;
     log.info('Received HTTP response', { status_code: statusCode });
     let reason: FailureReason | undefined;
@@ -201,20 +252,49 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
         failedDueToRegex = true;
       }
     }
-    const wantBody = !reason && (options.failIfBodyMatches.length > 0 || options.failIfBodyNotMatches.length > 0);
-    const body = await readBody(response, wantBody, signal);
-    trace.end = performance.now();
-    if (body.error) {
-      log.info('Failed to read HTTP response body', { err: signal.aborted ? 'context deadline exceeded' : body.error.message });
-      reason ??= signal.aborted ? 'timeout' : 'error';
-    } else if (wantBody) {
-      const mismatch = body.tooLarge ? `Body is larger than ${MAX_BODY_BYTES} bytes, too large to match` : bodyMismatch(body.text ?? '', options);
-      if (mismatch) {
-        log.error(mismatch);
+    const regexes = options.failIfBodyMatches.length > 0 || options.failIfBodyNotMatches.length > 0;
+    let bytes = 0;
+    if (followRefused) {
+      // blackbox gets this response back with its body already closed: nothing to count, decode or match.
+      response.destroy();
+      const unreadable = 'http: read on closed response body';
+      if (options.compression === 'gzip') {
+        log.error('Failed to get decompressor for HTTP response body', { err: unreadable });
         reason ??= 'body';
+      }
+      if (!reason && regexes) {
+        log.error('Error reading HTTP body', { err: unreadable });
+        reason = 'body';
         failedDueToRegex = true;
       }
+    } else {
+      const wantBody = !reason && regexes;
+      const body = await readBody(response, { keep: wantBody, ...(options.compression ? { compression: options.compression } : {}), ...(options.bodySizeLimit ? { limit: options.bodySizeLimit } : {}) }, signal);
+      bytes = body.bytes;
+      const readError = body.error ? (signal.aborted ? 'context deadline exceeded' : body.error.message) : body.decodeError;
+      /** A failed read fails the probe: 'body' when the body was at fault (decoding, limit), else the connection's. */
+      const readReason: FailureReason = body.error ? (signal.aborted ? 'timeout' : 'error') : 'body';
+      if (body.decompressorError !== undefined) {
+        log.error('Failed to get decompressor for HTTP response body', { err: body.decompressorError });
+        reason ??= 'body';
+      } else if (wantBody && readError !== undefined) {
+        log.error('Error reading HTTP body', { err: readError });
+        reason ??= readReason;
+        failedDueToRegex = true;
+      } else if (wantBody) {
+        const mismatch = body.tooLarge ? `Body is larger than ${MAX_BODY_BYTES} bytes, too large to match` : bodyMismatch(body.text ?? '', options);
+        if (mismatch) {
+          log.error(mismatch);
+          reason ??= 'body';
+          failedDueToRegex = true;
+        }
+      }
+      if (readError !== undefined) {
+        log.info('Failed to read HTTP response body', { err: readError });
+        reason ??= readReason;
+      }
     }
+    trace.end = performance.now();
     const ssl = trace.tls;
     if (!versionAndSslValid(response.httpVersion, ssl, options, log)) reason ??= 'body';
     logTimings(log, traces);
@@ -223,7 +303,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
     return result(reason, {
       statusCode,
       contentLength,
-      uncompressedBodyLength: body.bytes,
+      uncompressedBodyLength: bytes,
       redirects,
       ssl,
       httpVersion: Number(response.httpVersion) || 0,

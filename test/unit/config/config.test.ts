@@ -62,7 +62,7 @@ test('problems name the file, the path in it and the line', (t) => {
   problem(t, 'checks:\n  - protocl: http\n    target: http://x\n', /^sidecar\.yml: checks\[0\]: unknown field protocl \(line 2, column 5\)\nsidecar\.yml: checks\[0\]\.protocol: protocol must be http or icmp$/);
   problem(t, 'checks:\n  - {protocol: icmp, target: 127.0.0.1}\n  - {protocol: icmp, target: 127.0.0.1}\n', /checks\[1\]: repeats the check of icmp 127\.0\.0\.1/);
   problem(t, 'modules:\n  tcp_connect:\n    prober: tcp\n', /modules\.tcp_connect\.prober: prober must be http or icmp \(tcp, dns and grpc are not supported/);
-  problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      basic_auth: {username: a}\n', /modules\.m\.http: unknown field basic_auth \(line 5, column 7\)/);
+  problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      proxy_url: http://proxy:3128\n', /modules\.m\.http\.proxy_url: proxies are not supported by sidecar-exporter.*\(line 5, column 18\)/);
   problem(t, 'process_names:\n  - name: x\n', /process_names\[0\]: needs at least one of comm, exe or cmdline/);
   problem(t, 'process_names:\n  - name: "{{.Nope}}"\n    comm: [a]\n', /process_names\[0\]\.name: unknown template \{\{\.Nope\}\}/);
   problem(t, 'process_names:\n  - name: "{{.Matches.x}}"\n    cmdline: [a]\n', /\{\{\.Matches\.x\}\} needs a cmdline regex with a named group/);

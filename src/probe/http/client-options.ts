@@ -1,0 +1,114 @@
+/**
+ * blackbox's http prober options of a config entry (a `modules:` http block or an http check;
+ * both have the same fields) as prober options: credentials and TLS material stay file names,
+ * read at each probe (material.ts), as blackbox builds its client per probe.
+ */
+import type { HeaderMatch, HttpClientOptions, HttpProbeOptions, SecretSource } from '../types.js';
+import type { UserRegex } from '../../gocompat/user-regex.js';
+
+interface HeaderMatchField {
+  readonly header: string;
+  readonly regexp: UserRegex;
+  readonly allow_missing: boolean;
+}
+
+/** The fields an http check and an http module share (config/schema.ts's httpOptionFields, parsed). */
+export interface HttpOptionFields {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  readonly body_file?: string | undefined;
+  readonly valid_status_codes: readonly number[];
+  readonly valid_http_versions: readonly string[];
+  readonly follow_redirects: boolean;
+  readonly no_follow_redirects?: boolean | undefined;
+  readonly fail_if_ssl: boolean;
+  readonly fail_if_not_ssl: boolean;
+  readonly fail_if_body_matches_regexp: readonly UserRegex[];
+  readonly fail_if_body_not_matches_regexp: readonly UserRegex[];
+  readonly fail_if_header_matches: readonly HeaderMatchField[];
+  readonly fail_if_header_not_matches: readonly HeaderMatchField[];
+  readonly basic_auth?: { username?: string | undefined; username_file?: string | undefined; password?: string | undefined; password_file?: string | undefined } | undefined;
+  readonly authorization?: { type?: string | undefined; credentials?: string | undefined; credentials_file?: string | undefined } | undefined;
+  readonly bearer_token?: string | undefined;
+  readonly bearer_token_file?: string | undefined;
+  readonly tls_config: {
+    ca?: string | undefined;
+    ca_file?: string | undefined;
+    cert?: string | undefined;
+    cert_file?: string | undefined;
+    key?: string | undefined;
+    key_file?: string | undefined;
+    server_name?: string | undefined;
+    insecure_skip_verify: boolean;
+    min_version?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13' | undefined;
+    max_version?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13' | undefined;
+  };
+  readonly compression: string;
+  readonly body_size_limit: number;
+}
+
+/** prometheus/common's toSecret: the inline text if not empty, else the file, else none. */
+function secret(value: string | undefined, file: string | undefined): SecretSource | undefined {
+  if (value !== undefined && value !== '') return { value };
+  if (file !== undefined && file !== '') return { file };
+  return undefined;
+}
+
+function headerMatches(list: readonly HeaderMatchField[]): HeaderMatch[] {
+  return list.map((m) => ({ header: m.header, regexp: m.regexp, allowMissing: m.allow_missing }));
+}
+
+function clientOptions(h: HttpOptionFields): HttpClientOptions {
+  const out: { -readonly [K in keyof HttpClientOptions]: HttpClientOptions[K] } = {};
+  if (h.basic_auth) {
+    const password = secret(h.basic_auth.password, h.basic_auth.password_file);
+    out.basicAuth = { username: secret(h.basic_auth.username, h.basic_auth.username_file) ?? { value: '' }, ...(password ? { password } : {}) };
+  }
+  const bearer = secret(h.bearer_token, h.bearer_token_file);
+  if (h.authorization) {
+    const credentials = secret(h.authorization.credentials, h.authorization.credentials_file);
+    out.authorization = { type: h.authorization.type?.trim() || 'Bearer', ...(credentials ? { credentials } : {}) };
+  } else if (bearer) {
+    out.authorization = { type: 'Bearer', credentials: bearer };
+  }
+  const t = h.tls_config;
+  const ca = secret(t.ca, t.ca_file);
+  const cert = secret(t.cert, t.cert_file);
+  const key = secret(t.key, t.key_file);
+  if (ca || cert || key || t.min_version || t.max_version) {
+    out.tls = {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(t.min_version ? { minVersion: t.min_version } : {}),
+      ...(t.max_version ? { maxVersion: t.max_version } : {}),
+    };
+  }
+  if (h.compression !== '') out.compression = h.compression as NonNullable<HttpClientOptions['compression']>;
+  if (h.body_size_limit > 0) out.bodySizeLimit = h.body_size_limit;
+  if (h.body_file !== undefined) out.bodyFile = h.body_file;
+  return out;
+}
+
+/** Everything but the IP protocol choice, which checks and modules default differently. */
+export function httpOptionsFromFields(h: HttpOptionFields): Omit<HttpProbeOptions, 'preferredIpProtocol' | 'ipProtocolFallback'> {
+  return {
+    method: h.method,
+    headers: { ...h.headers },
+    ...(h.body !== undefined && h.body !== '' ? { body: h.body } : {}),
+    validStatusCodes: [...h.valid_status_codes],
+    validHttpVersions: [...h.valid_http_versions],
+    // blackbox: the deprecated no_follow_redirects, when given, wins.
+    followRedirects: h.no_follow_redirects !== undefined ? !h.no_follow_redirects : h.follow_redirects,
+    failIfSsl: h.fail_if_ssl,
+    failIfNotSsl: h.fail_if_not_ssl,
+    failIfBodyMatches: [...h.fail_if_body_matches_regexp],
+    failIfBodyNotMatches: [...h.fail_if_body_not_matches_regexp],
+    failIfHeaderMatches: headerMatches(h.fail_if_header_matches),
+    failIfHeaderNotMatches: headerMatches(h.fail_if_header_not_matches),
+    insecureSkipVerify: h.tls_config.insecure_skip_verify,
+    ...(h.tls_config.server_name ? { serverName: h.tls_config.server_name } : {}),
+    ...clientOptions(h),
+  };
+}
