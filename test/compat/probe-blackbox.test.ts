@@ -3,18 +3,16 @@
  * file and the same local targets: the same probe_success and probe_http_status_code for each,
  * and the same names, types and HELP for the families both emit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
 import { type LocalTargets, startTargets } from '../helpers/targets.js';
-import { freePort } from '../helpers/exporters.js';
+import { BLACKBOX_BIN, Blackbox, blackboxInstalled } from '../helpers/blackbox.js';
 import { cannotRunHere } from '../helpers/skip.js';
 
-const BLACKBOX_BIN = process.env['BLACKBOX_EXPORTER_BIN'] ?? '/usr/bin/prometheus-blackbox-exporter';
 
 const MODULES = `
 modules:
@@ -82,58 +80,6 @@ const COMPARED_VALUES = [
   'probe_icmp_reply_hop_limit',
 ];
 
-class Blackbox {
-  private output = '';
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-      if (this.output.length < 1 << 16) this.output += c;
-    });
-  }
-
-  static async start(configFile: string): Promise<Blackbox> {
-    const port = await freePort();
-    const child = spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const bb = new Blackbox(child, port);
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      try {
-        if ((await get(port, '/-/healthy')).status === 200) return bb;
-      } catch {
-        // Not listening yet.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    child.kill('SIGKILL');
-    throw new Error(`blackbox_exporter did not start: ${bb.output}`);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.child.exitCode !== null) return resolve();
-      const force = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      this.child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      this.child.kill('SIGTERM');
-    });
-  }
-}
-
-function installed(): boolean {
-  try {
-    accessSync(BLACKBOX_BIN, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let targets: LocalTargets;
 let ours: ProbeApp;
 let blackbox: Blackbox | undefined;
@@ -142,7 +88,7 @@ let dir: string;
 test.before(async () => {
   targets = await startTargets();
   ours = await startProbeApp(MODULES);
-  if (!installed()) return;
+  if (!blackboxInstalled()) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-'));
   const file = path.join(dir, 'blackbox.yml');
   writeFileSync(file, MODULES);
