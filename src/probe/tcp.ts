@@ -184,13 +184,16 @@ export const probeTcp: Prober<TcpProbeOptions> = async (target, options, signal,
   let tcp: TcpDetails = { failedDueToRegex: false, failedDueToBytes: false };
   const open = new Set<Duplex>();
   const result = (reason: FailureReason | undefined): ProbeResult => {
-    for (const s of open) s.destroy();
+    closeAll();
     return outcome.result(reason !== undefined && signal.aborted ? 'timeout' : reason, { tcp });
   };
-  // The deadline ends whatever the probe is waiting on: the dial, the handshake, a read.
-  const onAbort = (): void => {
-    for (const s of open) s.destroy(new Error('context deadline exceeded'));
+  // Outermost first: a TLS socket ends the one it wraps; ending the inner one under it first
+  // leaves the TLS wrap with a dead stream.
+  const closeAll = (err?: Error): void => {
+    for (const s of [...open].reverse()) s.destroy(err);
   };
+  // The deadline ends whatever the probe is waiting on: the dial, the handshake, a read.
+  const onAbort = (): void => closeAll(new Error('context deadline exceeded'));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal.aborted) return result('timeout');
