@@ -27,6 +27,7 @@ packages=(
   fuse-overlayfs uidmap slirp4netns
   mmdebstrap                    #   and a Debian rootfs for the base images' stand-ins
   catatonit                     # the infra (pause) container of `podman kube play` pods (test/serial/kube-play.test.ts)
+  dnsmasq-base                  # a DNS server on a loopback port, the dns prober's target (test/compat/probe-blackbox-tcp-dns.test.ts)
 )
 
 # Debian enables and starts the services of these packages; the tests need only the binaries

@@ -1,6 +1,6 @@
 /**
  * The config file's schema: process-exporter's `process_names`, our scheduled `checks`, and
- * blackbox_exporter's `modules` (the http and icmp probers), with their defaults.
+ * blackbox_exporter's `modules` (the http, icmp, tcp and dns probers), with their defaults.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -277,22 +277,119 @@ const icmpCheck = z.strictObject({
   ip_protocol: ipProtocol.default('ip4'),
 });
 
-const CHECK_FIELDS = new Set([...Object.keys(httpCheck.shape), ...Object.keys(icmpCheck.shape)]);
+// ---- tcp and dns probers (blackbox_exporter's tcp: and dns: module sections; checks take the same fields) ----
+
+/** An IP address literal (source_ip_address). */
+const ipAddress = z.string().refine((t) => isIP(t) !== 0, { message: 'must be an IP address' });
+
+/** TLS client settings of the tcp and dns probers (prometheus/common's tls_config, the file-based part). */
+const proberTlsConfig = z
+  .strictObject({
+    insecure_skip_verify: z.boolean().default(false),
+    server_name: z.string().optional(),
+    ca_file: z.string().min(1).optional(),
+    cert_file: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
+  })
+  .refine((c) => (c.cert_file === undefined) === (c.key_file === undefined), { message: 'cert_file and key_file must be set together' });
+
+/** One step of a tcp conversation: wait for a line (or bytes), send a line, upgrade to TLS. */
+const queryResponse = z
+  .strictObject({
+    expect: regex.optional(),
+    expect_bytes: z.string().min(1).optional(),
+    send: z.string().optional(),
+    starttls: z.boolean().default(false),
+  })
+  .refine((q) => q.expect === undefined || q.expect_bytes === undefined, { message: 'expect and expect_bytes are mutually exclusive' });
+
+function tcpFields(preferred: 'ip4' | 'ip6') {
+  return {
+    preferred_ip_protocol: ipProtocol.default(preferred),
+    ip_protocol_fallback: z.boolean().default(true),
+    source_ip_address: ipAddress.optional(),
+    query_response: z.array(queryResponse).default([]),
+    tls: z.boolean().default(false),
+    tls_config: proberTlsConfig.default({ insecure_skip_verify: false }),
+  };
+}
+
+/** miekg/dns's StringToClass, which blackbox checks query_class against. */
+export const DNS_CLASSES = { IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
+/** miekg/dns's StringToRcode names (the extended ones never match a 4-bit header rcode). */
+export const DNS_RCODES = {
+  NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10,
+  BADSIG: 16, BADKEY: 17, BADTIME: 18, BADMODE: 19, BADNAME: 20, BADALG: 21, BADTRUNC: 22, BADCOOKIE: 23,
+} as const;
+/** Query types dns-packet can put in a question (miekg's names, in capitals). */
+export const DNS_QUERY_TYPES = [
+  'A', 'NS', 'CNAME', 'SOA', 'NULL', 'PTR', 'HINFO', 'MX', 'TXT', 'RP', 'AFSDB', 'SIG', 'KEY', 'AAAA', 'LOC', 'SRV', 'NAPTR', 'KX', 'CERT',
+  'DNAME', 'OPT', 'APL', 'DS', 'SSHFP', 'IPSECKEY', 'RRSIG', 'NSEC', 'DNSKEY', 'DHCID', 'NSEC3', 'NSEC3PARAM', 'TLSA', 'HIP', 'CDS', 'CDNSKEY',
+  'SVCB', 'HTTPS', 'SPF', 'TKEY', 'TSIG', 'IXFR', 'AXFR', 'ANY', 'URI', 'CAA', 'TA', 'DLV',
+] as const;
+
+const rrValidator = z
+  .strictObject({
+    fail_if_matches_regexp: z.array(regex).default([]),
+    fail_if_all_match_regexp: z.array(regex).default([]),
+    fail_if_not_matches_regexp: z.array(regex).default([]),
+    fail_if_none_matches_regexp: z.array(regex).default([]),
+  })
+  .default({ fail_if_matches_regexp: [], fail_if_all_match_regexp: [], fail_if_not_matches_regexp: [], fail_if_none_matches_regexp: [] });
+
+function dnsFields(preferred: 'ip4' | 'ip6') {
+  return {
+    preferred_ip_protocol: ipProtocol.default(preferred),
+    ip_protocol_fallback: z.boolean().default(true),
+    source_ip_address: ipAddress.optional(),
+    transport_protocol: z.enum(['udp', 'tcp'], { error: 'transport_protocol must be udp or tcp' }).default('udp'),
+    query_name: z.string({ error: 'query name must be set for DNS module' }).min(1, 'query name must be set for DNS module'),
+    query_type: z
+      .string()
+      .refine((t) => (DNS_QUERY_TYPES as readonly string[]).includes(t), { error: (issue) => `query type '${String(issue.input)}' is not valid` })
+      .default('ANY'),
+    query_class: z
+      .string()
+      .refine((c) => Object.hasOwn(DNS_CLASSES, c), { error: (issue) => `query class '${String(issue.input)}' is not valid` })
+      .default('IN'),
+    recursion_desired: z.boolean().default(true),
+    /** Empty: NOERROR only, as in blackbox_exporter. */
+    valid_rcodes: z
+      .array(z.string().refine((r) => Object.hasOwn(DNS_RCODES, r), { error: (issue) => `rcode '${String(issue.input)}' is not valid (${Object.keys(DNS_RCODES).join(', ')})` }))
+      .default([]),
+    validate_answer_rrs: rrValidator,
+    validate_authority_rrs: rrValidator,
+    validate_additional_rrs: rrValidator,
+  };
+}
+
+/** "host:port", the host a name or an IP literal ([...] for IPv6), as Go's SplitHostPort takes it. */
+const hostPort = z.string().refine((t) => /^(\[[0-9A-Fa-f:.]+(%[^\]]+)?\]|[^:[\]\s]+):\d{1,5}$/.test(t), { message: 'must be host:port (an IPv6 address in brackets)' });
+/** A DNS server: host, or host:port (53 by default). */
+const dnsServer = z.string().refine((t) => isIP(t) !== 0 || /^(\[[0-9A-Fa-f:.]+\]|[^:[\]\s]+)(:\d{1,5})?$/.test(t), {
+  message: 'must be a host, host:port or an IP address (an IPv6 address with a port in brackets)',
+});
+
+const tcpCheck = z.strictObject({ ...checkCommon, protocol: z.literal('tcp'), target: hostPort, ...tcpFields('ip4') });
+const dnsCheck = z.strictObject({ ...checkCommon, protocol: z.literal('dns'), target: dnsServer, ...dnsFields('ip4') });
+
+const CHECK_FIELDS = new Set([...Object.keys(httpCheck.shape), ...Object.keys(icmpCheck.shape), ...Object.keys(tcpCheck.shape), ...Object.keys(dnsCheck.shape)]);
+const CHECK_PROTOCOLS: readonly unknown[] = ['http', 'icmp', 'tcp', 'dns'];
 
 /**
  * Without a valid protocol the union cannot tell which fields belong, so a misspelt `protocol`
- * would only show up as "protocol must be http or icmp"; fields no check has are named first,
+ * would only show up as "protocol must be http, icmp, tcp or dns"; fields no check has are named first,
  * as unknown fields everywhere else are (with their line).
  */
 const checkFields = z.looseObject({}).superRefine((entry, ctx) => {
-  if (entry['protocol'] === 'http' || entry['protocol'] === 'icmp') return;
+  if (CHECK_PROTOCOLS.includes(entry['protocol'])) return;
   const unknown = Object.keys(entry).filter((key) => !CHECK_FIELDS.has(key));
   if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: entry, continue: true });
 });
 
 const check = checkFields.pipe(
-  z.discriminatedUnion('protocol', [httpCheck, icmpCheck], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http or icmp' : undefined),
+  z.discriminatedUnion('protocol', [httpCheck, icmpCheck, tcpCheck, dnsCheck], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'protocol must be http, icmp, tcp or dns' : undefined),
   }),
 );
 export type CheckConfig = z.output<typeof check> & { timeout: number };
@@ -323,12 +420,21 @@ const icmpProbe = z.strictObject({
   ttl: z.number().int().min(1).max(255).optional(),
 });
 
+const tcpProbe = z.strictObject(tcpFields('ip6'));
+const dnsProbe = z.strictObject(dnsFields('ip6'));
+
 const probeModule = z
   .strictObject({
-    prober: z.enum(['http', 'icmp'], { error: 'prober must be http or icmp (tcp, dns and grpc are not supported by sidecar-exporter)' }),
+    prober: z.enum(['http', 'icmp', 'tcp', 'dns'], { error: 'prober must be http, icmp, tcp or dns (grpc, unix and websocket are not supported by sidecar-exporter)' }),
     timeout: duration.default(0),
     http: httpProbe.default(httpProbe.parse({})),
     icmp: icmpProbe.default(icmpProbe.parse({})),
+    tcp: tcpProbe.default(tcpProbe.parse({})),
+    /** Required by a dns module (its query_name); blackbox's error when it is missing. */
+    dns: dnsProbe.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.prober === 'dns' && m.dns === undefined) ctx.addIssue({ code: 'custom', path: ['dns'], message: 'query name must be set for DNS module' });
   });
 export type ProbeModule = z.output<typeof probeModule>;
 

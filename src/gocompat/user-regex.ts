@@ -83,6 +83,18 @@ export class UserRegex {
     return new Map(this.groupNames.map((name) => [name, groups[name] ?? '']));
   }
 
+  /**
+   * The leftmost match's groups by number (0 is the whole match; a group that took no part is
+   * undefined) and by name, or undefined when there is no match: what Go's Expand needs.
+   */
+  submatches(text: string): { readonly groups: readonly (string | undefined)[]; readonly named: ReadonlyMap<string, string | undefined> } | undefined {
+    if (!this.compiled.test(text)) return undefined;
+    const found = this.compiled.exec(text) as RegExpExecArray | null;
+    if (!found) return undefined;
+    const named = found.groups ?? {};
+    return { groups: Array.from(found), named: new Map(this.groupNames.map((name) => [name, named[name]])) };
+  }
+
   toString(): string {
     return this.source;
   }

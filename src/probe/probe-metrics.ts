@@ -26,6 +26,13 @@ export const PROBE_DESCS = {
   sslLastChainExpiry: desc('probe_ssl_last_chain_expiry_timestamp_seconds', 'Returns last SSL chain expiry in timestamp', 'gauge'),
   tlsVersion: desc('probe_tls_version_info', 'Returns the TLS version used or NaN when unknown', 'gauge', ['version']),
   icmpDuration: desc('probe_icmp_duration_seconds', 'Duration of icmp request by phase', 'gauge', ['phase']),
+  failedDueToBytes: desc('probe_failed_due_to_bytes', 'Indicates if probe failed due to bytes', 'gauge'),
+  dnsDuration: desc('probe_dns_duration_seconds', 'Duration of DNS request by phase', 'gauge', ['phase']),
+  dnsAnswerRrs: desc('probe_dns_answer_rrs', 'Returns number of entries in the answer resource record list', 'gauge'),
+  dnsAuthorityRrs: desc('probe_dns_authority_rrs', 'Returns number of entries in the authority resource record list', 'gauge'),
+  dnsAdditionalRrs: desc('probe_dns_additional_rrs', 'Returns number of entries in the additional resource record list', 'gauge'),
+  dnsQuerySucceeded: desc('probe_dns_query_succeeded', 'Displays whether or not the query was executed successfully', 'gauge'),
+  dnsSerial: desc('probe_dns_serial', 'Returns the serial number of the zone', 'gauge'),
   icmpHopLimit: desc('probe_icmp_reply_hop_limit', 'Replied packet hop limit (TTL for ipv4)', 'gauge'),
 } as const;
 
@@ -48,7 +55,7 @@ export function probeMetricFamilies(result: ProbeResult, timeoutSeconds?: number
     gauge(d.ipAddrHash, result.ipAddress !== undefined ? ipAddrHash(result.ipAddress) : 0),
   ];
   if (timeoutSeconds !== undefined) out.push(gauge(d.timeout, timeoutSeconds));
-  const { http, icmp } = result;
+  const { http, icmp, tcp, dns } = result;
   if (http) {
     out.push(
       byPhase(d.httpDuration, http.beforeRequest ? { resolve: http.phases.resolve } : http.phases),
@@ -63,6 +70,22 @@ export function probeMetricFamilies(result: ProbeResult, timeoutSeconds?: number
     if (http.ssl && http.certExpiryTimestamp !== undefined) out.push(gauge(d.sslEarliestExpiry, http.certExpiryTimestamp));
     if (http.ssl && http.lastChainExpiryTimestamp !== undefined) out.push(gauge(d.sslLastChainExpiry, http.lastChainExpiryTimestamp));
     if (http.ssl && http.tlsVersion !== undefined) out.push(gauge(d.tlsVersion, 1, { version: http.tlsVersion }));
+  }
+  if (tcp) {
+    out.push(gauge(d.failedDueToRegex, tcp.failedDueToRegex ? 1 : 0), gauge(d.failedDueToBytes, tcp.failedDueToBytes ? 1 : 0));
+    if (tcp.tls) {
+      out.push(gauge(d.sslEarliestExpiry, tcp.tls.earliestExpiry), gauge(d.sslLastChainExpiry, tcp.tls.lastChainExpiry), gauge(d.tlsVersion, 1, { version: tcp.tls.version }));
+    }
+  }
+  if (dns) {
+    out.push(
+      byPhase(d.dnsDuration, dns.phases),
+      gauge(d.dnsAnswerRrs, dns.answerRrs),
+      gauge(d.dnsAuthorityRrs, dns.authorityRrs),
+      gauge(d.dnsAdditionalRrs, dns.additionalRrs),
+      gauge(d.dnsQuerySucceeded, dns.querySucceeded ? 1 : 0),
+    );
+    if (dns.soaSerial !== undefined) out.push(gauge(d.dnsSerial, dns.soaSerial));
   }
   if (icmp) {
     out.push(byPhase(d.icmpDuration, icmp.phases));

@@ -7,8 +7,10 @@ import type { CheckConfig, ProbeModule } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 import type { ProbeEnvironment } from './environment.js';
 import { probeHttp } from './http/prober.js';
+import { type DnsCheckConfig, dnsOptionsFromCheck, dnsOptionsFromModule, type DnsProbeOptions, probeDns } from './dns.js';
 import { probeIcmp } from './icmp.js';
 import { type HttpCheckConfig, httpOptionsFromCheck, httpOptionsFromModule, type IcmpCheckConfig, icmpOptionsFromCheck, icmpOptionsFromModule } from './options.js';
+import { probeTcp, type TcpCheckConfig, tcpOptionsFromCheck, tcpOptionsFromModule, type TcpProbeOptions } from './tcp.js';
 import type { HttpProbeOptions, IcmpProbeOptions, ProbeGuard, Prober, ProbeResult } from './types.js';
 
 export type Protocol = CheckConfig['protocol'] & ProbeModule['prober'];
@@ -16,10 +18,14 @@ export type Protocol = CheckConfig['protocol'] & ProbeModule['prober'];
 interface OptionsOf {
   http: HttpProbeOptions;
   icmp: IcmpProbeOptions;
+  tcp: TcpProbeOptions;
+  dns: DnsProbeOptions;
 }
 interface CheckOf {
   http: HttpCheckConfig;
   icmp: IcmpCheckConfig;
+  tcp: TcpCheckConfig;
+  dns: DnsCheckConfig;
 }
 
 export interface ProberEntry<P extends Protocol> {
@@ -48,6 +54,16 @@ export const PROBERS: { readonly [P in Protocol]: ProberEntry<P> } = {
     // Detects the system ping once, warning if it is missing, BusyBox or not permitted; icmp
     // probes then fail with reason "permission" without spawning anything.
     prepare: (env, log) => void env.ping.availability(log),
+  },
+  tcp: {
+    fromModule: tcpOptionsFromModule,
+    fromCheck: tcpOptionsFromCheck,
+    probe: probeTcp,
+  },
+  dns: {
+    fromModule: dnsOptionsFromModule,
+    fromCheck: dnsOptionsFromCheck,
+    probe: probeDns,
   },
 };
 

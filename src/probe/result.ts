@@ -2,10 +2,10 @@
  * The one way a ProbeResult is built: a prober notes what it learns (the resolution) on a
  * ResultBuilder and ends with `result(reason)`; the scheduler's write-offs use failedResult.
  */
-import type { FailureReason, HttpDetails, IcmpDetails, ProbeResult } from './types.js';
+import type { DnsDetails, FailureReason, HttpDetails, IcmpDetails, ProbeResult, TcpDetails } from './types.js';
 
 /** The prober's own details, added to the common fields. */
-export type ProberDetails = { readonly http: HttpDetails } | { readonly icmp: IcmpDetails };
+export type ProberDetails = { readonly http: HttpDetails } | { readonly icmp: IcmpDetails } | { readonly tcp: TcpDetails } | { readonly dns: DnsDetails };
 
 export class ResultBuilder {
   /** performance.now() ms when the probe began; durationSeconds counts from here. */

@@ -67,6 +67,21 @@ export function normaliseHost(target: string): string {
   }
 }
 
+/**
+ * A tcp or dns target ("host:port", "[v6]:port", or for dns a bare host) with its host
+ * normalised as normaliseHost does; what cannot be split stays as it is (the prober refuses it).
+ */
+export function normaliseHostPort(target: string): string {
+  const bracketed = /^\[([^\]]*)\]:(\d*)$/.exec(target);
+  if (bracketed) return `[${(bracketed[1] as string).toLowerCase()}]:${bracketed[2]}`;
+  const plain = /^([^:]*):(\d*)$/.exec(target);
+  if (plain) {
+    const host = normaliseHost(plain[1] as string);
+    return `${isIP(host) === 6 ? `[${host}]` : host}:${plain[2]}`;
+  }
+  return normaliseHost(target);
+}
+
 interface Network {
   readonly text: string;
   readonly bytes: Uint8Array;

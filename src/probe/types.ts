@@ -8,7 +8,7 @@ import type { UserRegex } from '../gocompat/user-regex.js';
 import type { ProbeEnvironment } from './environment.js';
 
 /** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
-export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error'] as const;
+export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'expect', 'dns_answer', 'permission', 'error'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export type IpProtocol = 'ip4' | 'ip6';
@@ -130,6 +130,38 @@ export interface IcmpDetails {
   readonly replyHopLimit?: number;
 }
 
+/** What a tcp probe reports (blackbox's tcp prober series). */
+export interface TcpDetails {
+  /** probe_failed_due_to_regex: an expect regex met the end of the stream without matching. */
+  readonly failedDueToRegex: boolean;
+  /** probe_failed_due_to_bytes: expect_bytes read other bytes. */
+  readonly failedDueToBytes: boolean;
+  /** Set once a TLS handshake (tls: true, or a starttls step) succeeded. */
+  readonly tls?: TcpTlsDetails;
+}
+
+export interface TcpTlsDetails {
+  /** As blackbox's probe_tls_version_info label ("TLS 1.3"). */
+  readonly version: string;
+  /** Earliest NotAfter of the certificates the server presented, Unix seconds. */
+  readonly earliestExpiry: number;
+  /** Earliest NotAfter of the verified chain, Unix seconds; Go's zero time when not verified. */
+  readonly lastChainExpiry: number;
+}
+
+/** What a dns probe reports (blackbox's probe_dns_* series). */
+export interface DnsDetails {
+  /** Seconds, as probe_dns_duration_seconds{phase}. */
+  readonly phases: Readonly<Record<'resolve' | 'connect' | 'request', number>>;
+  /** Whether an answer arrived (probe_dns_query_succeeded); the counts are 0 otherwise. */
+  readonly querySucceeded: boolean;
+  readonly answerRrs: number;
+  readonly authorityRrs: number;
+  readonly additionalRrs: number;
+  /** Only for SOA queries that got an answer: the zone's serial (0 when the answer has no SOA). */
+  readonly soaSerial?: number;
+}
+
 export interface ProbeResult {
   readonly success: boolean;
   /** Set exactly when success is false. */
@@ -143,6 +175,8 @@ export interface ProbeResult {
   readonly ipAddress?: string;
   readonly http?: HttpDetails;
   readonly icmp?: IcmpDetails;
+  readonly tcp?: TcpDetails;
+  readonly dns?: DnsDetails;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   Networks,
   TargetPolicy,
   normaliseHost,
+  normaliseHostPort,
   normalisedUrl,
   targetPolicyFlags,
   targetPolicyFromFlags,
@@ -152,6 +153,8 @@ function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target
   let normalised: string;
   if (prober === 'icmp') {
     normalised = normaliseHost(target);
+  } else if (prober === 'tcp' || prober === 'dns') {
+    normalised = normaliseHostPort(target);
   } else {
     try {
       normalised = normalisedUrl(parseTargetUrl(target));
@@ -166,7 +169,7 @@ function admitTarget(policy: TargetPolicy, prober: ProbeModule['prober'], target
     const as = normalised === target ? '' : ` as ${quote(normalised)}`;
     throw new BadRequest(`Target ${quote(target)}${as} is not allowed by --${ALLOWED_TARGETS_FLAG.name}`, 403);
   }
-  return prober === 'icmp' ? normalised : target;
+  return prober === 'http' ? target : normalised;
 }
 
 /** Runs `probe` in one of `slots`, or (when none came free in time) lets it answer 'timeout' at once. */

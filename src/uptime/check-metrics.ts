@@ -48,6 +48,7 @@ export class CheckMetrics {
     }
     this.last = { success: result.success, ...(result.http ? { http: result.http } : {}) };
     if (result.http?.certExpiryTimestamp !== undefined) this.certExpirySeconds = result.http.certExpiryTimestamp;
+    if (result.tcp?.tls !== undefined) this.certExpirySeconds = result.tcp.tls.earliestExpiry;
   }
 
   get durationCount(): number {

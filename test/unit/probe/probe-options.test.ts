@@ -63,7 +63,7 @@ test('the probers table: each protocol builds its options from a check and a mod
   t.deepEqual(PROBERS.icmp.fromModule(ping, 4.5), icmpOptionsFromModule(ping.icmp, 4.5));
   t.is(PROBERS.http.probe, probeHttp);
   t.is(PROBERS.icmp.probe, probeIcmp);
-  t.deepEqual(Object.keys(PROBERS), ['http', 'icmp']);
+  t.deepEqual(Object.keys(PROBERS), ['http', 'icmp', 'tcp', 'dns']);
 });
 
 test('an http check: its options, with the check defaults for the rest', (t) => {

@@ -47,7 +47,7 @@ function harness(config: ConfigStore, argv: string[] = [], offsets: number[] = [
 }
 
 /** Label values sort by label name: name, protocol, reason, target. */
-const REASONS_SORTED = ['body', 'connect', 'dns', 'error', 'icmp_no_reply', 'permission', 'status_code', 'timeout', 'tls'];
+const REASONS_SORTED = ['body', 'connect', 'dns', 'dns_answer', 'error', 'expect', 'icmp_no_reply', 'permission', 'status_code', 'timeout', 'tls'];
 
 const storeOf = (yaml: string): ConfigStore => ConfigStore.of(parseConfig(yaml, 'test.yml'));
 
@@ -82,7 +82,7 @@ test('before the first run: counters and histogram at 0, created time, no up/las
   const ping = 'name="",protocol="icmp",target="127.0.0.1"';
   t.is(valueOf(text, `uptime_checks_total{${api}}`), 0);
   t.is(valueOf(text, `uptime_checks_success_total{${ping}}`), 0);
-  for (const reason of ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'permission', 'error']) {
+  for (const reason of ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'expect', 'dns_answer', 'permission', 'error']) {
     t.is(valueOf(text, `uptime_check_failures_total{name="api",protocol="http",reason="${reason}",target="https://127.0.0.1:8443/health"}`), 0, reason);
     t.is(valueOf(text, `uptime_check_failures_total{name="",protocol="icmp",reason="${reason}",target="127.0.0.1"}`), 0, reason);
   }
@@ -135,7 +135,7 @@ test('the exposition after checks: exact families, HELP, label order and Go-form
     `uptime_check_duration_seconds_bucket{${api},le="+Inf"} 1`,
     `uptime_check_duration_seconds_sum{${api}} 0.125`,
     `uptime_check_duration_seconds_count{${api}} 1`,
-    '# HELP uptime_check_failures_total Scheduled uptime checks that failed, by reason (timeout, dns, connect, tls, status_code, body, icmp_no_reply, permission, error).',
+    '# HELP uptime_check_failures_total Scheduled uptime checks that failed, by reason (timeout, dns, connect, tls, status_code, body, icmp_no_reply, expect, dns_answer, permission, error).',
     '# TYPE uptime_check_failures_total counter',
     ...REASONS_SORTED.map((r) => `uptime_check_failures_total{name="",protocol="icmp",reason="${r}",target="127.0.0.1"} ${r === 'icmp_no_reply' ? 1 : 0}`),
     ...REASONS_SORTED.map((r) => `uptime_check_failures_total{name="api",protocol="http",reason="${r}",target="https://127.0.0.1:8443/health"} 0`),

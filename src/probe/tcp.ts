@@ -1,0 +1,263 @@
+/**
+ * The tcp prober (blackbox_exporter's prober/tcp.go): connect to host:port (after resolving
+ * the host with the module's IP protocol preference), optionally over TLS, then hold the
+ * query_response conversation (tcp-query.ts). The address connected to is held to the guard.
+ */
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { CheckConfig, ProbeModule } from '../config/schema.js';
+import { resolveTarget } from './resolve.js';
+import { ResultBuilder } from './result.js';
+import { converse, type ConversationFailure, type QueryStep } from './tcp-query.js';
+import type { FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
+
+export type TcpCheckConfig = Extract<CheckConfig, { protocol: 'tcp' }>;
+type TcpModule = ProbeModule['tcp'];
+
+/** prometheus/common's tls_config, the parts the tcp and dns probers take. */
+export interface ProberTlsConfig {
+  readonly insecureSkipVerify: boolean;
+  readonly serverName?: string;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+export interface TcpProbeOptions {
+  readonly preferredIpProtocol: IpProtocol;
+  readonly ipProtocolFallback: boolean;
+  readonly sourceIpAddress?: string;
+  readonly queryResponse: readonly QueryStep[];
+  /** TLS from the first byte (not a starttls step). */
+  readonly tls: boolean;
+  readonly tlsConfig: ProberTlsConfig;
+  readonly guard?: ProbeGuard;
+}
+
+type TcpFields = Omit<TcpModule, never>;
+
+export function proberTlsConfig(c: TcpModule['tls_config']): ProberTlsConfig {
+  return {
+    insecureSkipVerify: c.insecure_skip_verify,
+    ...(c.server_name !== undefined ? { serverName: c.server_name } : {}),
+    ...(c.ca_file !== undefined ? { caFile: c.ca_file } : {}),
+    ...(c.cert_file !== undefined ? { certFile: c.cert_file } : {}),
+    ...(c.key_file !== undefined ? { keyFile: c.key_file } : {}),
+  };
+}
+
+function tcpOptions(f: TcpFields): TcpProbeOptions {
+  return {
+    preferredIpProtocol: f.preferred_ip_protocol,
+    ipProtocolFallback: f.ip_protocol_fallback,
+    ...(f.source_ip_address !== undefined ? { sourceIpAddress: f.source_ip_address } : {}),
+    queryResponse: f.query_response.map((q) => ({
+      ...(q.expect !== undefined ? { expect: q.expect } : {}),
+      ...(q.expect_bytes !== undefined ? { expectBytes: q.expect_bytes } : {}),
+      ...(q.send !== undefined ? { send: q.send } : {}),
+      startTls: q.starttls,
+    })),
+    tls: f.tls,
+    tlsConfig: proberTlsConfig(f.tls_config),
+  };
+}
+
+export const tcpOptionsFromModule = (module: ProbeModule): TcpProbeOptions => tcpOptions(module.tcp);
+export const tcpOptionsFromCheck = (check: TcpCheckConfig): TcpProbeOptions => tcpOptions(check);
+
+/** Go's net.SplitHostPort for the forms a target takes: "host:port", "[v6]:port". */
+export function splitHostPort(target: string): { host: string; port: string } | undefined {
+  const m = /^\[([^\]]*)\]:([^:]*)$/.exec(target) ?? /^([^:[\]]*):([^:[\]]*)$/.exec(target);
+  if (!m) return undefined;
+  return { host: m[1] as string, port: m[2] as string };
+}
+
+/** A port as Go's dialer takes it: a decimal number 0..65535 (service names are not looked up). */
+export function parsePort(port: string): number | undefined {
+  return /^\d{1,5}$/.test(port) && Number(port) <= 65535 ? Number(port) : undefined;
+}
+
+/** Go's time.Time{}.Unix(): what blackbox reports for a chain expiry it has no chain for. */
+export const GO_ZERO_TIME_UNIX = -62135596800;
+
+function tlsVersionName(protocol: string | null): string {
+  const m = /^TLSv(\d)(?:\.(\d))?$/.exec(protocol ?? '');
+  return m ? `TLS ${m[1]}.${m[2] ?? '0'}` : 'unknown';
+}
+
+/** The chain Node reports, leaf first, each certificate once. */
+function chain(leaf: DetailedPeerCertificate): DetailedPeerCertificate[] {
+  const out: DetailedPeerCertificate[] = [];
+  const seen = new Set<string>();
+  let cert: DetailedPeerCertificate | undefined = leaf;
+  while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+function expiry(cert: DetailedPeerCertificate): number | undefined {
+  const t = Date.parse(cert.valid_to);
+  return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
+}
+
+function earliest(certs: readonly DetailedPeerCertificate[]): number {
+  const times = certs.map(expiry).filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.min(...times) : GO_ZERO_TIME_UNIX;
+}
+
+/**
+ * blackbox's TLS series of a connection. Go's PeerCertificates are what the server sent, while
+ * Node's chain, once verified, ends with the trusted root from the CA file; a self-signed root
+ * at the end of a verified chain is taken as that (servers rarely send their root).
+ */
+export function tcpTlsDetails(socket: TLSSocket): TcpTlsDetails {
+  const certs = chain(socket.getPeerCertificate(true));
+  const last = certs.at(-1);
+  const rootFromStore = socket.authorized && certs.length > 1 && last !== undefined && last.issuerCertificate === last;
+  const presented = rootFromStore ? certs.slice(0, -1) : certs;
+  return {
+    version: tlsVersionName(socket.getProtocol()),
+    earliestExpiry: earliest(presented),
+    lastChainExpiry: socket.authorized ? earliest(certs) : GO_ZERO_TIME_UNIX,
+  };
+}
+
+/** Node's TLS options for tls_config; reads the files (each probe, as prometheus/common does). */
+export function tlsConnectionOptions(config: ProberTlsConfig, targetHost: string): ConnectionOptions {
+  const name = config.serverName ?? targetHost;
+  return {
+    rejectUnauthorized: !config.insecureSkipVerify,
+    // Node refuses an IP address as SNI; Go sends none for one either.
+    ...(name !== '' && isIP(name) === 0 ? { servername: name } : {}),
+    checkServerIdentity: (_host, cert) => checkServerIdentity(name, cert),
+    ...(config.caFile !== undefined ? { ca: readFileSync(config.caFile) } : {}),
+    ...(config.certFile !== undefined ? { cert: readFileSync(config.certFile) } : {}),
+    ...(config.keyFile !== undefined ? { key: readFileSync(config.keyFile) } : {}),
+  };
+}
+
+/** The TLS handshake over `socket`; rejects with the handshake's error. */
+export function handshake(socket: Duplex, options: ConnectionOptions): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect({ ...options, socket });
+    const fail = (err: Error): void => {
+      secure.destroy();
+      reject(err);
+    };
+    secure.once('error', fail);
+    secure.once('close', () => fail(new Error('connection closed during the TLS handshake')));
+    secure.once('secureConnect', () => {
+      secure.off('error', fail);
+      secure.removeAllListeners('close');
+      // A later error surfaces through the reader; this keeps it from being unhandled meanwhile.
+      secure.on('error', () => undefined);
+      resolve(secure);
+    });
+  });
+}
+
+/** A TCP connection to address:port (from `source` when set); rejects with the dial error. */
+export function dial(address: string, port: number, family: 4 | 6, source: string | undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: address, port, family, ...(source !== undefined ? { localAddress: source } : {}) });
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(err);
+    });
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+  });
+}
+
+const FAILURE_REASON: Record<ConversationFailure, FailureReason> = { expect: 'expect', read: 'connect', send: 'connect', tls: 'tls' };
+
+export const probeTcp: Prober<TcpProbeOptions> = async (target, options, signal, log, env) => {
+  const outcome = new ResultBuilder();
+  let tcp: TcpDetails = { failedDueToRegex: false, failedDueToBytes: false };
+  const open = new Set<Duplex>();
+  const result = (reason: FailureReason | undefined): ProbeResult => {
+    closeAll();
+    return outcome.result(reason !== undefined && signal.aborted ? 'timeout' : reason, { tcp });
+  };
+  // Outermost first: a TLS socket ends the one it wraps; ending the inner one under it first
+  // leaves the TLS wrap with a dead stream.
+  const closeAll = (err?: Error): void => {
+    for (const s of [...open].reverse()) s.destroy(err);
+  };
+  // The deadline ends whatever the probe is waiting on: the dial, the handshake, a read.
+  const onAbort = (): void => closeAll(new Error('context deadline exceeded'));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal.aborted) return result('timeout');
+    const split = splitHostPort(target);
+    const port = split ? parsePort(split.port) : undefined;
+    if (!split || port === undefined) {
+      log.error('Error splitting target address and port', { err: split ? `unknown port ${JSON.stringify(split.port)}` : `address ${target}: missing port in address` });
+      return result('error');
+    }
+    const resolution = await resolveTarget(split.host, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, env.lookups);
+    outcome.lookedUp(resolution.lookupSeconds);
+    if (!resolution.ok) {
+      log.error('Error resolving address', { err: resolution.message });
+      return result(resolution.reason);
+    }
+    outcome.resolvedTo(resolution.address, resolution.family);
+    const refusal = options.guard?.refuseAddress(resolution.address);
+    if (refusal !== undefined) {
+      log.error('Target address not allowed', { err: refusal });
+      return result('permission');
+    }
+    let socket: Duplex;
+    try {
+      const plain = await dial(resolution.address, port, resolution.family, options.sourceIpAddress);
+      open.add(plain);
+      socket = plain;
+      if (signal.aborted) return result('timeout');
+    } catch (err) {
+      log.error('Error dialing TCP', { err: (err as Error).message });
+      return result('connect');
+    }
+    const tlsOptions = (): ConnectionOptions => tlsConnectionOptions(options.tlsConfig, split.host);
+    if (options.tls) {
+      try {
+        const secure = await handshake(socket, tlsOptions());
+        open.add(secure);
+        socket = secure;
+        tcp = { ...tcp, tls: tcpTlsDetails(secure) };
+      } catch (err) {
+        log.error('Error dialing TCP', { err: (err as Error).message });
+        return result('tls');
+      }
+    }
+    log.debug('Successfully dialed');
+    const conversation = await converse(
+      socket,
+      options.queryResponse,
+      async (plain) => {
+        const secure = await handshake(plain, tlsOptions());
+        open.add(secure);
+        return { socket: secure, tls: tcpTlsDetails(secure) };
+      },
+      log,
+    );
+    tcp = {
+      failedDueToRegex: conversation.failedDueToRegex,
+      failedDueToBytes: conversation.failedDueToBytes,
+      ...(conversation.tls ?? tcp.tls ? { tls: (conversation.tls ?? tcp.tls) as TcpTlsDetails } : {}),
+    };
+    return result(conversation.failure ? FAILURE_REASON[conversation.failure] : undefined);
+  } catch (err) {
+    log.error('TCP probe failed unexpectedly', { err: (err as Error).message });
+    return result('error');
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+};
