@@ -53,15 +53,15 @@ function problem(t: import('ava').ExecutionContext, yaml: string, message: RegEx
 
 test('problems name the file, the path in it and the line', (t) => {
   problem(t, 'checks:\n  - protocol: http\n    target: http://x\n    interval: 5 seconds\n', /^sidecar\.yml: checks\[0\]\.interval: invalid duration "5 seconds".*\(line 4, column 15\)/);
-  problem(t, 'checks:\n  - protocol: smtp\n    target: x\n', /^sidecar\.yml: checks\[0\]\.protocol: protocol must be http or icmp/);
+  problem(t, 'checks:\n  - protocol: smtp\n    target: x\n', /^sidecar\.yml: checks\[0\]\.protocol: protocol must be http, icmp, tcp or dns/);
   problem(t, 'checks:\n  - protocol: http\n    target: ftp://x\n', /checks\[0\]\.target: must be an http:\/\/ or https:\/\/ URL \(line 3, column 13\)/);
   problem(t, 'checks:\n  - protocol: icmp\n    target: "bad host!"\n', /checks\[0\]\.target: must be a host name or an IP address/);
   problem(t, 'checks:\n  - protocol: http\n    target: http://x\n    interval: 10s\n    timeout: 10s\n', /checks\[0\]\.timeout: must be above 0 and below the interval \(10000ms\)/);
   problem(t, 'checks:\n  - protocol: http\n    target: http://x\n    tiemout: 1s\n', /checks\[0\]: unknown field tiemout \(line 4, column 5\)/);
   // A misspelt protocol is an unknown field too, located, before what its absence means.
-  problem(t, 'checks:\n  - protocl: http\n    target: http://x\n', /^sidecar\.yml: checks\[0\]: unknown field protocl \(line 2, column 5\)\nsidecar\.yml: checks\[0\]\.protocol: protocol must be http or icmp$/);
+  problem(t, 'checks:\n  - protocl: http\n    target: http://x\n', /^sidecar\.yml: checks\[0\]: unknown field protocl \(line 2, column 5\)\nsidecar\.yml: checks\[0\]\.protocol: protocol must be http, icmp, tcp or dns$/);
   problem(t, 'checks:\n  - {protocol: icmp, target: 127.0.0.1}\n  - {protocol: icmp, target: 127.0.0.1}\n', /checks\[1\]: repeats the check of icmp 127\.0\.0\.1/);
-  problem(t, 'modules:\n  tcp_connect:\n    prober: tcp\n', /modules\.tcp_connect\.prober: prober must be http or icmp \(tcp, dns and grpc are not supported/);
+  problem(t, 'modules:\n  grpc_ok:\n    prober: grpc\n', /modules\.grpc_ok\.prober: prober must be http, icmp, tcp or dns \(grpc, unix and websocket are not supported/);
   problem(t, 'modules:\n  m:\n    prober: http\n    http:\n      proxy_url: http://proxy:3128\n', /modules\.m\.http\.proxy_url: proxies are not supported by sidecar-exporter.*\(line 5, column 18\)/);
   problem(t, 'process_names:\n  - name: x\n', /process_names\[0\]: needs at least one of comm, exe or cmdline/);
   problem(t, 'process_names:\n  - name: "{{.Nope}}"\n    comm: [a]\n', /process_names\[0\]\.name: unknown template \{\{\.Nope\}\}/);
