@@ -7,20 +7,19 @@
  * blackbox emits (we also emit
  * probe_failed_due_to_bytes, as upstream's latest does; 0.23 does not).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
+import { BLACKBOX_BIN, Blackbox, blackboxInstalled } from '../helpers/blackbox.js';
 import { freePort } from '../helpers/exporters.js';
 import { type Dnsmasq, dnsmasqInstalled, DNSMASQ_BIN, startDnsmasq } from '../helpers/dnsmasq.js';
 import { type LineServer, startLineServer } from '../helpers/line-server.js';
 import { makePki, type Pki } from '../helpers/pki.js';
 import { cannotRunHere } from '../helpers/skip.js';
 
-const BLACKBOX_BIN = process.env['BLACKBOX_EXPORTER_BIN'] ?? '/usr/bin/prometheus-blackbox-exporter';
 
 function modules(pki: Pki): string {
   return `
@@ -162,56 +161,6 @@ const COMPARED_VALUES = [
   'probe_dns_serial',
 ];
 
-class Blackbox {
-  private output = '';
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-      if (this.output.length < 1 << 16) this.output += c;
-    });
-  }
-
-  static async start(configFile: string): Promise<Blackbox> {
-    const port = await freePort();
-    const child = spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const bb = new Blackbox(child, port);
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      try {
-        if ((await get(port, '/-/healthy')).status === 200) return bb;
-      } catch {
-        // Not listening yet.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    child.kill('SIGKILL');
-    throw new Error(`blackbox_exporter did not start: ${bb.output}`);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.child.exitCode !== null) return resolve();
-      const force = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      this.child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      this.child.kill('SIGTERM');
-    });
-  }
-}
-
-function installed(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface Targets {
   plain: LineServer;
   tls: LineServer;
@@ -237,7 +186,7 @@ test.before(async () => {
   };
   const yaml = modules(pki);
   ours = await startProbeApp(yaml);
-  if (!installed(BLACKBOX_BIN)) return;
+  if (!blackboxInstalled()) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-tcpdns-'));
   const file = path.join(dir, 'blackbox.yml');
   writeFileSync(file, yaml);
