@@ -282,17 +282,6 @@ const icmpCheck = z.strictObject({
 /** An IP address literal (source_ip_address). */
 const ipAddress = z.string().refine((t) => isIP(t) !== 0, { message: 'must be an IP address' });
 
-/** TLS client settings of the tcp and dns probers (prometheus/common's tls_config, the file-based part). */
-const proberTlsConfig = z
-  .strictObject({
-    insecure_skip_verify: z.boolean().default(false),
-    server_name: z.string().optional(),
-    ca_file: z.string().min(1).optional(),
-    cert_file: z.string().min(1).optional(),
-    key_file: z.string().min(1).optional(),
-  })
-  .refine((c) => (c.cert_file === undefined) === (c.key_file === undefined), { message: 'cert_file and key_file must be set together' });
-
 /** One step of a tcp conversation: wait for a line (or bytes), send a line, upgrade to TLS. */
 const queryResponse = z
   .strictObject({
@@ -310,7 +299,7 @@ function tcpFields(preferred: 'ip4' | 'ip6') {
     source_ip_address: ipAddress.optional(),
     query_response: z.array(queryResponse).default([]),
     tls: z.boolean().default(false),
-    tls_config: proberTlsConfig.default({ insecure_skip_verify: false }),
+    tls_config: tlsConfig.default({ insecure_skip_verify: false }),
   };
 }
 

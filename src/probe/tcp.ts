@@ -3,26 +3,24 @@
  * the host with the module's IP protocol preference), optionally over TLS, then hold the
  * query_response conversation (tcp-query.ts). The address connected to is held to the guard.
  */
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
 import { resolveTarget } from './resolve.js';
 import { ResultBuilder } from './result.js';
+import { loadTlsMaterial, type TlsMaterial, type TlsMaterialSources, tlsMaterialOptions, tlsMaterialSources } from './tls-material.js';
 import { converse, type ConversationFailure, type QueryStep } from './tcp-query.js';
 import type { FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
 
 export type TcpCheckConfig = Extract<CheckConfig, { protocol: 'tcp' }>;
 type TcpModule = ProbeModule['tcp'];
 
-/** prometheus/common's tls_config, the parts the tcp and dns probers take. */
+/** prometheus/common's tls_config: verification, SNI, and the material read at each probe. */
 export interface ProberTlsConfig {
   readonly insecureSkipVerify: boolean;
   readonly serverName?: string;
-  readonly caFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
+  readonly material?: TlsMaterialSources;
 }
 
 export interface TcpProbeOptions {
@@ -39,12 +37,11 @@ export interface TcpProbeOptions {
 type TcpFields = Omit<TcpModule, never>;
 
 export function proberTlsConfig(c: TcpModule['tls_config']): ProberTlsConfig {
+  const material = tlsMaterialSources(c);
   return {
     insecureSkipVerify: c.insecure_skip_verify,
     ...(c.server_name !== undefined ? { serverName: c.server_name } : {}),
-    ...(c.ca_file !== undefined ? { caFile: c.ca_file } : {}),
-    ...(c.cert_file !== undefined ? { certFile: c.cert_file } : {}),
-    ...(c.key_file !== undefined ? { keyFile: c.key_file } : {}),
+    ...(material ? { material } : {}),
   };
 }
 
@@ -127,17 +124,15 @@ export function tcpTlsDetails(socket: TLSSocket): TcpTlsDetails {
   };
 }
 
-/** Node's TLS options for tls_config; reads the files (each probe, as prometheus/common does). */
-export function tlsConnectionOptions(config: ProberTlsConfig, targetHost: string): ConnectionOptions {
+/** Node's TLS options for tls_config, with its material loaded for this probe. */
+export function tlsConnectionOptions(config: ProberTlsConfig, targetHost: string, material: TlsMaterial): ConnectionOptions {
   const name = config.serverName ?? targetHost;
   return {
     rejectUnauthorized: !config.insecureSkipVerify,
     // Node refuses an IP address as SNI; Go sends none for one either.
     ...(name !== '' && isIP(name) === 0 ? { servername: name } : {}),
     checkServerIdentity: (_host, cert) => checkServerIdentity(name, cert),
-    ...(config.caFile !== undefined ? { ca: readFileSync(config.caFile) } : {}),
-    ...(config.certFile !== undefined ? { cert: readFileSync(config.certFile) } : {}),
-    ...(config.keyFile !== undefined ? { key: readFileSync(config.keyFile) } : {}),
+    ...tlsMaterialOptions(material, config.material),
   };
 }
 
@@ -215,6 +210,16 @@ export const probeTcp: Prober<TcpProbeOptions> = async (target, options, signal,
       log.error('Target address not allowed', { err: refusal });
       return result('permission');
     }
+    let material: TlsMaterial = {};
+    if (options.tls || options.queryResponse.some((q) => q.startTls)) {
+      try {
+        // Read at each probe, as blackbox builds its TLS config per probe; before any handshake.
+        material = await loadTlsMaterial(options.tlsConfig.material);
+      } catch (err) {
+        log.error('Error creating TLS configuration', { err: (err as Error).message });
+        return result('error');
+      }
+    }
     let socket: Duplex;
     try {
       const plain = await dial(resolution.address, port, resolution.family, options.sourceIpAddress);
@@ -225,7 +230,7 @@ export const probeTcp: Prober<TcpProbeOptions> = async (target, options, signal,
       log.error('Error dialing TCP', { err: (err as Error).message });
       return result('connect');
     }
-    const tlsOptions = (): ConnectionOptions => tlsConnectionOptions(options.tlsConfig, split.host);
+    const tlsOptions = (): ConnectionOptions => tlsConnectionOptions(options.tlsConfig, split.host, material);
     if (options.tls) {
       try {
         const secure = await handshake(socket, tlsOptions());

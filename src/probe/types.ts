@@ -6,6 +6,7 @@
 import type { Logger } from '../lib/log.js';
 import type { UserRegex } from '../gocompat/user-regex.js';
 import type { ProbeEnvironment } from './environment.js';
+import type { TlsMaterialSources } from './tls-material.js';
 
 /** Why a check failed: a closed set, so `uptime_check_failures_total{reason}` stays small. */
 export const FAILURE_REASONS = ['timeout', 'dns', 'connect', 'tls', 'status_code', 'body', 'icmp_no_reply', 'expect', 'dns_answer', 'permission', 'error'] as const;
@@ -42,13 +43,7 @@ export interface HttpClientOptions {
   readonly basicAuth?: { readonly username: SecretSource; readonly password?: SecretSource };
   /** authorization, or bearer_token(_file) as type Bearer. */
   readonly authorization?: { readonly type: string; readonly credentials?: SecretSource };
-  readonly tls?: {
-    readonly ca?: SecretSource;
-    readonly cert?: SecretSource;
-    readonly key?: SecretSource;
-    readonly minVersion?: TlsVersionName;
-    readonly maxVersion?: TlsVersionName;
-  };
+  readonly tls?: TlsMaterialSources;
   /** The body is decoded this way whatever Content-Encoding says, as blackbox does. */
   readonly compression?: 'gzip' | 'deflate' | 'br' | 'identity';
   /** Bytes after decompression; beyond it the probe fails. */

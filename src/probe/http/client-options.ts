@@ -3,7 +3,8 @@
  * both have the same fields) as prober options: credentials and TLS material stay file names,
  * read at each probe (material.ts), as blackbox builds its client per probe.
  */
-import type { HeaderMatch, HttpClientOptions, HttpProbeOptions, SecretSource } from '../types.js';
+import { secret, type TlsConfigFields, tlsMaterialSources } from '../tls-material.js';
+import type { HeaderMatch, HttpClientOptions, HttpProbeOptions } from '../types.js';
 import type { UserRegex } from '../../gocompat/user-regex.js';
 
 interface HeaderMatchField {
@@ -32,27 +33,9 @@ export interface HttpOptionFields {
   readonly authorization?: { type?: string | undefined; credentials?: string | undefined; credentials_file?: string | undefined } | undefined;
   readonly bearer_token?: string | undefined;
   readonly bearer_token_file?: string | undefined;
-  readonly tls_config: {
-    ca?: string | undefined;
-    ca_file?: string | undefined;
-    cert?: string | undefined;
-    cert_file?: string | undefined;
-    key?: string | undefined;
-    key_file?: string | undefined;
-    server_name?: string | undefined;
-    insecure_skip_verify: boolean;
-    min_version?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13' | undefined;
-    max_version?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13' | undefined;
-  };
+  readonly tls_config: TlsConfigFields;
   readonly compression: string;
   readonly body_size_limit: number;
-}
-
-/** prometheus/common's toSecret: the inline text if not empty, else the file, else none. */
-function secret(value: string | undefined, file: string | undefined): SecretSource | undefined {
-  if (value !== undefined && value !== '') return { value };
-  if (file !== undefined && file !== '') return { file };
-  return undefined;
 }
 
 function headerMatches(list: readonly HeaderMatchField[]): HeaderMatch[] {
@@ -72,19 +55,8 @@ function clientOptions(h: HttpOptionFields): HttpClientOptions {
   } else if (bearer) {
     out.authorization = { type: 'Bearer', credentials: bearer };
   }
-  const t = h.tls_config;
-  const ca = secret(t.ca, t.ca_file);
-  const cert = secret(t.cert, t.cert_file);
-  const key = secret(t.key, t.key_file);
-  if (ca || cert || key || t.min_version || t.max_version) {
-    out.tls = {
-      ...(ca ? { ca } : {}),
-      ...(cert ? { cert } : {}),
-      ...(key ? { key } : {}),
-      ...(t.min_version ? { minVersion: t.min_version } : {}),
-      ...(t.max_version ? { maxVersion: t.max_version } : {}),
-    };
-  }
+  const tls = tlsMaterialSources(h.tls_config);
+  if (tls) out.tls = tls;
   if (h.compression !== '') out.compression = h.compression as NonNullable<HttpClientOptions['compression']>;
   if (h.body_size_limit > 0) out.bodySizeLimit = h.body_size_limit;
   if (h.body_file !== undefined) out.bodyFile = h.body_file;

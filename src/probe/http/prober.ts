@@ -10,6 +10,7 @@ import { ResultBuilder } from '../result.js';
 import type { FailureReason, HttpDetails, HttpProbeOptions, Prober, ProbeResult } from '../types.js';
 import { MAX_BODY_BYTES, readBody } from './body.js';
 import { loadClientMaterial } from './material.js';
+import { tlsMaterialOptions } from '../tls-material.js';
 import { classifyHttpError, logTimings, type RoundTrip, roundTrip, sumPhases } from './round-trip.js';
 import type { TlsInfo } from './tls.js';
 import { bodyMismatch, headerMismatch, statusCodeValid, versionAndSslValid } from './validate.js';
@@ -184,10 +185,7 @@ export const probeHttp: Prober<HttpProbeOptions> = async (target, options, signa
           body: hop.body,
           serverName: hop.serverName,
           insecureSkipVerify: options.insecureSkipVerify,
-          ...(material.ca ? { ca: material.ca } : {}),
-          ...(material.cert !== undefined && material.key !== undefined ? { cert: material.cert, key: material.key } : {}),
-          ...(options.tls?.minVersion ? { minVersion: options.tls.minVersion } : {}),
-          ...(options.tls?.maxVersion ? { maxVersion: options.tls.maxVersion } : {}),
+          material: tlsMaterialOptions(material, options.tls),
         },
         trace,
         signal,

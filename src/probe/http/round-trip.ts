@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../lib/log.js';
 import { abortError, whenAborted } from '../abort.js';
-import type { FailureReason, HttpDetails, TlsVersionName } from '../types.js';
+import type { ConnectionOptions } from 'node:tls';
+import type { FailureReason, HttpDetails } from '../types.js';
 import { readTlsInfo, type TlsInfo } from './tls.js';
 
 export type Phase = keyof HttpDetails['phases'];
@@ -57,31 +58,16 @@ export interface RoundTripRequest {
   readonly body: string | Buffer | undefined;
   readonly serverName: string;
   readonly insecureSkipVerify: boolean;
-  /** PEM certificates trusted instead of the system's. */
-  readonly ca?: readonly string[];
-  /** The client certificate and key, sent when the server asks for one. */
-  readonly cert?: string;
-  readonly key?: string;
-  readonly minVersion?: TlsVersionName;
-  readonly maxVersion?: TlsVersionName;
+  /** The module's CA, client certificate and TLS versions (tls-material.ts's tlsMaterialOptions). */
+  readonly material: ConnectionOptions;
 }
-
-const NODE_TLS_VERSIONS: Readonly<Record<TlsVersionName, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'>> = {
-  TLS10: 'TLSv1',
-  TLS11: 'TLSv1.1',
-  TLS12: 'TLSv1.2',
-  TLS13: 'TLSv1.3',
-};
 
 /** The TLS settings of a request: verification, SNI, the module's CA, client certificate and versions. */
 function tlsOptions(r: RoundTripRequest): https.RequestOptions {
   return {
     servername: isIP(r.serverName) ? '' : r.serverName,
     rejectUnauthorized: !r.insecureSkipVerify,
-    ...(r.ca ? { ca: [...r.ca] } : {}),
-    ...(r.cert !== undefined && r.key !== undefined ? { cert: r.cert, key: r.key } : {}),
-    ...(r.minVersion ? { minVersion: NODE_TLS_VERSIONS[r.minVersion] } : {}),
-    ...(r.maxVersion ? { maxVersion: NODE_TLS_VERSIONS[r.maxVersion] } : {}),
+    ...r.material,
   };
 }
 

@@ -13,7 +13,7 @@ import { acceptEncodingCovers } from '../../../src/config/schema.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { gzipHeaderError } from '../../../src/probe/http/body.js';
-import { checkKeyPair, pemCertificates } from '../../../src/probe/http/material.js';
+import { checkKeyPair, pemCertificates } from '../../../src/probe/tls-material.js';
 import { isDomainOrSubdomain, probeHttp } from '../../../src/probe/http/prober.js';
 import { ProbeEnvironment } from '../../../src/probe/environment.js';
 import { httpOptionsFromCheck, httpOptionsFromModule, type HttpCheckConfig } from '../../../src/probe/options.js';

@@ -13,6 +13,8 @@ import { converse, expandTemplate } from '../../../src/probe/tcp-query.js';
 import { Networks, TargetPolicy } from '../../../src/probe/target-policy.js';
 import { get, probePath, startProbeApp } from '../../helpers/probe-app.js';
 import { startLineServer } from '../../helpers/line-server.js';
+import { makePki } from '../../helpers/pki.js';
+import { readFileSync } from 'node:fs';
 
 /** Two ends of an in-process connection. */
 function socketPair(): [Duplex, Duplex] {
@@ -107,6 +109,31 @@ test('a tcp target whose name resolves into a denied network is not connected to
       t.regex(answer.text, /^probe_success 0$/m, module);
     }
     t.deepEqual(server.received, []);
+  } finally {
+    await app.close();
+    await server.close();
+  }
+});
+
+test("tcp tls_config is the http prober's: inline CA, min_version, and material that cannot be used fails before connecting", async (t) => {
+  const pki = makePki();
+  const server = await startLineServer({ name: 'tls', tls: true, cert: pki.serverCert, key: pki.serverKey });
+  const caInline = JSON.stringify(readFileSync(pki.caCert, 'utf8'));
+  const app = await startProbeApp(
+    `modules:
+  inline_ca: {prober: tcp, tcp: {preferred_ip_protocol: ip4, tls: true, tls_config: {ca: ${caInline}, server_name: localhost}}}
+  tls12_only: {prober: tcp, tcp: {preferred_ip_protocol: ip4, tls: true, tls_config: {ca_file: ${JSON.stringify(pki.caCert)}, max_version: TLS12}}}
+  no_ca_file: {prober: tcp, tcp: {preferred_ip_protocol: ip4, tls: true, tls_config: {ca_file: ${JSON.stringify(`${pki.dir}/missing.pem`)}}}}
+`,
+  );
+  try {
+    const probe = async (module: string) => (await get(app.port, probePath({ module, target: `127.0.0.1:${server.port}`, debug: 'true' }))).text;
+    t.regex(await probe('inline_ca'), /^probe_success 1$/m);
+    t.regex(await probe('tls12_only'), /^probe_tls_version_info\{version="TLS 1\.2"\} 1$/m);
+    const missing = await probe('no_ca_file');
+    t.regex(missing, /^probe_success 0$/m);
+    t.regex(missing, /Error creating TLS configuration.*unable to read CA cert/);
+    t.deepEqual(server.received, [], 'nothing was sent');
   } finally {
     await app.close();
     await server.close();
