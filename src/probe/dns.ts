@@ -11,7 +11,7 @@ import * as dnsPacket from 'dns-packet';
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
 import { DNS_CLASSES } from '../config/schema.js';
 import { rrString, type RrValidator, validRcode, validRrs } from './dns-records.js';
-import { resolveTarget } from './resolve.js';
+import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import { dial, parsePort } from './tcp.js';
 import type { DnsDetails, FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult } from './types.js';
@@ -200,23 +200,14 @@ export const probeDns: Prober<DnsProbeOptions> = async (target, options, signal,
   try {
     if (signal.aborted) return result('timeout');
     const server = splitServer(target);
-    const resolution = await resolveTarget(server.host, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, env.lookups);
-    outcome.lookedUp(resolution.lookupSeconds);
-    if (!resolution.ok) {
-      log.error('Error resolving address', { err: resolution.message });
-      return result(resolution.reason);
-    }
-    phases.resolve = resolution.lookupSeconds;
-    outcome.resolvedTo(resolution.address, resolution.family);
+    const resolution = await resolveAdmitted(server.host, options, outcome, { signal, log, lookups: env.lookups });
+    // The lookup's time counts once an address was found, even one the guard then refused.
+    if (resolution.ok || resolution.reason === 'permission') phases.resolve = resolution.lookupSeconds;
+    if (!resolution.ok) return result(resolution.reason);
     const port = parsePort(server.port);
     if (port === undefined) {
       log.error('Error while sending a DNS query', { err: `dial ${options.transport}: unknown port ${JSON.stringify(server.port)}` });
       return result('error');
-    }
-    const refusal = options.guard?.refuseAddress(resolution.address);
-    if (refusal !== undefined) {
-      log.error('Target address not allowed', { err: refusal });
-      return result('permission');
     }
     const id = randomInt(0, 0x10000);
     const query = encodeQuery(options, id);

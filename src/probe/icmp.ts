@@ -12,7 +12,7 @@ import { platform } from 'node:os';
 import type { PingConfig, PingResponse } from 'ping';
 import type { Logger } from '../lib/log.js';
 import { raceSignal } from './abort.js';
-import { resolveTarget } from './resolve.js';
+import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import type { FailureReason, IcmpDetails, IcmpProbeOptions, Prober, ProbeResult } from './types.js';
 
@@ -240,19 +240,9 @@ export const probeIcmp: Prober<IcmpProbeOptions> = async (target, options, signa
       log.error('Cannot run the system ping', { err: availability.problem });
       return result('permission');
     }
-    const resolution = await resolveTarget(target, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, env.lookups);
-    outcome.lookedUp(resolution.lookupSeconds);
+    const resolution = await resolveAdmitted(target, options, outcome, { signal, log, lookups: env.lookups, resolveLevel: 'warn' });
     phases.resolve = resolution.lookupSeconds;
-    if (!resolution.ok) {
-      log.warn('Error resolving address', { err: resolution.message });
-      return result(resolution.reason);
-    }
-    outcome.resolvedTo(resolution.address, resolution.family);
-    const refusal = options.guard?.refuseAddress(resolution.address);
-    if (refusal !== undefined) {
-      log.error('Target address not allowed', { err: refusal });
-      return result('permission');
-    }
+    if (!resolution.ok) return result(resolution.reason);
     const command = pingCommand(resolution.address, resolution.family === 6, options, availability.hasPing6);
     const limitMs = (Math.max(1, options.count) - 1 + command.replyWaitSeconds) * 1000 + KILL_GRACE_MS;
     log.info('Running ping', { command: [command.file, ...command.args].join(' ') });

@@ -7,7 +7,8 @@ import { isIP } from 'node:net';
 import type { Logger } from '../lib/log.js';
 import { abortError, raceSignal } from './abort.js';
 import type { Slots } from './slots.js';
-import type { IpProtocol } from './types.js';
+import type { ResultBuilder } from './result.js';
+import type { FailureReason, IpProtocol, ProbeGuard } from './types.js';
 
 export type Resolution =
   | { readonly ok: true; readonly address: string; readonly family: 4 | 6; readonly lookupSeconds: number }
@@ -128,4 +129,38 @@ export function ipAddrHash(address: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;
+}
+
+/** What a prober needs to resolve its target and have the address admitted. */
+export interface AdmitOptions {
+  readonly preferredIpProtocol: IpProtocol;
+  readonly ipProtocolFallback: boolean;
+  readonly guard?: ProbeGuard;
+}
+
+/**
+ * resolveTarget, recorded on `outcome`, then the guard's network rules applied to the address:
+ * the resolution, or the failure reason to report (logged here, as blackbox logs it: resolution
+ * errors at `resolveLevel`).
+ */
+export async function resolveAdmitted(
+  host: string,
+  options: AdmitOptions,
+  outcome: ResultBuilder,
+  env: { readonly signal: AbortSignal; readonly log: Logger; readonly lookups: Slots; readonly resolveLevel?: 'warn' | 'error' },
+): Promise<Extract<Resolution, { ok: true }> | { readonly ok: false; readonly reason: FailureReason; readonly lookupSeconds: number }> {
+  const { signal, log, lookups } = env;
+  const resolution = await resolveTarget(host, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, lookups);
+  outcome.lookedUp(resolution.lookupSeconds);
+  if (!resolution.ok) {
+    log[env.resolveLevel ?? 'error']('Error resolving address', { err: resolution.message });
+    return resolution;
+  }
+  outcome.resolvedTo(resolution.address, resolution.family);
+  const refusal = options.guard?.refuseAddress(resolution.address);
+  if (refusal !== undefined) {
+    log.error('Target address not allowed', { err: refusal });
+    return { ok: false, reason: 'permission', lookupSeconds: resolution.lookupSeconds };
+  }
+  return resolution;
 }

@@ -7,7 +7,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
-import { resolveTarget } from './resolve.js';
+import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import { loadTlsMaterial, type TlsMaterial, type TlsMaterialSources, tlsMaterialOptions, tlsMaterialSources } from './tls-material.js';
 import { converse, type ConversationFailure, type QueryStep } from './tcp-query.js';
@@ -198,18 +198,8 @@ export const probeTcp: Prober<TcpProbeOptions> = async (target, options, signal,
       log.error('Error splitting target address and port', { err: split ? `unknown port ${JSON.stringify(split.port)}` : `address ${target}: missing port in address` });
       return result('error');
     }
-    const resolution = await resolveTarget(split.host, options.preferredIpProtocol, options.ipProtocolFallback, signal, log, env.lookups);
-    outcome.lookedUp(resolution.lookupSeconds);
-    if (!resolution.ok) {
-      log.error('Error resolving address', { err: resolution.message });
-      return result(resolution.reason);
-    }
-    outcome.resolvedTo(resolution.address, resolution.family);
-    const refusal = options.guard?.refuseAddress(resolution.address);
-    if (refusal !== undefined) {
-      log.error('Target address not allowed', { err: refusal });
-      return result('permission');
-    }
+    const resolution = await resolveAdmitted(split.host, options, outcome, { signal, log, lookups: env.lookups });
+    if (!resolution.ok) return result(resolution.reason);
     let material: TlsMaterial = {};
     if (options.tls || options.queryResponse.some((q) => q.startTls)) {
       try {
