@@ -21,7 +21,8 @@ import { HostPaths } from './paths.js';
  * - Everything else goes through the thread pool, so a stuck read delays only its own
  *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
  *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
- *   and /proc/<pid>/* files, which can wait on another process's memory lock, opened each time.
+ *   and /proc/<pid>/* files, which can wait on another process's memory lock, read through a
+ *   held fd too on a live procfs (processFiles below).
  *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
  *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
  *   until it returns.
@@ -45,6 +46,19 @@ const MAX_WAIT_MS = 10_000;
 
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
+/** A file of one process (by PID, not self) or of one of its threads, whose fd may be held; the PID is the first capture. */
+const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
+
+/**
+ * Held fds of /proc/<pid> files, apart from the system-wide ones so that neither crowds out the
+ * other. A scrape reads a few files of each tracked process (stat, status, io, cgroup, its
+ * threads' status): one positional read through the pool each instead of open, read and close.
+ * A held fd stays bound to its process: once that exits, reads fail with ESRCH even if the PID
+ * was given to a new process, and the file is opened afresh (kernel-file.ts). Fds of processes
+ * gone from the listing are closed at the next listing (retainProcesses).
+ */
+const MAX_HELD_PROCESS_FILES = 1024;
+const PROCESS_FILE_IDLE_MS = 60_000;
 
 /** A synchronous read as a promise, so callers handle both paths alike. */
 function settled<T>(read: () => T): Promise<T> {
@@ -89,6 +103,9 @@ export class HostFs {
   /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
   private liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
   private readonly kernelFiles = new KernelFileReader();
+  private readonly processFiles = new KernelFileReader({ maxHeld: MAX_HELD_PROCESS_FILES, idleCloseMs: PROCESS_FILE_IDLE_MS });
+  /** Objects the collectors share through this host (see shared()). */
+  private readonly sharedObjects = new Map<symbol, unknown>();
   private readonly pool: IoGate;
   private pageSizeOnce: Promise<number> | undefined;
 
@@ -105,6 +122,29 @@ export class HostFs {
   /** Closes the held kernel-file descriptors (at shutdown); a later read opens them again. */
   close(): void {
     this.kernelFiles.closeAll();
+    this.processFiles.closeAll();
+  }
+
+  /**
+   * The one object under `key` for every collector reading this host, made on first use: what
+   * several collectors read on each scrape (the process listing) is then read once.
+   */
+  shared<T>(key: symbol, make: () => T): T {
+    if (!this.sharedObjects.has(key)) this.sharedObjects.set(key, make());
+    return this.sharedObjects.get(key) as T;
+  }
+
+  /** Closes the held fds of /proc/<pid> files whose PID is not in `pids` (its process exited). */
+  retainProcesses(pids: ReadonlySet<string>): void {
+    this.processFiles.closeUnless((file) => {
+      const m = PROCESS_FILE.exec(file.slice(this.procfsPrefix.length));
+      return m !== null && pids.has(m[1] as string);
+    });
+  }
+
+  /** How many /proc/<pid> files are held open (for tests and diagnosis). */
+  heldProcessFileCount(): number {
+    return this.processFiles.heldCount;
   }
 
   /** The gate's state: reads in the pool, stuck ones, saturation. */
@@ -153,6 +193,11 @@ export class HostFs {
     return withSep.startsWith(this.procfsPrefix) && this.live().procfs && !PER_PROCESS.test(withSep.slice(this.procfsPrefix.length));
   }
 
+  /** A /proc/<pid> file (by number, not self) on a live procfs. */
+  private isHeldProcessFile(file: string): boolean {
+    return file.startsWith(this.procfsPrefix) && PROCESS_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
+  }
+
   /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
   private isSysfsAttribute(file: string): boolean {
     return file.startsWith(this.sysfsPrefix) && !file.startsWith('fs/cgroup/', this.sysfsPrefix.length);
@@ -174,6 +219,8 @@ export class HostFs {
     const wholeInOneRead = this.isSysfsAttribute(file);
     return this.pool.run(file, signal, () => {
       if (wholeInOneRead && this.live().sysfs) return this.kernelFiles.readAsync(file, true, signal);
+      // seq_file and cmdline reads fill the buffer up to EOF, so a short read has the whole file.
+      if (this.isHeldProcessFile(file)) return this.processFiles.readAsync(file, true, signal);
       return readFileAsync(file, { wholeInOneRead, checkType: !this.inLiveKernelFs(file) }, signal);
     });
   }
