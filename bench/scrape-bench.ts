@@ -1,17 +1,23 @@
 /**
- * Scrape benchmark: our exporter against Debian's node_exporter, same collectors (the default
- * ones both have), both on the live /proc. Each is scraped over one keep-alive connection, in
- * alternating rounds of equal duration, until both have served the target number of scrapes.
- * Prints latency p50/p99, CPU per scrape, RSS at an early checkpoint and at the target, the
- * ratios ours/node_exporter, and PASS/FAIL for the targets; exits 1 if a target fails.
+ * Scrape benchmark, four exporters side by side on the live /proc in one run: ours with all
+ * default collectors, ours with node_exporter's set (the default collectors both have),
+ * Debian's node_exporter with its defaults, and Debian's process-exporter grouping every
+ * process with a command line by comm (what our process groups do without a config). Each is
+ * scraped over one keep-alive connection, in rounds of equal turns, until it has served the
+ * target number of scrapes. Prints latency p50/p99, CPU per scrape, RSS at scrape 1,000 and at
+ * the target, the share of one core at a 1 s scrape interval, then the ratios against the
+ * targets (PASS/FAIL); exits 1 if a target fails.
+ *
+ * `--soak=MINUTES` instead runs ours with all defaults for that long, scraped once a second
+ * while short-lived processes under changing names start and exit, and prints RSS each minute.
  *
  * Run: npm run bench  (tsc, then node build/bench/scrape-bench.js)
  * Options (argument or environment variable):
- *   --scrapes=N       BENCH_SCRAPES      scrapes per exporter (default 10000)
+ *   --scrapes=N       BENCH_SCRAPES      scrapes per exporter (default 2000)
  *   --round-ms=N      BENCH_ROUND_MS     duration of each exporter's turn in a round (default 1000)
  *   --max-seconds=N   BENCH_MAX_SECONDS  give up after this long (default 900)
- *   BENCH_EXTRA_ARGS   extra flags for both exporters, space-separated, for diagnosis
- *                      (e.g. "--web.disable-exporter-metrics"); the targets are for the defaults.
+ *   --soak=MINUTES    BENCH_SOAK         the soak mode above
+ *   BENCH_EXTRA_ARGS   extra flags for our two runs, space-separated, for diagnosis
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

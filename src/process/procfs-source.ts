@@ -12,7 +12,7 @@ import type { HostPaths } from '../hostfs/paths.js';
 import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
-import type { PidStatDetail } from '../procfs/pid-stat.js';
+import { parsePidStat, type PidStatDetail } from '../procfs/pid-stat.js';
 import { parsePidStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
 import { mapBounded } from '../lib/concurrency.js';
@@ -194,8 +194,12 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     if (!('value' in tids)) return tids;
     // status alone has both the state (the letter stat has too) and the context switches.
     const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
-      const r = await this.read(`${pid}/task/${tid}`, 'status', (text) => ({ state: parseThreadState(text), status: parsePidStatus(text) }), signal);
-      return 'value' in r ? r.value : undefined;
+      const dir = `${pid}/task/${tid}`;
+      const r = await this.read(dir, 'status', (text) => ({ state: parseThreadState(text), status: parsePidStatus(text) }), signal);
+      if (!('value' in r)) return undefined;
+      if (r.value.state !== undefined) return { state: r.value.state, status: r.value.status };
+      const stat = await this.read(dir, 'stat', parsePidStat, signal);
+      return 'value' in stat ? { state: stat.value.state, status: r.value.status } : undefined;
     });
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
     for (const t of threads) {

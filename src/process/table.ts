@@ -37,7 +37,7 @@ export class ProcessTable {
     return host.shared(PROCESS_TABLE, () => new ProcessTable(host));
   }
 
-  /** Lists /proc now, or joins a listing being read; rejects when there is no procfs. */
+  /** Lists /proc now, or joins a listing being read; rejects with the fs error (ENOENT) when there is no procfs. */
   async list(signal: AbortSignal): Promise<ProcessListing> {
     const joined = this.inFlight;
     if (joined) {
@@ -62,7 +62,7 @@ export class ProcessTable {
   }
 
   private async read(signal: AbortSignal): Promise<ProcessListing> {
-    const pids = await this.host.listProcesses();
+    const pids = await this.host.listPids(this.host.paths.proc());
     const entries = await mapBounded(pids, CONCURRENCY, async (pid): Promise<TableEntry> => {
       const file = this.host.paths.proc(pid, 'stat');
       try {
