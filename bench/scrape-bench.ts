@@ -50,8 +50,8 @@ const SCRAPES = positiveIntOption('scrape-bench', 'scrapes', 'BENCH_SCRAPES', 20
 const ROUND_MS = positiveIntOption('scrape-bench', 'round-ms', 'BENCH_ROUND_MS', 1000);
 const MAX_SECONDS = positiveIntOption('scrape-bench', 'max-seconds', 'BENCH_MAX_SECONDS', 900);
 const SOAK_MINUTES = process.argv.some((a) => a.startsWith('--soak=')) || process.env['BENCH_SOAK'] ? positiveIntOption('scrape-bench', 'soak', 'BENCH_SOAK', 30) : undefined;
-/** The early RSS reading: scrape 1,000 (a tenth of the run when fewer than 10,000 are asked for). */
-const CHECKPOINT = Math.max(1, Math.min(1000, Math.floor(SCRAPES / 10)));
+/** The early RSS reading: scrape 1,000 (half the run when fewer than 2,000 are asked for). */
+const CHECKPOINT = Math.max(1, Math.min(1000, Math.floor(SCRAPES / 2)));
 
 interface Memory {
   readonly rss: number;

@@ -21,8 +21,13 @@ import { HostPaths } from './paths.js';
  * - Everything else goes through the thread pool, so a stuck read delays only its own
  *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
  *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
- *   and /proc/<pid>/* files, which can wait on another process's memory lock, read through a
- *   held fd too on a live procfs (processFiles below).
+ *   and /proc/<pid>/* files that can wait on another process (cmdline and environ on its memory
+ *   lock, io on its exec lock, cgroup on the cgroup mutex), read through a held fd too on a live
+ *   procfs (processFiles below).
+ * - /proc/<pid>/stat and status (and a thread's), on a live procfs, are made from counters in
+ *   the task and its mm without taking their locks, so they are read synchronously through a
+ *   held fd: a scrape reads them for every process, and a trip through the pool costs the main
+ *   thread several times the read itself.
  *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
  *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
  *   until it returns.
@@ -48,6 +53,8 @@ const MAX_WAIT_MS = 10_000;
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 /** A file of one process (by PID, not self) or of one of its threads, whose fd may be held; the PID is the first capture. */
 const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
+/** The process files read synchronously on a live procfs (see above). */
+const PROCESS_COUNTERS_FILE = /^\d+\/(task\/\d+\/)?(stat|status)$/;
 
 /**
  * Held fds of /proc/<pid> files, apart from the system-wide ones so that neither crowds out the
@@ -193,6 +200,16 @@ export class HostFs {
     return withSep.startsWith(this.procfsPrefix) && this.live().procfs && !PER_PROCESS.test(withSep.slice(this.procfsPrefix.length));
   }
 
+  /** /proc/<pid>/stat or status (or a thread's) on a live procfs. */
+  private isProcessCounters(file: string): boolean {
+    return file.startsWith(this.procfsPrefix) && PROCESS_COUNTERS_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
+  }
+
+  private readProcessCounters<T>(file: string, take: (buf: Buffer, length: number) => T): T {
+    // One read has the whole file: these are single seq_file records.
+    return this.processFiles.read(file, { hold: true, wholeInOneRead: true }, take);
+  }
+
   /** A /proc/<pid> file (by number, not self) on a live procfs. */
   private isHeldProcessFile(file: string): boolean {
     return file.startsWith(this.procfsPrefix) && PROCESS_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
@@ -246,12 +263,14 @@ export class HostFs {
   /** Reads a whole file's bytes (see the policy above). */
   readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
     if (this.isMemoryBacked(file)) return settled(() => this.readMemoryBacked(file, copyOut));
+    if (this.isProcessCounters(file)) return settled(() => this.readProcessCounters(file, copyOut));
     return this.readViaPool(file, signal);
   }
 
   /** Reads a whole /proc or /sys file as text (see the policy above). */
   async readText(file: string, signal?: AbortSignal): Promise<string> {
     if (this.isMemoryBacked(file)) return this.readMemoryBacked(file, decode);
+    if (this.isProcessCounters(file)) return this.readProcessCounters(file, decode);
     return (await this.readViaPool(file, signal)).toString('utf8');
   }
 
