@@ -27,7 +27,8 @@ import { HostPaths } from './paths.js';
  * - /proc/<pid>/stat and status (and a thread's), on a live procfs, are made from counters in
  *   the task and its mm without taking their locks, so they are read synchronously through a
  *   held fd: a scrape reads them for every process, and a trip through the pool costs the main
- *   thread several times the read itself.
+ *   thread several times the read itself. Listing /proc/<pid>/task and /proc/<pid>/fd is
+ *   likewise synchronous.
  *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
  *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
  *   until it returns.
@@ -55,6 +56,8 @@ const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
 /** The process files read synchronously on a live procfs (see above). */
 const PROCESS_COUNTERS_FILE = /^\d+\/(task\/\d+\/)?(stat|status)$/;
+/** A process's threads and open fds: listed from the task's tables, without its locks, so synchronously on a live procfs. */
+const PROCESS_TABLE_DIR = /^\d+\/(task|fd)\/$/;
 
 /**
  * Held fds of /proc/<pid> files, apart from the system-wide ones so that neither crowds out the
@@ -197,7 +200,9 @@ export class HostFs {
   private isMemoryBackedDir(dir: string): boolean {
     const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
     if (withSep.startsWith(this.sysfsPrefix)) return this.live().sysfs;
-    return withSep.startsWith(this.procfsPrefix) && this.live().procfs && !PER_PROCESS.test(withSep.slice(this.procfsPrefix.length));
+    if (!withSep.startsWith(this.procfsPrefix) || !this.live().procfs) return false;
+    const rel = withSep.slice(this.procfsPrefix.length);
+    return !PER_PROCESS.test(rel) || PROCESS_TABLE_DIR.test(rel);
   }
 
   /** /proc/<pid>/stat or status (or a thread's) on a live procfs. */
