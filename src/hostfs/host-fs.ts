@@ -54,6 +54,8 @@ const MAX_WAIT_MS = 10_000;
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 /** A file of one process (by PID, not self) or of one of its threads, whose fd may be held; the PID is the first capture. */
 const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
+/** The process files read on every scrape through the pool, whose fds are held (others, such as cmdline, are read once per process). */
+const PROCESS_POOLED_HELD_FILE = /^\d+\/(io|cgroup)$/;
 /** The process files read synchronously on a live procfs (see above). */
 const PROCESS_COUNTERS_FILE = /^\d+\/(task\/\d+\/)?(stat|status)$/;
 /** A process's threads and open fds: listed from the task's tables, without its locks, so synchronously on a live procfs. */
@@ -215,9 +217,9 @@ export class HostFs {
     return this.processFiles.read(file, { hold: true, wholeInOneRead: true }, take);
   }
 
-  /** A /proc/<pid> file (by number, not self) on a live procfs. */
+  /** A /proc/<pid> file (by number, not self) read on every scrape, on a live procfs. */
   private isHeldProcessFile(file: string): boolean {
-    return file.startsWith(this.procfsPrefix) && PROCESS_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
+    return file.startsWith(this.procfsPrefix) && PROCESS_POOLED_HELD_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
   }
 
   /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
@@ -228,6 +230,22 @@ export class HostFs {
   /** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
   listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
     return this.isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : this.pool.run(dir, signal, () => readdir(dir));
+  }
+
+  /**
+   * The number of open fds of process `pid`, as the entries of /proc/<pid>/fd. On a live procfs,
+   * Linux 6.2 and later give it as the directory's size, which saves listing hundreds of
+   * entries; access(2) first, so that a process whose fds we may not list is refused as before
+   * (the size alone would be given). An older kernel says 0: then the directory is listed.
+   */
+  countOpenFds(pid: string, signal?: AbortSignal): Promise<number> {
+    const dir = this.paths.proc(pid, 'fd');
+    if (!this.isMemoryBackedDir(dir)) return this.pool.run(dir, signal, async () => (await readdir(dir)).length);
+    return settled(() => {
+      fs.accessSync(dir, fs.constants.R_OK);
+      const size = fs.statSync(dir).size;
+      return size > 0 ? size : fs.readdirSync(dir).length;
+    });
   }
 
   /** Like listDir, with each entry's type. */

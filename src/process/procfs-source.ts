@@ -186,7 +186,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   /** The number of entries in /proc/<pid>/fd (open descriptors), as process-exporter counts them. */
   private async countFds(pid: string, signal: AbortSignal): Promise<Read<number>> {
     signal.throwIfAborted();
-    return this.attempt(async () => (await this.host.listDir(this.paths.proc(pid, 'fd'), signal)).length, signal);
+    return this.attempt(() => this.host.countOpenFds(pid, signal), signal);
   }
 
   private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
