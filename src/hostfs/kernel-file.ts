@@ -310,9 +310,9 @@ function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, 
 }
 
 /**
- * Opens, reads and closes `file` through the pool, for files whose fd must not be kept
- * (/proc/<pid>/*: a PID can be reused by another process). The answer does not wait for
- * close(), which would be one more trip through the pool.
+ * Opens, reads and closes `file` through the pool, for files whose fd is not kept: those
+ * outside live kernel mounts, and /proc/<pid> files read once per process (its command line).
+ * The answer does not wait for close(), which would be one more trip through the pool.
  */
 export async function readFileAsync(
   file: string,
