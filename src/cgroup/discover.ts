@@ -12,6 +12,8 @@ import { parseUeventDevname } from './files.js';
 import { RESOURCES, cgroupPathsOf, cgroupTarget, holds, mapHierarchies, ownMounts, processMounts, type CgroupMounts, type CgroupTarget, type Hierarchies } from './layout.js';
 import { parseProcCgroup } from './proc-cgroup.js';
 import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../hostfs/errors.js';
+import { mapBounded } from '../lib/concurrency.js';
+import { ProcessTable, processId, type TableEntry } from '../process/table.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;
@@ -53,15 +55,52 @@ export function commandLine(raw: string): string {
   return raw.replace(/\0$/, '').replaceAll('\0', ' ');
 }
 
-/**
- * The /proc/<pid>/cgroup text of a process to report, or undefined for kernel threads and
- * zombies (empty cmdline), processes `pidMatch` rejects, and processes that exited.
- */
-async function cgroupTextOf(host: HostFs, pid: string, pidMatch: UserRegex | undefined, signal: AbortSignal) {
+/** Whether a process's cgroups are reported: not a kernel thread or zombie (empty cmdline), and matched by `pidMatch`. */
+async function reportedByCmdline(host: HostFs, pid: string, pidMatch: UserRegex | undefined, signal: AbortSignal): Promise<boolean | undefined> {
   const cmdline = await readIfPresent(host, host.paths.proc(pid, 'cmdline'), signal);
-  if (!cmdline) return undefined;
-  if (pidMatch && !pidMatch.test(commandLine(cmdline))) return undefined;
-  return readIfPresent(host, host.paths.proc(pid, 'cgroup'), signal);
+  if (cmdline === undefined) return undefined;
+  return cmdline !== '' && (pidMatch === undefined || pidMatch.test(commandLine(cmdline)));
+}
+
+/**
+ * Which processes have their cgroups reported, decided once per process (PID and start time,
+ * from the shared listing) and again after an exec (a new comm): the command line is read
+ * then, not on every scrape, and kernel threads cost nothing after their first scrape. A
+ * process's /proc/<pid>/cgroup is still read on every scrape, since it can be moved to another
+ * cgroup at any time. Entries whose stat could not be read (a copied tree without stat files)
+ * are decided afresh on every scrape.
+ */
+export class ReportDecisions {
+  private readonly decided = new Map<string, { readonly comm: string; readonly report: boolean }>();
+
+  constructor(
+    private readonly host: HostFs,
+    private readonly pidMatch: UserRegex | undefined,
+  ) {}
+
+  /** The /proc/<pid>/cgroup text of each listed process to report (undefined for the others), in listing order. */
+  async cgroupTexts(entries: readonly TableEntry[], signal: AbortSignal): Promise<(string | undefined)[]> {
+    const present = new Set<string>();
+    const texts = await mapBounded(entries, CONCURRENCY, async (e) => {
+      let report: boolean | undefined;
+      if ('stat' in e) {
+        if (e.stat.state === 'Z') return undefined; // Its command line is gone; as before, not reported.
+        const id = processId(e.pid, e.stat);
+        present.add(id);
+        const known = this.decided.get(id);
+        if (known?.comm === e.stat.comm) report = known.report;
+        else {
+          report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+          if (report !== undefined) this.decided.set(id, { comm: e.stat.comm, report });
+        }
+      } else {
+        report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+      }
+      return report ? readIfPresent(this.host, this.host.paths.proc(e.pid, 'cgroup'), signal) : undefined;
+    });
+    for (const id of this.decided.keys()) if (!present.has(id)) this.decided.delete(id);
+    return texts;
+  }
 }
 
 export interface FoundCgroups {
@@ -122,11 +161,17 @@ export async function findCgroups(
   host: HostFs,
   cgroupRoot: string,
   hierarchies: Hierarchies,
-  options: { readonly pidMatch: UserRegex | undefined; readonly max: number },
+  options: { readonly decisions: ReportDecisions; readonly max: number },
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
   const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
-  const pids = await host.listProcesses();
+  const { entries } = await ProcessTable.of(host)
+    .list(signal)
+    .catch((err: unknown) => {
+      if (isNotFound(err)) throw new NoDataError(`${host.paths.proc()} does not exist`);
+      throw err;
+    });
+  const texts = await options.decisions.cgroupTexts(entries, signal);
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();
   const unresolved = new Map<string, 'denied' | 'unmounted'>();
@@ -135,32 +180,27 @@ export async function findCgroups(
     const count = (r: string) => reasons.filter((x) => x === r).length;
     return { targets: [...byId.values()], capped, unreadable: { denied: count('denied'), unmounted: count('unmounted') } };
   };
-  for (let i = 0; i < pids.length; i += CONCURRENCY) {
-    signal.throwIfAborted();
-    const batch = pids.slice(i, i + CONCURRENCY);
-    const texts = await Promise.all(batch.map((pid) => cgroupTextOf(host, pid, options.pidMatch, signal)));
-    for (const [j, text] of texts.entries()) {
-      if (text === undefined || seenTexts.has(text)) continue;
-      seenTexts.add(text);
-      const pid = batch[j] as string;
-      const membership = parseText(host.paths.proc(pid, 'cgroup'), text, parseProcCgroup);
-      let theirs: CgroupMounts | 'denied' | undefined;
-      for (const [id, resource] of cgroupPathsOf(membership, hierarchies)) {
-        if (byId.has(id)) continue;
-        let target = cgroupTarget(id, resource, own);
+  for (const [j, text] of texts.entries()) {
+    if (text === undefined || seenTexts.has(text)) continue;
+    seenTexts.add(text);
+    const pid = (entries[j] as TableEntry).pid;
+    const membership = parseText(host.paths.proc(pid, 'cgroup'), text, parseProcCgroup);
+    let theirs: CgroupMounts | 'denied' | undefined;
+    for (const [id, resource] of cgroupPathsOf(membership, hierarchies)) {
+      if (byId.has(id)) continue;
+      let target = cgroupTarget(id, resource, own);
+      if (!target) {
+        theirs ??= await processCgroupMounts(host, pid, hierarchies, signal);
+        if (theirs === undefined) continue; // Exited meanwhile.
+        target = theirs === 'denied' ? undefined : cgroupTarget(id, resource, theirs);
         if (!target) {
-          theirs ??= await processCgroupMounts(host, pid, hierarchies, signal);
-          if (theirs === undefined) continue; // Exited meanwhile.
-          target = theirs === 'denied' ? undefined : cgroupTarget(id, resource, theirs);
-          if (!target) {
-            unresolved.set(id, theirs === 'denied' ? 'denied' : 'unmounted');
-            continue;
-          }
+          unresolved.set(id, theirs === 'denied' ? 'denied' : 'unmounted');
+          continue;
         }
-        if (byId.size === options.max) return found(true);
-        unresolved.delete(id);
-        byId.set(id, target);
       }
+      if (byId.size === options.max) return found(true);
+      unresolved.delete(id);
+      byId.set(id, target);
     }
   }
   return found(false);

@@ -21,7 +21,14 @@ import { HostPaths } from './paths.js';
  * - Everything else goes through the thread pool, so a stuck read delays only its own
  *   collector, bounded by its deadline: sysfs attributes that call into drivers (hwmon
  *   sensors, thermal zones, power supplies, network link settings), read through a held fd,
- *   and /proc/<pid>/* files, which can wait on another process's memory lock, opened each time.
+ *   and /proc/<pid>/* files that can wait on another process (cmdline and environ on its memory
+ *   lock, io on its exec lock, cgroup on the cgroup mutex), read through a held fd too on a live
+ *   procfs (processFiles below).
+ * - /proc/<pid>/stat and status (and a thread's), on a live procfs, are made from counters in
+ *   the task and its mm without taking their locks, so they are read synchronously through a
+ *   held fd: a scrape reads them for every process, and a trip through the pool costs the main
+ *   thread several times the read itself. Listing /proc/<pid>/task and /proc/<pid>/fd is
+ *   likewise synchronous.
  *   These go through an IoGate (io-gate.ts): a read that never returns (a process stuck in D
  *   state, a hung mount) holds one pool thread, never all of them, and is not asked again
  *   until it returns.
@@ -45,6 +52,25 @@ const MAX_WAIT_MS = 10_000;
 
 /** Per-process procfs entries, which can wait on another process's locks. */
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
+/** A file of one process (by PID, not self) or of one of its threads, whose fd may be held; the PID is the first capture. */
+const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
+/** The process files read on every scrape through the pool, whose fds are held (others, such as cmdline, are read once per process). */
+const PROCESS_POOLED_HELD_FILE = /^\d+\/(io|cgroup)$/;
+/** The process files read synchronously on a live procfs (see above). */
+const PROCESS_COUNTERS_FILE = /^\d+\/(task\/\d+\/)?(stat|status)$/;
+/** A process's threads and open fds: listed from the task's tables, without its locks, so synchronously on a live procfs. */
+const PROCESS_TABLE_DIR = /^\d+\/(task|fd)\/$/;
+
+/**
+ * Held fds of /proc/<pid> files, apart from the system-wide ones so that neither crowds out the
+ * other. A scrape reads a few files of each tracked process (stat, status, io, cgroup, its
+ * threads' status): one positional read through the pool each instead of open, read and close.
+ * A held fd stays bound to its process: once that exits, reads fail with ESRCH even if the PID
+ * was given to a new process, and the file is opened afresh (kernel-file.ts). Fds of processes
+ * gone from the listing are closed at the next listing (retainProcesses).
+ */
+const MAX_HELD_PROCESS_FILES = 1024;
+const PROCESS_FILE_IDLE_MS = 60_000;
 
 /** A synchronous read as a promise, so callers handle both paths alike. */
 function settled<T>(read: () => T): Promise<T> {
@@ -89,6 +115,9 @@ export class HostFs {
   /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
   private liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
   private readonly kernelFiles = new KernelFileReader();
+  private readonly processFiles = new KernelFileReader({ maxHeld: MAX_HELD_PROCESS_FILES, idleCloseMs: PROCESS_FILE_IDLE_MS });
+  /** Objects the collectors share through this host (see shared()). */
+  private readonly sharedObjects = new Map<symbol, unknown>();
   private readonly pool: IoGate;
   private pageSizeOnce: Promise<number> | undefined;
 
@@ -105,6 +134,29 @@ export class HostFs {
   /** Closes the held kernel-file descriptors (at shutdown); a later read opens them again. */
   close(): void {
     this.kernelFiles.closeAll();
+    this.processFiles.closeAll();
+  }
+
+  /**
+   * The one object under `key` for every collector reading this host, made on first use: what
+   * several collectors read on each scrape (the process listing) is then read once.
+   */
+  shared<T>(key: symbol, make: () => T): T {
+    if (!this.sharedObjects.has(key)) this.sharedObjects.set(key, make());
+    return this.sharedObjects.get(key) as T;
+  }
+
+  /** Closes the held fds of /proc/<pid> files whose PID is not in `pids` (its process exited). */
+  retainProcesses(pids: ReadonlySet<string>): void {
+    this.processFiles.closeUnless((file) => {
+      const m = PROCESS_FILE.exec(file.slice(this.procfsPrefix.length));
+      return m !== null && pids.has(m[1] as string);
+    });
+  }
+
+  /** How many /proc/<pid> files are held open (for tests and diagnosis). */
+  heldProcessFileCount(): number {
+    return this.processFiles.heldCount;
   }
 
   /** The gate's state: reads in the pool, stuck ones, saturation. */
@@ -150,7 +202,24 @@ export class HostFs {
   private isMemoryBackedDir(dir: string): boolean {
     const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
     if (withSep.startsWith(this.sysfsPrefix)) return this.live().sysfs;
-    return withSep.startsWith(this.procfsPrefix) && this.live().procfs && !PER_PROCESS.test(withSep.slice(this.procfsPrefix.length));
+    if (!withSep.startsWith(this.procfsPrefix) || !this.live().procfs) return false;
+    const rel = withSep.slice(this.procfsPrefix.length);
+    return !PER_PROCESS.test(rel) || PROCESS_TABLE_DIR.test(rel);
+  }
+
+  /** /proc/<pid>/stat or status (or a thread's) on a live procfs. */
+  private isProcessCounters(file: string): boolean {
+    return file.startsWith(this.procfsPrefix) && PROCESS_COUNTERS_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
+  }
+
+  private readProcessCounters<T>(file: string, take: (buf: Buffer, length: number) => T): T {
+    // One read has the whole file: these are single seq_file records.
+    return this.processFiles.read(file, { hold: true, wholeInOneRead: true }, take);
+  }
+
+  /** A /proc/<pid> file (by number, not self) read on every scrape, on a live procfs. */
+  private isHeldProcessFile(file: string): boolean {
+    return file.startsWith(this.procfsPrefix) && PROCESS_POOLED_HELD_FILE.test(file.slice(this.procfsPrefix.length)) && this.live().procfs;
   }
 
   /** Whether a read that does not fill the buffer has the whole file (see kernel-file.ts). */
@@ -161,6 +230,22 @@ export class HostFs {
   /** Lists a directory's names, synchronously where the listing is memory-backed (see above). */
   listDir(dir: string, signal?: AbortSignal): Promise<string[]> {
     return this.isMemoryBackedDir(dir) ? settled(() => fs.readdirSync(dir)) : this.pool.run(dir, signal, () => readdir(dir));
+  }
+
+  /**
+   * The number of open fds of process `pid`, as the entries of /proc/<pid>/fd. On a live procfs,
+   * Linux 6.2 and later give it as the directory's size, which saves listing hundreds of
+   * entries; access(2) first, so that a process whose fds we may not list is refused as before
+   * (the size alone would be given). An older kernel says 0: then the directory is listed.
+   */
+  countOpenFds(pid: string, signal?: AbortSignal): Promise<number> {
+    const dir = this.paths.proc(pid, 'fd');
+    if (!this.isMemoryBackedDir(dir)) return this.pool.run(dir, signal, async () => (await readdir(dir)).length);
+    return settled(() => {
+      fs.accessSync(dir, fs.constants.R_OK);
+      const size = fs.statSync(dir).size;
+      return size > 0 ? size : fs.readdirSync(dir).length;
+    });
   }
 
   /** Like listDir, with each entry's type. */
@@ -174,6 +259,8 @@ export class HostFs {
     const wholeInOneRead = this.isSysfsAttribute(file);
     return this.pool.run(file, signal, () => {
       if (wholeInOneRead && this.live().sysfs) return this.kernelFiles.readAsync(file, true, signal);
+      // seq_file and cmdline reads fill the buffer up to EOF, so a short read has the whole file.
+      if (this.isHeldProcessFile(file)) return this.processFiles.readAsync(file, true, signal);
       return readFileAsync(file, { wholeInOneRead, checkType: !this.inLiveKernelFs(file) }, signal);
     });
   }
@@ -199,12 +286,14 @@ export class HostFs {
   /** Reads a whole file's bytes (see the policy above). */
   readBytes(file: string, signal?: AbortSignal): Promise<Buffer> {
     if (this.isMemoryBacked(file)) return settled(() => this.readMemoryBacked(file, copyOut));
+    if (this.isProcessCounters(file)) return settled(() => this.readProcessCounters(file, copyOut));
     return this.readViaPool(file, signal);
   }
 
   /** Reads a whole /proc or /sys file as text (see the policy above). */
   async readText(file: string, signal?: AbortSignal): Promise<string> {
     if (this.isMemoryBacked(file)) return this.readMemoryBacked(file, decode);
+    if (this.isProcessCounters(file)) return this.readProcessCounters(file, decode);
     return (await this.readViaPool(file, signal)).toString('utf8');
   }
 

@@ -179,6 +179,11 @@ export class KernelFileReader {
     for (const [file, entry] of this.held) this.release(file, entry);
   }
 
+  /** Closes the held fds of the files `keep` rejects (those of processes that exited). */
+  closeUnless(keep: (file: string) => boolean): void {
+    for (const [file, entry] of this.held) if (!keep(file)) this.release(file, entry);
+  }
+
   /** Forgets a held fd and closes it, at once or when its last asynchronous read ends. */
   private release(file: string, entry: HeldFile): void {
     if (this.held.get(file) === entry) this.held.delete(file);
@@ -305,9 +310,9 @@ function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, 
 }
 
 /**
- * Opens, reads and closes `file` through the pool, for files whose fd must not be kept
- * (/proc/<pid>/*: a PID can be reused by another process). The answer does not wait for
- * close(), which would be one more trip through the pool.
+ * Opens, reads and closes `file` through the pool, for files whose fd is not kept: those
+ * outside live kernel mounts, and /proc/<pid> files read once per process (its command line).
+ * The answer does not wait for close(), which would be one more trip through the pool.
  */
 export async function readFileAsync(
   file: string,
@@ -335,9 +340,13 @@ function notFoundError(file: string): NodeJS.ErrnoException {
   }
 }
 
+/**
+ * The held fd's file is gone: ENODEV from kernfs once its device is removed; ESRCH from a
+ * /proc/<pid> file once its process exited, even when the PID now belongs to another process.
+ */
 function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENODEV' || code === 'ESTALE' || code === 'EBADF';
+  return code === 'ENODEV' || code === 'ESTALE' || code === 'EBADF' || code === 'ESRCH';
 }
 
 function closeQuietly(fd: number): void {

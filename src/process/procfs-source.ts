@@ -1,16 +1,18 @@
 /**
  * The Linux process source: /proc/<pid>/{stat,cmdline,status,io,fd,limits} and, for
- * multi-threaded processes, task/<tid>/{stat,status}, read with readFile/readdir so that no
- * descriptor stays open between scrapes (pidusage keeps one per pid for a minute; see README).
+ * multi-threaded processes, task/<tid>/status. What cannot change while a process lives is
+ * read once per process (keyed by PID and start time, so a reused PID is a new process): its
+ * command line, user and cgroups when its group is decided (groups.ts), and its open-files
+ * limit here. A scrape reads what changes: stat (the shared listing, table.ts), status, io,
+ * the fd count and its threads' status, each through a held fd (host-fs.ts's processFiles),
+ * closed once the process is gone.
  */
-import { readdir } from 'node:fs/promises';
-
 import { type HostFs, parseText } from '../hostfs/host-fs.js';
 import type { HostPaths } from '../hostfs/paths.js';
 import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
-import { parsePidStat, parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
+import { parsePidStat, type PidStatDetail } from '../procfs/pid-stat.js';
 import { parsePidStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
 import { mapBounded } from '../lib/concurrency.js';
@@ -18,6 +20,8 @@ import type { AttributeNeeds, ProcessAttributes } from './match.js';
 import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, zeroStates } from './source.js';
 import { UserNames } from './users.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
+import { ProcessTable, processId } from './table.js';
+import { parseThreadState } from './thread-status.js';
 
 export interface ProcfsProcess extends ListedProcess {
   readonly stat: PidStatDetail;
@@ -46,26 +50,28 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   private readonly users: UserNames;
 
   private readonly paths: HostPaths;
+  private readonly table: ProcessTable;
+  /** The soft limit on open files per process id, read once: only prlimit(2) from outside changes it. */
+  private readonly fdLimits = new Map<string, Read<number>>();
 
   constructor(private readonly host: HostFs) {
     this.paths = host.paths;
     this.users = new UserNames(host, host.paths.root('etc', 'passwd'));
+    this.table = ProcessTable.of(host);
   }
 
   async list(signal: AbortSignal): Promise<Listing<ProcfsProcess>> {
-    const pids = await this.host.listPids(this.paths.proc());
+    const { entries } = await this.table.list(signal);
     let readErrors = 0;
-    const stats = await mapBounded(pids, CONCURRENCY, async (pid) => {
-      const r = await this.read(pid, 'stat', parsePidStatDetail, signal);
-      if ('failed' in r) readErrors++;
-      return 'value' in r ? r.value : undefined;
-    });
     const processes: ProcfsProcess[] = [];
-    stats.forEach((stat, i) => {
-      if (!stat) return;
-      const pid = Number(pids[i]);
-      processes.push({ pid, id: `${pid}:${stat.startTicks}`, ppid: stat.ppid, comm: stat.comm, stat });
-    });
+    for (const e of entries) {
+      if ('failed' in e) readErrors++;
+      if (!('stat' in e)) continue;
+      const pid = Number(e.pid);
+      processes.push({ pid, id: processId(pid, e.stat), ppid: e.stat.ppid, comm: e.stat.comm, stat: e.stat });
+    }
+    const ids = new Set(processes.map((p) => p.id));
+    for (const id of this.fdLimits.keys()) if (!ids.has(id)) this.fdLimits.delete(id);
     return { processes, readErrors };
   }
 
@@ -126,7 +132,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
       this.read(pid, 'status', parsePidStatus, signal),
       this.read(pid, 'io', parsePidIo, signal),
       this.countFds(pid, signal),
-      this.read(pid, 'limits', parseOpenFilesSoftLimit, signal),
+      this.fdLimit(p, signal),
       p.stat.numThreads > 1 ? this.readThreads(pid, signal) : undefined,
     ]);
     if ('vanished' in status) return 'vanished';
@@ -169,21 +175,31 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     };
   }
 
+  private async fdLimit(p: ProcfsProcess, signal: AbortSignal): Promise<Read<number>> {
+    const known = this.fdLimits.get(p.id);
+    if (known && 'value' in known) return known;
+    const r = await this.read(String(p.pid), 'limits', parseOpenFilesSoftLimit, signal);
+    if ('value' in r) this.fdLimits.set(p.id, r);
+    return r;
+  }
+
   /** The number of entries in /proc/<pid>/fd (open descriptors), as process-exporter counts them. */
   private async countFds(pid: string, signal: AbortSignal): Promise<Read<number>> {
     signal.throwIfAborted();
-    return this.attempt(async () => (await readdir(this.paths.proc(pid, 'fd'))).length, signal);
+    return this.attempt(() => this.host.countOpenFds(pid, signal), signal);
   }
 
   private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
     const tids = await this.attempt(async () => this.host.listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
+    // status alone has both the state (the letter stat has too) and the context switches.
     const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
-      const [stat, status] = await Promise.all([
-        this.read(`${pid}/task/${tid}`, 'stat', parsePidStat, signal),
-        this.read(`${pid}/task/${tid}`, 'status', parsePidStatus, signal),
-      ]);
-      return 'value' in stat && 'value' in status ? { state: stat.value.state, status: status.value } : undefined;
+      const dir = `${pid}/task/${tid}`;
+      const r = await this.read(dir, 'status', (text) => ({ state: parseThreadState(text), status: parsePidStatus(text) }), signal);
+      if (!('value' in r)) return undefined;
+      if (r.value.state !== undefined) return { state: r.value.state, status: r.value.status };
+      const stat = await this.read(dir, 'stat', parsePidStat, signal);
+      return 'value' in stat ? { state: stat.value.state, status: r.value.status } : undefined;
     });
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
     for (const t of threads) {

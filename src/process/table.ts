@@ -1,0 +1,81 @@
+/**
+ * The processes under --path.procfs with their /proc/<pid>/stat, listed once for all the
+ * collectors of a scrape: process groups and the cgroup collector both start from it, and
+ * run concurrently, so a listing asked for while another is being read shares it.
+ */
+import { type HostFs, parseText } from '../hostfs/host-fs.js';
+import { isVanishedProcess } from '../hostfs/errors.js';
+import { mapBounded } from '../lib/concurrency.js';
+import { parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
+
+/** One /proc entry: its stat, or why there is none (exited meanwhile, or unreadable). */
+export type TableEntry =
+  | { readonly pid: string; readonly stat: PidStatDetail }
+  | { readonly pid: string; readonly vanished: true }
+  | { readonly pid: string; readonly failed: unknown };
+
+export interface ProcessListing {
+  /** Every numeric /proc entry, ascending. */
+  readonly entries: readonly TableEntry[];
+}
+
+/** Processes whose stat is read at once (bounded: libuv's pool is shared). */
+const CONCURRENCY = 32;
+
+/** A process's identity across PID reuse: its PID and start time. */
+export function processId(pid: number | string, stat: PidStatDetail): string {
+  return `${pid}:${stat.startTicks}`;
+}
+
+export class ProcessTable {
+  private inFlight: Promise<ProcessListing> | undefined;
+
+  constructor(private readonly host: HostFs) {}
+
+  /** The table of this host, shared by every collector reading it. */
+  static of(host: HostFs): ProcessTable {
+    return host.shared(PROCESS_TABLE, () => new ProcessTable(host));
+  }
+
+  /** Lists /proc now, or joins a listing being read; rejects with the fs error (ENOENT) when there is no procfs. */
+  async list(signal: AbortSignal): Promise<ProcessListing> {
+    const joined = this.inFlight;
+    if (joined) {
+      try {
+        return await joined;
+      } catch (err) {
+        // Maybe the other caller's deadline cut it: read again under our own.
+        if (signal.aborted) throw err;
+      }
+    }
+    return this.start(signal);
+  }
+
+  private start(signal: AbortSignal): Promise<ProcessListing> {
+    const listing = this.read(signal);
+    this.inFlight = listing;
+    const clear = () => {
+      if (this.inFlight === listing) this.inFlight = undefined;
+    };
+    listing.then(clear, clear);
+    return listing;
+  }
+
+  private async read(signal: AbortSignal): Promise<ProcessListing> {
+    const pids = await this.host.listPids(this.host.paths.proc());
+    const entries = await mapBounded(pids, CONCURRENCY, async (pid): Promise<TableEntry> => {
+      const file = this.host.paths.proc(pid, 'stat');
+      try {
+        return { pid, stat: parseText(file, await this.host.readText(file, signal), parsePidStatDetail) };
+      } catch (err) {
+        if (signal.aborted) throw err;
+        return isVanishedProcess(err) ? { pid, vanished: true } : { pid, failed: err };
+      }
+    });
+    // Fds held for processes that are gone would only wait for their idle timeout.
+    this.host.retainProcesses(new Set(entries.filter((e) => 'stat' in e).map((e) => e.pid)));
+    return { entries };
+  }
+}
+
+const PROCESS_TABLE = Symbol('ProcessTable');
