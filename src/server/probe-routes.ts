@@ -3,7 +3,6 @@
  * endpoint for the http and icmp probers, with the modules of the config file.
  */
 import type { Request, Response } from 'express';
-import { stringify } from 'yaml';
 import type { ProbeModule } from '../config/schema.js';
 import type { ConfigStore } from '../config/store.js';
 import { contentTypeOf, negotiateFormat, writeFormat, writeText } from '../exposition/text.js';
@@ -133,9 +132,13 @@ function moduleWithHostname(module: ProbeModule, hostname: string | undefined): 
   return hostname === undefined ? module : { ...module, http: { ...module.http, headers: withHostname(module.http.headers, hostname) } };
 }
 
-/** The module as YAML for debug output, with durations and regexes as the user wrote them. */
-function moduleYaml(module: ProbeModule): string {
-  const section = module.prober === 'http' ? { http: module.http } : { icmp: module.icmp };
+/**
+ * The module as YAML for debug output, with durations and regexes as the user wrote them. The
+ * YAML library is loaded here, on the first debug request, not at start (it is a few MB).
+ */
+async function moduleYaml(module: ProbeModule): Promise<string> {
+  const { stringify } = await import('yaml');
+  const section = { [module.prober]: module[module.prober] };
   return stringify({ prober: module.prober, timeout: formatDurationMs(module.timeout), ...section }, (_key, value: unknown) =>
     value instanceof UserRegex ? value.source : value,
   );
@@ -224,7 +227,7 @@ export function createProbeRoutes(options: ProbeRoutesOptions = {}): RoutesFacto
       const families = probeMetricFamilies(result, timeoutSeconds);
       if (res.destroyed) return;
       if (debug) {
-        res.type('text/plain').send(debugText(lines, writeText(families), moduleYaml(probed)));
+        res.type('text/plain').send(debugText(lines, writeText(families), await moduleYaml(probed)));
         return;
       }
       const format = negotiateFormat(req.get('Accept'));

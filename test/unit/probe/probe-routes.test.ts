@@ -304,3 +304,16 @@ test('routes built from the flags: --probe.denied-networks refuses a /probe of a
     await denying.close();
   }
 });
+
+test("debug=true shows the module's own prober section (tcp here, not icmp's)", async (t) => {
+  const tcpApp = await startProbeApp('modules: {tcp_connect: {prober: tcp, tcp: {preferred_ip_protocol: ip4, query_response: [{send: QUIT}]}}}');
+  try {
+    const answer = await get(tcpApp.port, probePath({ target: '127.0.0.1:1', module: 'tcp_connect', debug: 'true' }));
+    const moduleText = answer.text.split('\n\n\nModule configuration:\n')[1] ?? '';
+    t.regex(moduleText, /^prober: tcp\ntimeout: 0s\ntcp:\n/);
+    t.regex(moduleText, /send: QUIT/);
+    t.notRegex(moduleText, /icmp:/);
+  } finally {
+    await tcpApp.close();
+  }
+});
