@@ -7,6 +7,8 @@ import { z } from 'zod';
 
 import { UserRegex } from '../gocompat/user-regex.js';
 import { parseGoDuration } from '../gocompat/duration.js';
+import { DNS_CLASSES, DNS_QUERY_TYPES, DNS_RCODES } from './dns-names.js';
+import { checkIdentity } from './identity.js';
 
 /** A Go/Prometheus duration ("15s", "1m30s", "500ms"), as milliseconds. */
 export const duration = z.string().transform((text, ctx) => {
@@ -303,20 +305,6 @@ function tcpFields(preferred: 'ip4' | 'ip6') {
   };
 }
 
-/** miekg/dns's StringToClass, which blackbox checks query_class against. */
-export const DNS_CLASSES = { IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
-/** miekg/dns's StringToRcode names (the extended ones never match a 4-bit header rcode). */
-export const DNS_RCODES = {
-  NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10,
-  BADSIG: 16, BADKEY: 17, BADTIME: 18, BADMODE: 19, BADNAME: 20, BADALG: 21, BADTRUNC: 22, BADCOOKIE: 23,
-} as const;
-/** Query types dns-packet can put in a question (miekg's names, in capitals). */
-export const DNS_QUERY_TYPES = [
-  'A', 'NS', 'CNAME', 'SOA', 'NULL', 'PTR', 'HINFO', 'MX', 'TXT', 'RP', 'AFSDB', 'SIG', 'KEY', 'AAAA', 'LOC', 'SRV', 'NAPTR', 'KX', 'CERT',
-  'DNAME', 'OPT', 'APL', 'DS', 'SSHFP', 'IPSECKEY', 'RRSIG', 'NSEC', 'DNSKEY', 'DHCID', 'NSEC3', 'NSEC3PARAM', 'TLSA', 'HIP', 'CDS', 'CDNSKEY',
-  'SVCB', 'HTTPS', 'SPF', 'TKEY', 'TSIG', 'IXFR', 'AXFR', 'ANY', 'URI', 'CAA', 'TA', 'DLV',
-] as const;
-
 const rrValidator = z
   .strictObject({
     fail_if_matches_regexp: z.array(regex).default([]),
@@ -383,13 +371,6 @@ const check = checkFields.pipe(
 );
 export type CheckConfig = z.output<typeof check> & { timeout: number };
 
-/**
- * What makes two entries the same check: its label values (protocol, target, name). The schema
- * refuses a repeat, and the uptime scheduler keeps a check's counters across reloads by it.
- */
-export function checkIdentity(c: Pick<CheckConfig, 'protocol' | 'target' | 'name'>): string {
-  return `${c.protocol}\u0000${c.target}\u0000${c.name ?? ''}`;
-}
 
 // ---- modules (blackbox_exporter's format, http and icmp probers) ----
 

@@ -5,52 +5,11 @@
  * or a value of the wrong kind is an error, reported with its line by load.ts.
  *
  * Names of TLS versions, cipher suites and curves are Go's (crypto/tls), as users copy them
- * from exporter-toolkit's documentation; server/web-config/tls.ts maps them to OpenSSL's.
+ * from exporter-toolkit's documentation (web-names.ts).
  */
 import { z } from 'zod';
 import { duration } from './schema.js';
-
-export const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
-export type TlsVersionName = (typeof TLS_VERSIONS)[number];
-
-/** Go's tls.ClientAuthType names; RequireClientCert is exporter-toolkit's old name for RequireAnyClientCert. */
-export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'RequireClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
-
-/** Go's tls.CipherSuites(), the only ones exporter-toolkit accepts, and OpenSSL's name for each (undefined: TLS 1.3, not configurable, as in Go). */
-export const GO_CIPHER_SUITES: Readonly<Record<string, string | undefined>> = {
-  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
-  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
-  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
-  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
-  TLS_AES_128_GCM_SHA256: undefined,
-  TLS_AES_256_GCM_SHA384: undefined,
-  TLS_CHACHA20_POLY1305_SHA256: undefined,
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
-};
-
-/** exporter-toolkit's curve names and OpenSSL's. */
-export const GO_CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
-
-/**
- * exporter-toolkit's allow-list of response headers: a header outside it is an error, and where
- * a list of values is given, only those are accepted.
- */
-export const ALLOWED_HEADERS: Readonly<Record<string, readonly string[] | undefined>> = {
-  'Strict-Transport-Security': undefined,
-  'X-Content-Type-Options': ['nosniff'],
-  'X-Frame-Options': ['deny', 'sameorigin'],
-  'X-XSS-Protection': undefined,
-  'Content-Security-Policy': undefined,
-};
+import { ALLOWED_HEADERS, CLIENT_AUTH_TYPES, GO_CIPHER_SUITES, GO_CURVES, TLS_VERSIONS } from './web-names.js';
 
 /** A bcrypt hash as Go's bcrypt.Cost accepts it: version 2 with any minor letter ($2a$, $2b$, $2y$), cost 4 to 31. */
 const BCRYPT_HASH = /^\$2[a-z]?\$(\d\d)\$[./A-Za-z0-9]{53}$/;

@@ -6,7 +6,7 @@
 import type { Answer } from 'dns-packet';
 import type { UserRegex } from '../gocompat/user-regex.js';
 import type { Logger } from '../lib/log.js';
-import { DNS_RCODES } from '../config/schema.js';
+import { DNS_RCODES } from '../config/dns-names.js';
 
 export interface RrValidator {
   readonly failIfMatches: readonly UserRegex[];

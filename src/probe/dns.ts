@@ -9,7 +9,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
-import { DNS_CLASSES } from '../config/schema.js';
+import { DNS_CLASSES } from '../config/dns-names.js';
 import { rrString, type RrValidator, validRcode, validRrs } from './dns-records.js';
 import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';

@@ -10,7 +10,8 @@
  * A scrape reads `checks()`, which never waits for anything.
  */
 import { performance } from 'node:perf_hooks';
-import { type CheckConfig, checkIdentity } from '../config/schema.js';
+import { checkIdentity } from '../config/identity.js';
+import type { CheckConfig } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 import { failedResult } from '../probe/result.js';
 import type { ProbeResult } from '../probe/types.js';

@@ -9,7 +9,8 @@ import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import tls from 'node:tls';
 import { ConfigError } from '../../config/error.js';
-import { GO_CIPHER_SUITES, GO_CURVES, type TlsServerConfigFile, type TlsVersionName } from '../../config/web-schema.js';
+import { GO_CIPHER_SUITES, GO_CURVES, type TlsVersionName } from '../../config/web-names.js';
+import type { TlsServerConfigFile } from '../../config/web-schema.js';
 
 const NODE_TLS_VERSIONS: Readonly<Record<TlsVersionName, tls.SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
 
