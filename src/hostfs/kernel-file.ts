@@ -47,7 +47,12 @@ export function isLiveKernelFs(dir: string, mountinfo?: string): boolean {
     const above = target === m.mountPoint || target.startsWith(m.mountPoint === '/' ? '/' : m.mountPoint + '/');
     if (above && m.mountPoint.length >= (found?.mountPoint.length ?? 0)) found = m;
   }
-  return found !== undefined && KERNEL_FS_TYPES.has(found.fsType);
+  if (found === undefined || !KERNEL_FS_TYPES.has(found.fsType)) return false;
+  // /proc/<pid>/root and /proc/<pid>/cwd lead into another process's view of the file systems,
+  // which our mount table does not describe: what is there (a FUSE tree, an NFS mount) is not
+  // known to be a kernel file system, so it is not read as one (synchronously, with held fds).
+  const rest = found.mountPoint === '/' ? target.slice(1) : target.slice(found.mountPoint.length + 1);
+  return !(found.fsType === 'proc' && /^[^/]+\/(root|cwd)(\/|$)/.test(rest));
 }
 
 export interface KernelFileReaderOptions {

@@ -18,6 +18,10 @@ test('only live procfs and sysfs mounts count as kernel file systems whose fds m
   t.true(isLiveKernelFs('/sys'));
   t.false(isLiveKernelFs(tempDir()), 'a copied tree could have its files replaced under a held fd');
   t.false(isLiveKernelFs('/no/such/dir'));
+  // Another process's root (a FUSE tree in its mount namespace, say) is not ours to judge.
+  t.false(isLiveKernelFs(`/proc/${process.pid}/root/proc`));
+  t.false(isLiveKernelFs(`/proc/self/cwd`));
+  t.true(isLiveKernelFs(`/proc/${process.pid}/task`));
 });
 
 test('liveness is told from the mount table, not by statfs of the path (which can hang): the deepest, last mount wins', (t) => {
