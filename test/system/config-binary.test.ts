@@ -1,5 +1,6 @@
 /** The config file through the real binary: a broken file stops it before listening; a broken reload keeps the old one. */
 import test from 'ava';
+import { waitFor } from '../helpers/wait.js';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -55,9 +56,12 @@ test('POST /-/reload applies a valid file and refuses a broken one, keeping the 
   const after = await e.scrape();
   t.regex(after, /uptime_checks_total\{name="second"/);
   t.notRegex(after, /name="first"/);
+  await waitFor('the reloaded log line', () => e.output.includes('msg="config reloaded"'), 5000).catch(() => undefined);
   t.regex(e.output, /msg="config reloaded"/);
   // The same bytes again: nothing is applied, and the log says so rather than "reloaded".
   t.is((await post(e.port, '/-/reload')).status, 200);
+  // The log line comes through the stderr pipe, maybe after the HTTP answer.
+  await waitFor('the unchanged-file log line', () => e.output.includes('msg="config file unchanged; nothing to apply"'), 5000).catch(() => undefined);
   t.regex(e.output, /msg="config file unchanged; nothing to apply"/);
   t.is(e.output.match(/msg="config reloaded"/g)?.length, 1);
 
@@ -66,6 +70,7 @@ test('POST /-/reload applies a valid file and refuses a broken one, keeping the 
   t.is(bad.status, 500);
   t.regex(bad.text, /^failed to reload config: .*sidecar\.yml: invalid YAML/);
   t.regex(await e.scrape(), /uptime_checks_total\{name="second"/, 'the running config stays');
+  await waitFor('the reload-failed log line', () => e.output.includes('config reload failed; keeping the running config'), 5000).catch(() => undefined);
   t.regex(e.output, /config reload failed; keeping the running config/);
   t.is((await e.get('/-/reload')).status, 405);
 });
