@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { Blackbox, BLACKBOX_BIN, blackboxInstalled } from '../helpers/blackbox.js';
+import { Blackbox, BLACKBOX_BIN } from '../helpers/blackbox.js';
 import { type AuthTargets, BASIC_PASSWORD, BASIC_USER, BEARER_TOKEN, COMPRESSED_TEXT, startAuthTargets } from '../helpers/auth-targets.js';
 import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
 import { makePki, type Pki } from '../helpers/pki.js';
@@ -134,10 +134,7 @@ test.before(async () => {
   const modules = modulesFile(pki, dir);
   targets = await startAuthTargets(pki);
   ours = await startProbeApp(modules);
-  if (!blackboxInstalled()) return;
-  const file = path.join(dir, 'blackbox.yml');
-  writeFileSync(file, modules);
-  blackbox = await Blackbox.start(file);
+  blackbox = await Blackbox.withModules(modules);
 });
 
 test.after.always(async () => {

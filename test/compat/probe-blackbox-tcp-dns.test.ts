@@ -7,13 +7,11 @@
  * blackbox emits (we also emit
  * probe_failed_due_to_bytes, as upstream's latest does; 0.23 does not).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import test from 'ava';
 import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
-import { BLACKBOX_BIN, Blackbox, blackboxInstalled } from '../helpers/blackbox.js';
+import { BLACKBOX_BIN, Blackbox } from '../helpers/blackbox.js';
 import { freePort } from '../helpers/exporters.js';
 import { type Dnsmasq, dnsmasqInstalled, DNSMASQ_BIN, startDnsmasq } from '../helpers/dnsmasq.js';
 import { type LineServer, startLineServer } from '../helpers/line-server.js';
@@ -173,7 +171,6 @@ let pki: Pki;
 let targets: Targets;
 let ours: ProbeApp;
 let blackbox: Blackbox | undefined;
-let dir: string;
 
 test.before(async () => {
   pki = makePki();
@@ -186,18 +183,13 @@ test.before(async () => {
   };
   const yaml = modules(pki);
   ours = await startProbeApp(yaml);
-  if (!blackboxInstalled()) return;
-  dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-tcpdns-'));
-  const file = path.join(dir, 'blackbox.yml');
-  writeFileSync(file, yaml);
-  blackbox = await Blackbox.start(file);
+  blackbox = await Blackbox.withModules(yaml);
 });
 
 test.after.always(async () => {
   await blackbox?.stop();
   await ours?.close();
   await Promise.all([targets?.plain.close(), targets?.tls.close(), targets?.starttls.close(), targets?.dns?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
 

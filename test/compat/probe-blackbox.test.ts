@@ -3,14 +3,11 @@
  * file and the same local targets: the same probe_success and probe_http_status_code for each,
  * and the same names, types and HELP for the families both emit.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import test from 'ava';
 import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
 import { type LocalTargets, startTargets } from '../helpers/targets.js';
-import { BLACKBOX_BIN, Blackbox, blackboxInstalled } from '../helpers/blackbox.js';
+import { BLACKBOX_BIN, Blackbox } from '../helpers/blackbox.js';
 import { cannotRunHere } from '../helpers/skip.js';
 
 
@@ -83,23 +80,17 @@ const COMPARED_VALUES = [
 let targets: LocalTargets;
 let ours: ProbeApp;
 let blackbox: Blackbox | undefined;
-let dir: string;
 
 test.before(async () => {
   targets = await startTargets();
   ours = await startProbeApp(MODULES);
-  if (!blackboxInstalled()) return;
-  dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-'));
-  const file = path.join(dir, 'blackbox.yml');
-  writeFileSync(file, MODULES);
-  blackbox = await Blackbox.start(file);
+  blackbox = await Blackbox.withModules(MODULES);
 });
 
 test.after.always(async () => {
   await blackbox?.stop();
   await ours?.close();
   await targets?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function sample(families: Map<string, ParsedFamily>, name: string): number | undefined {

@@ -1,6 +1,8 @@
 /** Debian's prometheus-blackbox-exporter as a child process on 127.0.0.1, for side-by-side tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from './exporters.js';
 import { get } from './probe-app.js';
 
@@ -17,6 +19,8 @@ export function blackboxInstalled(): boolean {
 
 export class Blackbox {
   private output = '';
+  /** A folder of its own (its modules file), removed at stop. */
+  private dir: string | undefined;
 
   private constructor(
     readonly child: ChildProcess,
@@ -46,7 +50,25 @@ export class Blackbox {
     throw new Error(`blackbox_exporter did not start: ${bb.output}`);
   }
 
+  /** Starts it with `modules` (a blackbox.yml text) in a folder of its own; undefined when it is not installed. */
+  static async withModules(modules: string): Promise<Blackbox | undefined> {
+    if (!blackboxInstalled()) return undefined;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'blackbox-'));
+    const file = path.join(dir, 'blackbox.yml');
+    writeFileSync(file, modules);
+    try {
+      const bb = await Blackbox.start(file);
+      bb.dir = dir;
+      return bb;
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
   stop(): Promise<void> {
+    const dir = this.dir;
+    if (dir) this.child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return new Promise((resolve) => {
       if (this.child.exitCode !== null) return resolve();
       const force = setTimeout(() => this.child.kill('SIGKILL'), 5000);
