@@ -165,12 +165,7 @@ export async function findCgroups(
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
   const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
-  const { entries } = await ProcessTable.of(host)
-    .list(signal)
-    .catch((err: unknown) => {
-      if (isNotFound(err)) throw new NoDataError(`${host.paths.proc()} does not exist`);
-      throw err;
-    });
+  const { entries } = await ProcessTable.of(host).listOrNoData(signal);
   const texts = await options.decisions.cgroupTexts(entries, signal);
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();

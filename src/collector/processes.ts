@@ -4,6 +4,7 @@ import { parsePidStat, type PidStat } from '../procfs/pid-stat.js';
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
+import { ProcessTable, type TableEntry } from '../process/table.js';
 
 const gauge = (name: string, help: string, labels: string[] = []) => desc(`node_processes_${name}`, help, 'gauge', labels);
 
@@ -46,12 +47,14 @@ interface Census {
 const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
 
 /**
- * One pid: its stat counts the process and its num_threads; each task's stat counts a thread
- * state, the main thread taking the process's state, as in node_exporter's processes_linux.go.
+ * One pid of the shared listing (its stat read there, once for every collector): the stat counts
+ * the process and its num_threads; each task's stat counts a thread state, the main thread taking
+ * the process's state, as in node_exporter's processes_linux.go.
  */
-async function countProcess(host: HostFs, pid: string, census: Census, signal: AbortSignal): Promise<void> {
-  const stat = await readStat(host, host.paths.proc(pid, 'stat'), signal);
-  if (!stat) return;
+async function countProcess(host: HostFs, entry: TableEntry, census: Census, signal: AbortSignal): Promise<void> {
+  if ('failed' in entry) throw entry.failed;
+  if ('vanished' in entry) return;
+  const { pid, stat } = entry;
   census.pids++;
   census.threads += stat.numThreads;
   bump(census.procStates, stat.state);
@@ -69,7 +72,8 @@ export const processesCollector: CollectorFactory = {
   create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const census: Census = { pids: 0, threads: 0, procStates: new Map(), threadStates: new Map() };
-      await mapBounded(await host.listProcesses(), CONCURRENCY, (pid) => countProcess(host, pid, census, signal));
+      const { entries } = await ProcessTable.of(host).listOrNoData(signal);
+      await mapBounded(entries, CONCURRENCY, (entry) => countProcess(host, entry, census, signal));
       const sysKernel = (name: string) => paths.proc('sys', 'kernel', name);
       sink.add(threads, census.threads);
       sink.add(maxThreads, await host.readUintFileOrNoData(sysKernel('threads-max'), signal));

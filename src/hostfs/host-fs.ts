@@ -349,11 +349,6 @@ export class HostFs {
     }
   }
 
-  /** The PIDs under --path.procfs, ascending; no procfs there is node_exporter's ErrNoData. */
-  async listProcesses(): Promise<string[]> {
-    return numericAscending(await this.readdirOrNoData(this.paths.proc()));
-  }
-
   /** The numeric entries (PIDs, or a task directory's thread ids), ascending; fs errors propagate. */
   async listPids(dir: string): Promise<string[]> {
     return numericAscending(await this.listDir(dir));

@@ -4,7 +4,7 @@
  * run concurrently, so a listing asked for while another is being read shares it.
  */
 import { type HostFs, parseText } from '../hostfs/host-fs.js';
-import { isVanishedProcess } from '../hostfs/errors.js';
+import { NoDataError, isNotFound, isVanishedProcess } from '../hostfs/errors.js';
 import { mapBounded } from '../lib/concurrency.js';
 import { parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
 
@@ -35,6 +35,16 @@ export class ProcessTable {
   /** The table of this host, shared by every collector reading it. */
   static of(host: HostFs): ProcessTable {
     return host.shared(PROCESS_TABLE, () => new ProcessTable(host));
+  }
+
+  /** list(), with no procfs at all as NoDataError (no data, rather than a failed read). */
+  async listOrNoData(signal: AbortSignal): Promise<ProcessListing> {
+    try {
+      return await this.list(signal);
+    } catch (err) {
+      if (isNotFound(err)) throw new NoDataError(`${this.host.paths.proc()} does not exist`);
+      throw err;
+    }
   }
 
   /** Lists /proc now, or joins a listing being read; rejects with the fs error (ENOENT) when there is no procfs. */
