@@ -7,21 +7,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
+import type { ProbeModule } from '../config/schema.js';
 import type { SecretSource, TlsVersionName } from './types.js';
 
-/** The tls_config fields as the schema gives them (modules and checks alike). */
-export interface TlsConfigFields {
-  readonly ca?: string | undefined;
-  readonly ca_file?: string | undefined;
-  readonly cert?: string | undefined;
-  readonly cert_file?: string | undefined;
-  readonly key?: string | undefined;
-  readonly key_file?: string | undefined;
-  readonly server_name?: string | undefined;
-  readonly insecure_skip_verify: boolean;
-  readonly min_version?: TlsVersionName | undefined;
-  readonly max_version?: TlsVersionName | undefined;
-}
+/** The tls_config fields as the schema gives them (http modules and checks, tcp modules and checks alike). */
+export type TlsConfigFields = ProbeModule['http']['tls_config'];
 
 /** Where the TLS material comes from, and the versions allowed. */
 export interface TlsMaterialSources {

@@ -3,40 +3,16 @@
  * both have the same fields) as prober options: credentials and TLS material stay file names,
  * read at each probe (material.ts), as blackbox builds its client per probe.
  */
-import { secret, type TlsConfigFields, tlsMaterialSources } from '../tls-material.js';
+import { secret, tlsMaterialSources } from '../tls-material.js';
 import type { HeaderMatch, HttpClientOptions, HttpProbeOptions } from '../types.js';
-import type { UserRegex } from '../../gocompat/user-regex.js';
+import type { ProbeModule } from '../../config/schema.js';
 
-interface HeaderMatchField {
-  readonly header: string;
-  readonly regexp: UserRegex;
-  readonly allow_missing: boolean;
-}
-
-/** The fields an http check and an http module share (config/schema.ts's httpOptionFields, parsed). */
-export interface HttpOptionFields {
-  readonly method: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | undefined;
-  readonly body_file?: string | undefined;
-  readonly valid_status_codes: readonly number[];
-  readonly valid_http_versions: readonly string[];
-  readonly follow_redirects: boolean;
-  readonly no_follow_redirects?: boolean | undefined;
-  readonly fail_if_ssl: boolean;
-  readonly fail_if_not_ssl: boolean;
-  readonly fail_if_body_matches_regexp: readonly UserRegex[];
-  readonly fail_if_body_not_matches_regexp: readonly UserRegex[];
-  readonly fail_if_header_matches: readonly HeaderMatchField[];
-  readonly fail_if_header_not_matches: readonly HeaderMatchField[];
-  readonly basic_auth?: { username?: string | undefined; username_file?: string | undefined; password?: string | undefined; password_file?: string | undefined } | undefined;
-  readonly authorization?: { type?: string | undefined; credentials?: string | undefined; credentials_file?: string | undefined } | undefined;
-  readonly bearer_token?: string | undefined;
-  readonly bearer_token_file?: string | undefined;
-  readonly tls_config: TlsConfigFields;
-  readonly compression: string;
-  readonly body_size_limit: number;
-}
+/**
+ * The fields an http check and an http module share (config/schema.ts's httpOptionFields, as
+ * parsed): an http module's block without the IP protocol choice, which the two default differently.
+ */
+export type HttpOptionFields = Omit<ProbeModule['http'], 'preferred_ip_protocol' | 'ip_protocol_fallback'>;
+type HeaderMatchField = HttpOptionFields['fail_if_header_matches'][number];
 
 function headerMatches(list: readonly HeaderMatchField[]): HeaderMatch[] {
   return list.map((m) => ({ header: m.header, regexp: m.regexp, allowMissing: m.allow_missing }));
