@@ -21,7 +21,8 @@
  * Everything it starts is removed at the end, also after a failure; the images stay.
  */
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pollFor } from '../helpers/wait.js';
@@ -240,4 +241,55 @@ test.serial('/-/healthy and /-/ready answer 200; what podman made of the probes'
   const check = await podman(r, ['inspect', '--format', '{{json .Config.Healthcheck}}', await podContainer(r, SIDECAR)]);
   t.log(`podman's health check for the sidecar's livenessProbe: ${check.stdout.trim()}`);
   t.true(check.stdout.includes(probes['livenessProbe']['httpGet']['path']), 'podman took the livenessProbe path');
+});
+
+/**
+ * The host agent: podman 4.3 plays Pods and Deployments but no DaemonSets, so a test-only copy
+ * plays the DaemonSet's pod template as a Pod, unchanged but for the listen address (the host's
+ * network: a free loopback port instead of :9100) and its port list (nothing to publish on the
+ * host's network). It must read the host through its mounts: the host's root file system at
+ * mountpoint "/" and, through hostPID, a process of this test under its own name.
+ */
+test.serial("the host agent DaemonSet's pod reads the host's /, /proc and processes through its mounts", async (t) => {
+  const r = ready(t);
+  if (!r) return;
+  const agentDocs = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/host-agent/daemonset.yaml'), 'utf8')).map((d) => d.toJS() as Obj);
+  const daemonSet = agentDocs.find((d) => d['kind'] === 'DaemonSet') as Obj;
+  const spec = structuredClone(daemonSet['spec']['template']['spec']) as Obj;
+  const port = await freePort();
+  const agent = (spec['containers'] as Obj[])[0] as Obj;
+  agent['args'] = (agent['args'] as string[]).map((a) => (a.startsWith('--web.listen-address=') ? `--web.listen-address=127.0.0.1:${port}` : a));
+  delete agent['ports'];
+  for (const probe of ['livenessProbe', 'readinessProbe']) delete agent[probe];
+  const podName = 'sidecar-host-agent-test';
+  const playFile = path.join(r.dir, 'host-agent-pod.yaml');
+  writeFileSync(playFile, stringifyYaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, labels: daemonSet['spec']['template']['metadata']['labels'] }, spec }));
+
+  // A process of this test with a name of its own, for the agent to find through hostPID.
+  const marker = path.join(r.dir, 'hostagentprobe');
+  symlinkSync('/bin/sleep', marker);
+  const sleeper = spawn(marker, ['300'], { stdio: 'ignore' });
+  try {
+    await podman(r, ['pod', 'rm', '--force', '--ignore', podName], 120_000);
+    const up = await podman(r, ['kube', 'play', playFile], 5 * 60_000);
+    t.is(up.code, 0, fail('podman kube play (host agent)', up));
+    const text = await pollFor(60_000, async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      return res.status === 200 ? res.text() : undefined;
+    });
+    if (text === undefined) {
+      const logs = await podman(r, ['logs', `${podName}-sidecar-exporter`]);
+      t.fail(`the host agent did not serve /metrics within 60 s:\n${logs.stdout.slice(-3000)}${logs.stderr.slice(-3000)}`);
+      return;
+    }
+    const samples = parseExposition(text).flatMap((f) => f.samples);
+    const rootType = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' - ')).find(([before]) => before?.split(' ')[4] === '/')?.[1]?.split(' ')[0];
+    t.truthy(rootType);
+    t.true(samples.some((s) => s.name === 'node_filesystem_size_bytes' && s.labels['mountpoint'] === '/' && s.labels['fstype'] === rootType), `the host's / (${rootType}) at mountpoint "/"`);
+    t.is(value(samples, 'namedprocess_namegroup_num_procs', { groupname: 'hostagentprobe' }), 1, 'a host process, seen through hostPID');
+    t.true((value(samples, 'node_scrape_collector_success', { collector: 'cpu' }) ?? 0) === 1);
+  } finally {
+    sleeper.kill('SIGKILL');
+    await podman(r, ['pod', 'rm', '--force', '--ignore', podName], 120_000);
+  }
 });
