@@ -28,6 +28,7 @@ import {
   type ExporterProcess,
   freePort,
   httpGet,
+  OUR_NODE_FLAGS,
   isExecutable,
   NODE_EXPORTER_BIN,
   REPO_ROOT,
@@ -162,6 +163,35 @@ function idleRss(modules: readonly string[]): number {
   return (Number(kb) * 1024) / MB;
 }
 
+/**
+ * VmRSS of the smallest exporter on this runtime: express serving prom-client's default metrics,
+ * after `scrapes` scrapes over one keep-alive connection, started with `nodeFlags`. Idle RSS
+ * hides what serving costs: each scrape's garbage grows V8's young generation to its limit.
+ */
+async function scrapedFloorRss(nodeFlags: readonly string[], scrapes: number): Promise<number> {
+  const port = await freePort();
+  const script =
+    "import express from 'express'; import client from 'prom-client';" +
+    'const registry = new client.Registry(); client.collectDefaultMetrics({ register: registry });' +
+    "express().get('/metrics', async (_req, res) => { res.type('text/plain').send(await registry.metrics()); })" +
+    `.listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: 'ignore' });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await httpGet(port, '/metrics', { timeoutMs: 1000 }).then(() => true, () => false);
+      if (ok) break;
+      if (i >= 100) throw new Error('the floor server did not answer within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let i = 0; i < scrapes; i++) await httpGet(port, '/metrics', { agent, timeoutMs: 10_000 });
+    return memory(child.pid as number).rss;
+  } finally {
+    agent.destroy();
+    child.kill('SIGKILL');
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
@@ -224,7 +254,7 @@ async function main(): Promise<void> {
       round++;
     }
     for (const t of targets) if (!t.done) t.cpuAtEnd = cpuMs(t.exporter.pid);
-    report(targets, round, targets.some((t) => !t.done));
+    await report(targets, round, targets.some((t) => !t.done));
   } finally {
     await stopAll();
   }
@@ -241,7 +271,7 @@ function figures(t: Target): Figures {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpu: (t.cpuAtEnd - t.cpuAtStart) / t.scrapes };
 }
 
-function report(targets: Target[], rounds: number, timedOut: boolean): void {
+async function report(targets: Target[], rounds: number, timedOut: boolean): Promise<void> {
   const [all, neSet, ne, pe] = targets as [Target, Target, Target, Target];
   const f = new Map(targets.map((t) => [t, figures(t)]));
   const mb = (m: number | undefined) => (m === undefined ? undefined : m / MB);
@@ -283,7 +313,9 @@ function report(targets: Target[], rounds: number, timedOut: boolean): void {
   }
   console.log(
     `\nRSS floor of the runtime: Node.js ${process.version} idle ${fmt(idleRss([]), 1)} MB; ` +
-      `with express and prom-client loaded ${fmt(idleRss(['express', 'prom-client']), 1)} MB`,
+      `with express and prom-client loaded ${fmt(idleRss(['express', 'prom-client']), 1)} MB; ` +
+      `express serving prom-client's default metrics after ${CHECKPOINT} scrapes ${fmt(mb(await scrapedFloorRss([], CHECKPOINT)), 1)} MB, ` +
+      `with our launcher's flags (${OUR_NODE_FLAGS.join(' ')}) ${fmt(mb(await scrapedFloorRss(OUR_NODE_FLAGS, CHECKPOINT)), 1)} MB`,
   );
   console.log('');
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`);

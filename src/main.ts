@@ -1,10 +1,15 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=20
 /**
  * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage (flags, config
  * file, a collector refusing its configuration), 1 for failures (a bug included) and for a
  * shutdown that had to cut requests in flight; 0 for a clean one. Once the flags are
  * parsed every line goes through the logger, in the --log.format chosen (Node's own warnings
  * included).
+ *
+ * The V8 flags on the first line hold the heap near what the exporter keeps alive: by default V8
+ * lets a busy process's young generation grow to 2 x 16 MB and its old generation to several times
+ * its live size, which is most of a sidecar's memory (README "Benchmarks"). `npm start` and the
+ * image's ENTRYPOINT pass the same flags (test/deploy/launchers.test.ts).
  */
 import { allFlags, ignoredFlagsGiven, withNodeExporterFlags } from './options.js';
 import { collectorFactoriesSharing } from './collectors.js';

@@ -4,7 +4,7 @@
  * Used by the process-level tests and by bench/scrape-bench.ts, so it must not import ava.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,6 +16,11 @@ import { cannotRunHere } from './skip.js';
 /** The repository root (this file runs from build/test/helpers). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const OUR_MAIN = path.join(REPO_ROOT, 'build/src/main.js');
+/**
+ * The Node flags of main.js's `#!/usr/bin/env -S node ...` line: tests and the bench start ours
+ * with them, as the bin, `npm start` and the image do.
+ */
+export const OUR_NODE_FLAGS: readonly string[] = launcherNodeFlags(readFileSync(OUR_MAIN, 'utf8'));
 export const NODE_EXPORTER_BIN = process.env['NODE_EXPORTER_BIN'] ?? '/usr/bin/prometheus-node-exporter';
 export const PROMTOOL_BIN = process.env['PROMTOOL_BIN'] ?? '/usr/bin/promtool';
 
@@ -141,9 +146,17 @@ process.once('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
 });
 
+/** The arguments after `node` on a script's `#!/usr/bin/env -S node ...` line; none for `#!/usr/bin/env node`. */
+export function launcherNodeFlags(script: string): string[] {
+  const first = script.slice(0, script.indexOf('\n'));
+  const m = /^#!\/usr\/bin\/env (?:-S )?node((?: \S+)*)$/.exec(first);
+  if (!m) throw new Error(`not a node shebang: ${first}`);
+  return (m[1] ?? '').split(' ').filter(Boolean);
+}
+
 function commandFor(kind: ExporterKind, args: readonly string[]): { file: string; argv: string[] } {
   return kind === 'ours'
-    ? { file: process.execPath, argv: [OUR_MAIN, ...args] }
+    ? { file: process.execPath, argv: [...OUR_NODE_FLAGS, OUR_MAIN, ...args] }
     : { file: NODE_EXPORTER_BIN, argv: [...args] };
 }
 

@@ -24,7 +24,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pollFor } from '../helpers/wait.js';
 import { parse as parseYaml } from 'yaml';
-import { REPO_ROOT, runWithInput } from '../helpers/exporters.js';
+import { OUR_NODE_FLAGS, REPO_ROOT, runWithInput } from '../helpers/exporters.js';
+import { youngGenerationCapBytes } from '../helpers/launcher.js';
 import { parseExposition, type ParsedSample } from '../helpers/exposition-parse.js';
 import { PodmanApi, missingContainerTools } from '../helpers/podman.js';
 import { cannotRunHere } from '../helpers/skip.js';
@@ -273,6 +274,17 @@ test.serial("the sidecar sees the server's processes, and both uptime checks of 
   const sidecar = await containerOf('sidecar');
   const pid1 = await (api as PodmanApi).podman(['exec', sidecar, 'cat', '/proc/1/cmdline']);
   t.is(pid1.stdout.replaceAll('\0', ' ').trim(), 'catatonit -P');
+});
+
+test.serial("the sidecar runs under the image's ENTRYPOINT flags: its young generation stays within their cap", async (t) => {
+  if (!stackReady(t)) return;
+  const sidecar = await containerOf('sidecar');
+  const cmdline = await (api as PodmanApi).podman(['exec', sidecar, 'sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done']);
+  const exporter = cmdline.stdout.split('\n').find((l) => l.includes('build/src/main.js'));
+  t.truthy(exporter?.startsWith(['node', ...OUR_NODE_FLAGS, 'build/src/main.js'].join(' ')), `the exporter's command line: ${exporter}`);
+  let newSpace = 0;
+  for (let i = 0; i < 100; i++) newSpace = sampleValue(await scrape(PORTS.sidecar), 'nodejs_heap_space_size_total_bytes', { space: 'new' }) ?? -1;
+  t.true(newSpace > 0 && newSpace <= youngGenerationCapBytes(OUR_NODE_FLAGS), `new space ${newSpace} bytes after 100 scrapes`);
 });
 
 test.serial("container_* describe the server's container: its memory limit and CPU quota", async (t) => {
