@@ -48,11 +48,10 @@ export const meminfoCollector: CollectorFactory = {
   create: ({ host, host: { paths } }) => ({
     async update(sink, signal) {
       const meminfo = await host.parseFile(paths.proc('meminfo'), parseMeminfo, signal);
-      for (const [key, { value, inKiB }] of meminfo) {
+      meminfo.forEach(({ value, inKiB }, key) => {
         const metric = metricsByKey.get(key);
-        if (!metric) continue;
-        sink.add(metric.desc, metric.bytes && inKiB ? value * 1024 : value);
-      }
+        if (metric) sink.add(metric.desc, metric.bytes && inKiB ? value * 1024 : value);
+      });
     },
   }),
 };

@@ -52,6 +52,8 @@ function noDataIfAbsent(err: unknown): never {
 interface Listing {
   readonly ifindex: string | undefined;
   readonly names: readonly string[];
+  /** The files' paths, in the order of names. */
+  readonly files: readonly string[];
 }
 
 /**
@@ -72,7 +74,8 @@ async function readAttributes(
 ): Promise<Map<string, string> | undefined> {
   const remembered = listings.get(device);
   let names = remembered?.names;
-  if (names === undefined) {
+  let paths = remembered?.files;
+  if (names === undefined || paths === undefined) {
     let entries: Dirent[];
     try {
       entries = await host.listDirEntries(dir);
@@ -81,14 +84,15 @@ async function readAttributes(
       return noDataIfAbsent(err);
     }
     names = entries.filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name)).map((e) => e.name);
+    paths = names.map((name) => path.join(dir, name));
   }
   const files = new Map<string, string>();
   let vanished = false;
   await Promise.all(
-    names.map(async (name) => {
+    names.map(async (name, i) => {
       try {
-        const content = await host.readBytes(path.join(dir, name), signal);
-        files.set(name, content.subarray(0, SYSFS_READ_LIMIT).toString('utf8'));
+        const content = await host.readBytes(paths[i] as string, signal);
+        files.set(name, content.toString('utf8', 0, Math.min(content.length, SYSFS_READ_LIMIT)));
       } catch (err) {
         if (isNotFound(err)) vanished = true;
         if (!isUnreadableAttribute(err)) throw err;
@@ -99,7 +103,7 @@ async function readAttributes(
     listings.delete(device);
     return readAttributes(host, dir, device, listings, signal);
   }
-  if (!vanished) listings.set(device, { ifindex: files.get('ifindex'), names });
+  if (!vanished && !remembered) listings.set(device, { ifindex: files.get('ifindex'), names, files: paths });
   return files;
 }
 

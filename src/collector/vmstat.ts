@@ -1,4 +1,5 @@
-import { desc } from '../exposition/model.js';
+import { desc, type MetricDesc } from '../exposition/model.js';
+import { BoundedCache } from './bounded-cache.js';
 import { defineFlag } from '../cli/flags.js';
 import { parseVmstat } from '../procfs/vmstat.js';
 import type { CollectorFactory } from './collector.js';
@@ -18,12 +19,17 @@ export const vmstatCollector: CollectorFactory = {
   ],
   create: ({ host, host: { paths }, flags }) => {
     const fieldPattern = flags.get(FIELDS_FLAG);
+    // The kernel prints the same names on every read: each is matched and described once
+    // (null: filtered out). Far more room than the ~180 names of a kernel.
+    const byField = new BoundedCache<MetricDesc | null>(4096);
+    const describe = (field: string) =>
+      fieldPattern.test(field) ? desc(`node_vmstat_${field}`, `/proc/vmstat information field ${field}.`, 'untyped') : null;
     return {
       async update(sink, signal) {
         // Every line is parsed, matched or not, so a corrupt file fails whatever the filter.
         for (const [field, value] of await host.parseFile(paths.proc('vmstat'), parseVmstat, signal)) {
-          if (!fieldPattern.test(field)) continue;
-          sink.add(desc(`node_vmstat_${field}`, `/proc/vmstat information field ${field}.`, 'untyped'), value);
+          const d = byField.get(field, describe);
+          if (d) sink.add(d, value);
         }
       },
     };

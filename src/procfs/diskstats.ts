@@ -1,4 +1,4 @@
-import { fields, parseUint } from './parse.js';
+import { FieldScanner, parseUint, plainDigits } from './parse.js';
 
 /** Fewest counters a line must have to be listed: the 11 every kernel since 2.6 writes per disk. */
 export const MIN_DISK_STATS = 11;
@@ -24,18 +24,30 @@ export interface DiskStats {
  */
 export function parseDiskstats(text: string): DiskStats[] {
   const disks: DiskStats[] = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    const f = fields(line).slice(0, 3 + MAX_DISK_STATS);
-    const where = `line ${index + 1}`;
-    const numbers = f.map((field, i) => (i === 2 ? NaN : parseUint(field, `${where} field ${i + 1}`)));
-    if (f.length < 3 + MIN_DISK_STATS) continue;
+  const scan = new FieldScanner(text);
+  for (let index = 0; scan.nextLine(); index++) {
+    let count = 0;
+    let deviceStart = 0;
+    let deviceEnd = 0;
+    const numbers: number[] = [];
+    while (count < 3 + MAX_DISK_STATS && scan.nextField()) {
+      if (count === 2) {
+        deviceStart = scan.start;
+        deviceEnd = scan.end;
+      } else {
+        let value = plainDigits(text, scan.start, scan.end);
+        if (Number.isNaN(value)) value = parseUint(scan.field(), `line ${index + 1} field ${count + 1}`);
+        numbers.push(value);
+      }
+      count++;
+    }
+    if (count < 3 + MIN_DISK_STATS) continue;
     disks.push({
       major: numbers[0] as number,
       minor: numbers[1] as number,
-      device: f[2] as string,
-      stats: numbers.slice(3),
+      device: text.slice(deviceStart, deviceEnd),
+      stats: numbers.slice(2),
     });
   }
   return disks;
 }
-

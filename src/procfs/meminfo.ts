@@ -1,4 +1,4 @@
-import { fields, parseUint } from './parse.js';
+import { FieldScanner, parseUint, uintAt } from './parse.js';
 import { ParseError } from '../lib/parse-error.js';
 
 export interface MeminfoValue {
@@ -15,16 +15,25 @@ export interface MeminfoValue {
  */
 export function parseMeminfo(text: string): ReadonlyMap<string, MeminfoValue> {
   const result = new Map<string, MeminfoValue>();
-  for (const line of text.split('\n')) {
-    const f = fields(line);
-    if (f.length === 0) continue;
-    const [label, number, unit] = f as [string, string | undefined, string | undefined];
-    if (f.length > 3 || !label.endsWith(':') || label.length === 1) {
-      throw new ParseError(`malformed line ${JSON.stringify(line)}`);
+  const scan = new FieldScanner(text);
+  while (scan.nextLine()) {
+    if (!scan.nextField()) continue;
+    const { start: labelStart, end: labelEnd } = scan;
+    const more = scan.remainingFields();
+    if (more > 2 || text.charCodeAt(labelEnd - 1) !== 58 || labelEnd - labelStart === 1) { // ':'
+      throw new ParseError(`malformed line ${JSON.stringify(scan.line())}`);
     }
-    const key = label.slice(0, -1);
-    if (unit !== undefined && unit !== 'kB') throw new ParseError(`${key}: unsupported unit ${JSON.stringify(unit)}`);
-    result.set(key, { value: parseUint(number, key), inKiB: unit === 'kB' });
+    const key = text.slice(labelStart, labelEnd - 1);
+    if (more === 0) parseUint(undefined, key); // throws: no number
+    scan.nextField();
+    const { start: numberStart, end: numberEnd } = scan;
+    let inKiB = false;
+    if (more === 2) {
+      scan.nextField();
+      if (!scan.fieldIs('kB')) throw new ParseError(`${key}: unsupported unit ${JSON.stringify(scan.field())}`);
+      inKiB = true;
+    }
+    result.set(key, { value: uintAt(text, numberStart, numberEnd, key), inKiB });
   }
   if (result.size === 0) throw new ParseError('no fields');
   return result;

@@ -1,4 +1,4 @@
-import { fields, parseInt10 } from './parse.js';
+import { FieldScanner, fields, isSpace, parseInt10, plainIntAt } from './parse.js';
 import { ParseError } from '../lib/parse-error.js';
 
 /** One counter of /proc/net/{netstat,snmp,snmp6}: `Tcp` + `ActiveOpens` = 42. */
@@ -8,29 +8,100 @@ export interface NetStatistic {
   readonly value: number;
 }
 
+/** One protocol's pair of lines in /proc/net/netstat or /proc/net/snmp. */
+export interface NetstatTable {
+  readonly protocol: string;
+  /**
+   * The header line as printed ("Tcp: RtoAlgorithm RtoMin ..."): the kernel prints the same one
+   * every time, so callers can key what they derive from the names on it.
+   */
+  readonly header: string;
+  /** The values, one per name of the header, in its order. */
+  readonly values: readonly number[];
+}
+
+/** The field names of a table's header line, in order. */
+export function netstatHeaderNames(header: string): string[] {
+  return fields(header).slice(1);
+}
+
 /**
  * /proc/net/netstat and /proc/net/snmp: for each protocol a header line of field names and a
  * value line, both starting with "Proto:". Values are signed (Tcp MaxConn is -1).
  */
 export function parseNetstat(text: string): NetStatistic[] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new ParseError('no statistics');
-  if (lines.length % 2 !== 0) throw new ParseError(`header line without a value line: ${JSON.stringify(lines[lines.length - 1])}`);
-  const result: NetStatistic[] = [];
-  for (let i = 0; i < lines.length; i += 2) {
-    const [nameHead, ...names] = fields(lines[i] as string);
-    const [valueHead, ...values] = fields(lines[i + 1] as string);
-    if (nameHead === undefined || !nameHead.endsWith(':') || nameHead.length < 2) {
-      throw new ParseError(`expected "Proto: name ...", got ${JSON.stringify(lines[i])}`);
-    }
-    if (valueHead !== nameHead) throw new ParseError(`values of ${nameHead} follow a line for ${JSON.stringify(valueHead)}`);
-    if (names.length !== values.length) {
-      throw new ParseError(`${nameHead} has ${names.length} names but ${values.length} values`);
-    }
-    const protocol = nameHead.slice(0, -1);
-    names.forEach((field, j) => result.push({ protocol, field, value: parseInt10(values[j], `${protocol} ${field}`) }));
+  return parseNetstatTables(text).flatMap((table) =>
+    netstatHeaderNames(table.header).map((field, j) => ({ protocol: table.protocol, field, value: table.values[j] as number })),
+  );
+}
+
+/** parseNetstat's tables, read by index: no per-field strings (values are parsed in place). */
+export function parseNetstatTables(text: string): NetstatTable[] {
+  // Counted first, so an unpaired last line is reported whatever the lines before it hold.
+  const scan = new FieldScanner(text);
+  let lineCount = 0;
+  let lastLineStart = 0;
+  let lastLineEnd = 0;
+  while (scan.nextLine()) {
+    if (!scan.nextField()) continue;
+    lineCount++;
+    lastLineStart = scan.lineStart;
+    lastLineEnd = scan.lineEnd;
   }
-  return result;
+  if (lineCount === 0) throw new ParseError('no statistics');
+  if (lineCount % 2 !== 0) {
+    throw new ParseError(`header line without a value line: ${JSON.stringify(text.slice(lastLineStart, lastLineEnd))}`);
+  }
+  const tables: NetstatTable[] = [];
+  const lines = new FieldScanner(text);
+  while (nextNonBlankLine(lines)) {
+    const { start: headStart, end: headEnd } = lines;
+    if (headEnd - headStart < 2 || text.charCodeAt(headEnd - 1) !== 58) { // ':'
+      throw new ParseError(`expected "Proto: name ...", got ${JSON.stringify(lines.line())}`);
+    }
+    const nameCount = lines.remainingFields();
+    // The header without surrounding blanks, as fields() would see it.
+    let headerEnd = lines.lineEnd;
+    while (headerEnd > headStart && isSpace(text.charCodeAt(headerEnd - 1))) headerEnd--;
+    const header = text.slice(headStart, headerEnd);
+    nextNonBlankLine(lines);
+    if (!sameText(text, headStart, headEnd, lines.start, lines.end)) {
+      throw new ParseError(`values of ${header.slice(0, headEnd - headStart)} follow a line for ${JSON.stringify(lines.field())}`);
+    }
+    const protocol = text.slice(headStart, headEnd - 1);
+    const valueCount = lines.remainingFields();
+    if (valueCount !== nameCount) throw new ParseError(`${protocol}: has ${nameCount} names but ${valueCount} values`);
+    const values: number[] = [];
+    while (lines.nextField()) {
+      let value = plainIntAt(text, lines.start, lines.end);
+      if (Number.isNaN(value)) {
+        const field = fields(header)[values.length + 1] as string;
+        value = parseInt10(lines.field(), `${protocol} ${field}`);
+      }
+      values.push(value);
+    }
+    tables.push({ protocol, header, values });
+  }
+  return tables;
+}
+
+function nextNonBlankLine(scan: FieldScanner): boolean {
+  while (scan.nextLine()) if (scan.nextField()) return true;
+  return false;
+}
+
+/** Whether text[aStart, aEnd) and text[bStart, bEnd) are the same characters. */
+function sameText(text: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (text.charCodeAt(aStart + i) !== text.charCodeAt(bStart + i)) return false;
+  return true;
+}
+
+/** The counters of /proc/net/snmp6, in file order: `Ip6InReceives` = 123. */
+export interface Snmp6Counters {
+  /** The names as printed; each has a "6" (names without one are left out). */
+  readonly names: readonly string[];
+  readonly values: readonly number[];
 }
 
 /**
@@ -38,16 +109,37 @@ export function parseNetstat(text: string): NetStatistic[] {
  * first "6" (Ip6, Icmp6, Udp6, UdpLite6); names without a "6" are skipped, as node_exporter does.
  */
 export function parseSnmp6(text: string): NetStatistic[] {
-  const result: NetStatistic[] = [];
-  for (const line of text.split('\n')) {
-    const f = fields(line);
-    if (f.length === 0) continue;
-    if (f.length !== 2) throw new ParseError(`expected "name value", got ${JSON.stringify(line)}`);
-    const [name, value] = f as [string, string];
-    const six = name.indexOf('6');
-    if (six === -1) continue;
-    result.push({ protocol: name.slice(0, six + 1), field: name.slice(six + 1), value: parseInt10(value, name) });
+  const { names, values } = parseSnmp6Counters(text);
+  return names.map((name, i) => {
+    const { protocol, field } = splitSnmp6Name(name);
+    return { protocol, field, value: values[i] as number };
+  });
+}
+
+/** `Icmp6OutType133` → `Icmp6` + `OutType133`. */
+export function splitSnmp6Name(name: string): { protocol: string; field: string } {
+  const six = name.indexOf('6');
+  return { protocol: name.slice(0, six + 1), field: name.slice(six + 1) };
+}
+
+/** parseSnmp6's counters, read by index. */
+export function parseSnmp6Counters(text: string): Snmp6Counters {
+  const names: string[] = [];
+  const values: number[] = [];
+  const scan = new FieldScanner(text);
+  while (scan.nextLine()) {
+    if (!scan.nextField()) continue;
+    const { start: nameStart, end: nameEnd } = scan;
+    if (scan.remainingFields() !== 1) throw new ParseError(`expected "name value", got ${JSON.stringify(scan.line())}`);
+    scan.nextField();
+    const six = text.indexOf('6', nameStart);
+    if (six === -1 || six >= nameEnd) continue;
+    const name = text.slice(nameStart, nameEnd);
+    let value = plainIntAt(text, scan.start, scan.end);
+    if (Number.isNaN(value)) value = parseInt10(scan.field(), name);
+    names.push(name);
+    values.push(value);
   }
-  if (result.length === 0) throw new ParseError('no statistics');
-  return result;
+  if (names.length === 0) throw new ParseError('no statistics');
+  return { names, values };
 }

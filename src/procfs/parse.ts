@@ -30,3 +30,137 @@ export function fields(line: string): string[] {
   const t = line.trim();
   return t === '' ? [] : t.split(/\s+/);
 }
+
+/** What `\s` matches (and `trim()` drops): ASCII whitespace plus the Unicode space characters. */
+export function isSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/**
+ * Walks a file's text line by line and, within a line, field by field (runs of whitespace
+ * separate fields, as in fields()), by index: a parser reads the fields it needs without the
+ * per-line arrays and strings that split() would allocate on every scrape. Lines are those of
+ * `text.split('\n')`, the empty one after a final newline included.
+ */
+export class FieldScanner {
+  /** The current line is text[lineStart, lineEnd). */
+  lineStart = 0;
+  lineEnd = 0;
+  /** The current field is text[start, end). */
+  start = 0;
+  end = 0;
+  private nextLineStart = 0;
+  private pos = 0;
+
+  constructor(readonly text: string) {}
+
+  /** Moves to the next line (its first field is read with nextField); false after the last one. */
+  nextLine(): boolean {
+    if (this.nextLineStart > this.text.length) return false;
+    const nl = this.text.indexOf('\n', this.nextLineStart);
+    this.lineStart = this.nextLineStart;
+    this.lineEnd = nl === -1 ? this.text.length : nl;
+    this.nextLineStart = this.lineEnd + 1;
+    this.pos = this.lineStart;
+    return true;
+  }
+
+  /** Moves to the line's next field; false when the line has no more. */
+  nextField(): boolean {
+    const { text, lineEnd } = this;
+    let i = this.pos;
+    while (i < lineEnd && isSpace(text.charCodeAt(i))) i++;
+    if (i >= lineEnd) {
+      this.pos = lineEnd;
+      return false;
+    }
+    this.start = i;
+    while (i < lineEnd && !isSpace(text.charCodeAt(i))) i++;
+    this.end = i;
+    this.pos = i;
+    return true;
+  }
+
+  /** How many fields the line has after the current one (the rest of the line if none was read yet). */
+  remainingFields(): number {
+    const { text, lineEnd } = this;
+    let count = 0;
+    let inField = false;
+    for (let i = this.pos; i < lineEnd; i++) {
+      const space = isSpace(text.charCodeAt(i));
+      if (!space && !inField) count++;
+      inField = !space;
+    }
+    return count;
+  }
+
+  field(): string {
+    return this.text.slice(this.start, this.end);
+  }
+
+  /** The current line as printed, for error messages. */
+  line(): string {
+    return this.text.slice(this.lineStart, this.lineEnd);
+  }
+
+  fieldIs(s: string): boolean {
+    return this.end - this.start === s.length && this.text.startsWith(s, this.start);
+  }
+
+  /** parseUint of the current field. */
+  uint(what: string): number {
+    return uintAt(this.text, this.start, this.end, what);
+  }
+
+  /** parseInt10 of the current field. */
+  int(what: string): number {
+    return intAt(this.text, this.start, this.end, what);
+  }
+}
+
+/** Up to 15 decimal digits are exact in a double; longer numbers are left to Number(). */
+const EXACT_DIGITS = 15;
+
+/**
+ * The value of text[from, end) when it is 1 to EXACT_DIGITS decimal digits, else NaN (for the
+ * caller to hand the slice to parseUint or parseFloatStrict, which read longer numbers and word
+ * the error).
+ */
+export function plainDigits(text: string, from: number, end: number): number {
+  if (end <= from || end - from > EXACT_DIGITS) return NaN;
+  let value = 0;
+  for (let i = from; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** parseUint(text.slice(start, end)) without the slice when the digits are plain. */
+export function uintAt(text: string, start: number, end: number, what: string): number {
+  const value = plainDigits(text, start, end);
+  return Number.isNaN(value) ? parseUint(text.slice(start, end), what) : value;
+}
+
+/** parseInt10(text.slice(start, end)) without the slice when the digits are plain. */
+export function intAt(text: string, start: number, end: number, what: string): number {
+  const value = plainIntAt(text, start, end);
+  return Number.isNaN(value) ? parseInt10(text.slice(start, end), what) : value;
+}
+
+/**
+ * text[start, end) as an integer when it is one with at most EXACT_DIGITS digits, else NaN (for
+ * the caller to hand the slice to parseInt10, which reads longer numbers and words the error).
+ */
+export function plainIntAt(text: string, start: number, end: number): number {
+  const sign = end > start ? text.charCodeAt(start) : 0;
+  const signed = sign === 45 || sign === 43; // '-', '+'
+  const value = plainDigits(text, signed ? start + 1 : start, end);
+  return sign === 45 ? -value : value;
+}

@@ -1,4 +1,4 @@
-import { fields, parseFloatStrict, parseUint } from './parse.js';
+import { FieldScanner, parseFloatStrict, parseUint, plainDigits } from './parse.js';
 import { ParseError } from '../lib/parse-error.js';
 
 /**
@@ -46,25 +46,38 @@ export interface ProcStat {
 export function parseStat(text: string): ProcStat {
   const stat: ProcStat = { cpus: new Map() };
   let known = 0;
-  for (const line of text.split('\n')) {
-    const [key, ...values] = fields(line);
+  const scan = new FieldScanner(text);
+  while (scan.nextLine()) {
+    if (!scan.nextField()) continue;
+    const { start: keyStart, end: keyEnd } = scan;
+    const isCpu = text.startsWith('cpu', keyStart);
+    const key = isCpu ? 'cpu' : lineKeyAt(scan);
     if (key === undefined) continue;
-    if (!isKnownKey(key)) continue;
-    if (values.length === 0) throw new ParseError(`line ${JSON.stringify(key)} has no values`);
+    if (scan.remainingFields() === 0) throw new ParseError(`line ${JSON.stringify(scan.field())} has no values`);
     known++;
-    if (key.startsWith('cpu')) {
-      const times = parseCpuTimes(values, key);
-      if (key === 'cpu') stat.cpuTotal = times;
-      else stat.cpus.set(parseUint(key.slice(3), `${key}: cpu number`), times);
-    } else if (key === 'intr') {
-      stat.interrupts = parseUint(values[0], 'intr');
+    if (isCpu) {
+      const times = parseCpuTimes(scan, keyStart, keyEnd);
+      if (keyEnd - keyStart === 3) stat.cpuTotal = times;
+      else {
+        let cpu = plainDigits(text, keyStart + 3, keyEnd);
+        if (Number.isNaN(cpu)) cpu = parseUint(text.slice(keyStart + 3, keyEnd), `${text.slice(keyStart, keyEnd)}: cpu number`);
+        stat.cpus.set(cpu, times);
+      }
+      continue;
+    }
+    scan.nextField();
+    const first = scan.uint(key);
+    if (key === 'intr') {
+      stat.interrupts = first;
       // procfs parses every per-IRQ count too and fails the whole file on a bad one.
-      values.slice(1).forEach((v, i) => parseUint(v, `intr${i}`));
+      for (let i = 0; scan.nextField(); i++) {
+        if (Number.isNaN(plainDigits(text, scan.start, scan.end))) parseUint(scan.field(), `intr${i}`);
+      }
     } else if (key === 'softirq') {
-      stat.softirqTotal = parseUint(values[0], 'softirq');
-      stat.softirqs = parseSoftirqs(values.slice(1));
+      stat.softirqTotal = first;
+      stat.softirqs = parseSoftirqs(scan);
     } else {
-      stat[SINGLE_VALUE_KEYS.get(key) as SingleValueField] = parseUint(values[0], key);
+      stat[SINGLE_VALUE_KEYS.get(key) as SingleValueField] = first;
     }
   }
   if (known === 0) throw new ParseError('no cpu, intr, ctxt, btime, processes, procs_* or softirq line');
@@ -81,27 +94,39 @@ const SINGLE_VALUE_KEYS: ReadonlyMap<string, SingleValueField> = new Map([
   ['procs_blocked', 'procsBlocked'],
 ]);
 
-function isKnownKey(key: string): boolean {
-  return key.startsWith('cpu') || key === 'intr' || key === 'softirq' || SINGLE_VALUE_KEYS.has(key);
+/** The line keys parsed besides `cpu*`. */
+const LINE_KEYS: readonly string[] = ['intr', 'softirq', ...SINGLE_VALUE_KEYS.keys()];
+
+/** The known key the scanner is on, if it is one. */
+function lineKeyAt(scan: FieldScanner): string | undefined {
+  for (const key of LINE_KEYS) if (scan.fieldIs(key)) return key;
+  return undefined;
 }
 
-function parseCpuTimes(values: string[], key: string): CpuTimes {
-  const times = {} as CpuTimes;
-  CPU_TIME_FIELDS.forEach((field, i) => {
-    const raw = values[i];
-    times[field] = raw === undefined ? 0 : parseFloatStrict(raw, `${key} ${field}`) / USER_HZ;
-  });
+/** Reads the time columns of the `cpu*` line whose key is text[keyStart, keyEnd). */
+function parseCpuTimes(scan: FieldScanner, keyStart: number, keyEnd: number): CpuTimes {
+  const times: CpuTimes = { user: 0, nice: 0, system: 0, idle: 0, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 };
+  for (const field of CPU_TIME_FIELDS) {
+    if (!scan.nextField()) break;
+    let ticks = plainDigits(scan.text, scan.start, scan.end);
+    if (Number.isNaN(ticks)) ticks = parseFloatStrict(scan.field(), `${scan.text.slice(keyStart, keyEnd)} ${field}`);
+    times[field] = ticks / USER_HZ;
+  }
   return times;
 }
 
+const SOFTIRQ_WHAT = SOFTIRQ_VECTORS.map((vector) => `softirq ${vector}`);
+
 /** procfs requires all 10 vectors (kernels since 2.6.33 print them); later ones are ignored. */
-function parseSoftirqs(values: string[]): Record<SoftirqVector, number> {
-  if (values.length < SOFTIRQ_VECTORS.length) {
-    throw new ParseError(`softirq: expected ${SOFTIRQ_VECTORS.length} vectors after the total, got ${values.length}`);
+function parseSoftirqs(scan: FieldScanner): Record<SoftirqVector, number> {
+  const count = scan.remainingFields();
+  if (count < SOFTIRQ_VECTORS.length) {
+    throw new ParseError(`softirq: expected ${SOFTIRQ_VECTORS.length} vectors after the total, got ${count}`);
   }
   const counts = {} as Record<SoftirqVector, number>;
   SOFTIRQ_VECTORS.forEach((vector, i) => {
-    counts[vector] = parseUint(values[i], `softirq ${vector}`);
+    scan.nextField();
+    counts[vector] = scan.uint(SOFTIRQ_WHAT[i] as string);
   });
   return counts;
 }

@@ -3,6 +3,7 @@
  * The reading is the collector's; this module says which files matter and what they hold.
  */
 import { ParseError } from '../lib/parse-error.js';
+import { plainIntAt } from '../procfs/parse.js';
 
 
 /** Attributes kept as text (trimmed): the labels of node_network_info. */
@@ -68,6 +69,12 @@ const INT64_MAX = 2n ** 63n - 1n;
  * files: 0x hex, 0b binary, 0o or a leading 0 for octal, else decimal.
  */
 export function parseSysfsInt(text: string, what: string): number {
+  // Most files hold a short decimal: read it in place. A leading 0 is octal, and "-0" must be 0.
+  const first = text.charCodeAt(text.length > 1 && (text[0] === '-' || text[0] === '+') ? 1 : 0);
+  if (first !== 48 || text === '0') {
+    const plain = plainIntAt(text, 0, text.length);
+    if (!Number.isNaN(plain)) return plain;
+  }
   const m = GO_INT_LITERAL.exec(text);
   if (!m) throw new ParseError(`${what}: expected an integer, got ${JSON.stringify(text.slice(0, 40))}`);
   const literal = (m[2] as string).replaceAll('_', '');
