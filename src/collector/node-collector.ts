@@ -4,7 +4,7 @@
  * node_scrape_collector_success 0; everything else is served as usual.
  */
 import { performance } from 'node:perf_hooks';
-import { desc, type MetricFamily } from '../exposition/model.js';
+import { desc, type MetricFamily, type Sample } from '../exposition/model.js';
 import type { Logger } from '../lib/log.js';
 import type { Collector } from './collector.js';
 import { MetricSink } from './sink.js';
@@ -104,7 +104,9 @@ function mergeInto(merged: Map<string, MetricFamily>, sink: MetricSink, source: 
   for (const family of sink.entries()) {
     const existing = merged.get(family.desc.name);
     if (!existing) {
-      merged.set(family.desc.name, { desc: family.desc, samples: dedupe(family, source, log) });
+      const samples = dedupe(family, source, log);
+      // The sink is dropped after the merge: its family object is taken over when nothing was dropped.
+      merged.set(family.desc.name, samples === family.samples ? family : { desc: family.desc, samples });
       continue;
     }
     if (existing.desc.help !== family.desc.help || existing.desc.type !== family.desc.type) {
@@ -112,28 +114,58 @@ function mergeInto(merged: Map<string, MetricFamily>, sink: MetricSink, source: 
       continue;
     }
     existing.samples.push(...family.samples);
-    existing.samples.splice(0, existing.samples.length, ...dedupe(existing, source, log));
+    const kept = dedupe(existing, source, log);
+    if (kept !== existing.samples) existing.samples.splice(0, existing.samples.length, ...kept);
   }
 }
 
-function dedupe(family: MetricFamily, source: string, log: Logger): MetricFamily['samples'] {
-  if (family.samples.length < 2 || family.desc.type === 'histogram' || family.desc.type === 'summary') {
-    return family.samples;
+/** Families up to this size are checked pair by pair, which needs no keys and no set. */
+const PAIRWISE_UP_TO = 16;
+
+/** Whether two samples are the same series: same part and exactly the same labels. */
+function sameSeries(a: Sample, b: Sample): boolean {
+  if (a.suffix !== b.suffix) return false;
+  let count = 0;
+  for (const k in a.labels) {
+    if (!Object.prototype.hasOwnProperty.call(b.labels, k) || a.labels[k] !== b.labels[k]) return false;
+    count++;
   }
-  const names = [...family.desc.labelNames].sort();
-  const seen = new Set<string>();
-  const out: MetricFamily['samples'] = [];
-  for (const s of family.samples) {
-    // Values in label-name order identify a series; labels outside the desc are appended by name.
-    let key = s.suffix;
-    for (const n of names) key += '\u0000' + (s.labels[n] ?? '\u0001');
-    for (const n in s.labels) if (!family.desc.labelNames.includes(n)) key += `\u0002${n}\u0000${s.labels[n]}`;
-    if (seen.has(key)) {
+  // Every label of a is in b: the same count means the same set.
+  for (const k in b.labels) if (Object.prototype.hasOwnProperty.call(b.labels, k)) count--;
+  return count === 0;
+}
+
+/** The family's samples without repeated series (the first kept); the same array when none repeats. */
+function dedupe(family: MetricFamily, source: string, log: Logger): MetricFamily['samples'] {
+  const samples = family.samples;
+  if (samples.length < 2 || family.desc.type === 'histogram' || family.desc.type === 'summary') return samples;
+  let out: Sample[] | undefined;
+  const seen = samples.length > PAIRWISE_UP_TO ? new Set<string>() : undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] as Sample;
+    let repeated = false;
+    if (seen) {
+      const key = seriesKey(family, s);
+      repeated = seen.has(key);
+      if (!repeated) seen.add(key);
+    } else {
+      for (let j = 0; j < i && !repeated; j++) repeated = sameSeries(samples[j] as Sample, s);
+    }
+    if (repeated) {
       log.error('series collected twice; keeping the first', { collector: source, metric: family.desc.name, labels: s.labels });
+      out ??= samples.slice(0, i);
       continue;
     }
-    seen.add(key);
-    out.push(s);
+    out?.push(s);
   }
-  return out;
+  return out ?? samples;
+}
+
+/** Values in the desc's label-name order identify a series; labels outside the desc are appended by name. */
+function seriesKey(family: MetricFamily, s: Sample): string {
+  const names = family.desc.labelNames;
+  let key = s.suffix;
+  for (let i = 0; i < names.length; i++) key += '\u0000' + (s.labels[names[i] as string] ?? '\u0001');
+  for (const n in s.labels) if (!names.includes(n)) key += `\u0002${n}\u0000${s.labels[n]}`;
+  return key;
 }

@@ -16,28 +16,90 @@ export function formatGoFloat(v: number): string {
   return formatShortestG(v);
 }
 
+/**
+ * Receives a formatted float piece by piece (ASCII only), so that a writer can copy it into its
+ * buffer without the pieces being joined into a string first.
+ */
+export interface FloatOut {
+  /** Appends s[start, end). */
+  ascii(s: string, start: number, end: number): void;
+  /** Appends n '0' characters. */
+  zeros(n: number): void;
+}
+
+/** Collects FloatOut's pieces into a string, for callers that want one. */
+class StringOut implements FloatOut {
+  text = '';
+  ascii(s: string, start: number, end: number): void {
+    this.text += start === 0 && end === s.length ? s : s.slice(start, end);
+  }
+  zeros(n: number): void {
+    this.text += '0'.repeat(n);
+  }
+}
+
 /** strconv.FormatFloat(v, 'g', -1, 64) for finite, non-zero v. */
 export function formatShortestG(v: number): string {
-  const negative = v < 0;
-  // toExponential() without an argument yields the shortest round-tripping digits.
+  const out = new StringOut();
+  appendShortestG(v, out);
+  return out.text;
+}
+
+/**
+ * formatShortestG, written to `out`. The only string built is toExponential()'s, which
+ * yields the shortest round-tripping digits as "d[.ddd]e±x": the mantissa is read in place.
+ */
+export function appendShortestG(v: number, out: FloatOut): void {
+  if (v < 0) out.ascii('-', 0, 1);
   const exp = Math.abs(v).toExponential();
   const eAt = exp.indexOf('e');
-  const digits = exp.slice(0, eAt).replace('.', '');
-  const e = Number(exp.slice(eAt + 1));
-  const nd = digits.length;
+  // Digits: exp[0], then exp[2, eAt) when there is a fraction.
+  const nd = eAt === 1 ? 1 : eAt - 1;
+  let e = 0;
+  for (let i = eAt + 2; i < exp.length; i++) e = e * 10 + (exp.charCodeAt(i) - 48);
+  if (exp.charCodeAt(eAt + 1) === 45 /* - */) e = -e;
   let eprec = 6;
   if (nd < eprec && nd >= e + 1) eprec = nd;
-  let out: string;
   if (e < -4 || e >= eprec) {
     const abs = Math.abs(e);
-    out = digits[0] + (nd > 1 ? '.' + digits.slice(1) : '') + 'e' + (e < 0 ? '-' : '+') + (abs < 10 ? '0' : '') + abs;
-  } else {
-    const dp = e + 1;
-    if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;
-    else if (dp >= nd) out = digits + '0'.repeat(dp - nd);
-    else out = digits.slice(0, dp) + '.' + digits.slice(dp);
+    out.ascii(exp, 0, eAt);
+    out.ascii(e < 0 ? 'e-' : 'e+', 0, 2);
+    if (abs < 10) out.zeros(1);
+    writeSmallInteger(abs, out);
+    return;
   }
-  return negative ? '-' + out : out;
+  const dp = e + 1;
+  if (dp <= 0) {
+    out.ascii('0.', 0, 2);
+    out.zeros(-dp);
+    writeDigits(exp, eAt, 0, nd, out);
+  } else if (dp >= nd) {
+    writeDigits(exp, eAt, 0, nd, out);
+    out.zeros(dp - nd);
+  } else {
+    writeDigits(exp, eAt, 0, dp, out);
+    out.ascii('.', 0, 1);
+    writeDigits(exp, eAt, dp, nd, out);
+  }
+}
+
+/** Digits [from, to) of toExponential()'s mantissa, skipping its '.'. */
+function writeDigits(exp: string, eAt: number, from: number, to: number, out: FloatOut): void {
+  if (from === 0) {
+    out.ascii(exp, 0, 1);
+    from = 1;
+  }
+  // Digit i (i >= 1) is at exp[i + 1]; eAt bounds the mantissa.
+  if (from < to) out.ascii(exp, from + 1, Math.min(to + 1, eAt));
+}
+
+const DIGITS = '0123456789';
+
+/** A non-negative integer below 1000 (an exponent), without building its string. */
+function writeSmallInteger(n: number, out: FloatOut): void {
+  if (n >= 100) out.ascii(DIGITS, Math.floor(n / 100), Math.floor(n / 100) + 1);
+  if (n >= 10) out.ascii(DIGITS, Math.floor(n / 10) % 10, (Math.floor(n / 10) % 10) + 1);
+  out.ascii(DIGITS, n % 10, (n % 10) + 1);
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { NodeCollector } from '../collector/node-collector.js';
 import { desc, type MetricFamily } from '../exposition/model.js';
-import { contentTypeOf, negotiateFormat, writeFormat } from '../exposition/text.js';
+import { contentTypeOf, encodeFormat, negotiateFormat } from '../exposition/text.js';
 import type { Logger } from '../lib/log.js';
 import type { SelfMetrics } from './self-metrics.js';
 
@@ -157,6 +157,8 @@ export function createApp(opts: ServerOptions): express.Express {
   app.disable('x-powered-by');
   const enabled = opts.nodeCollector.names;
   let inFlight = 0;
+  // The last body's size: the next one is written into a buffer about that large.
+  let lastBodyBytes = 0;
   const scrapes = new Set<ScrapeInFlight>();
   const problems = (): string[] => [...overdueScrapes(scrapes, Date.now()), ...(opts.healthProblems?.() ?? [])];
 
@@ -196,7 +198,8 @@ export function createApp(opts: ServerOptions): express.Express {
         samples: [{ suffix: '', labels: { version: opts.version, revision: 'unknown', nodeversion: process.version }, value: 1 }],
       };
       const format = negotiateFormat(req.get('Accept'));
-      let body: Buffer = Buffer.from(writeFormat(format, [...host, ...own, info]));
+      let body: Buffer = encodeFormat(format, [...host, ...own, info], lastBodyBytes + (lastBodyBytes >> 4) + 1024);
+      lastBodyBytes = body.length;
       res.set('Content-Type', contentTypeOf(format));
       if (acceptsGzip(req.get('Accept-Encoding'))) {
         body = gzipSync(body, { level: 1 });

@@ -3,10 +3,12 @@
  * and the promhttp_* handler counters that node_exporter also exposes. They are converted to
  * our exposition model so one writer serialises the whole scrape in node_exporter's format.
  */
+import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import client from 'prom-client';
 import { formatGoFloat } from '../gocompat/go-float.js';
-import { desc, type MetricFamily, type MetricType, type Sample } from '../exposition/model.js';
+import { desc, type MetricDesc, type MetricFamily, type MetricType, type Sample } from '../exposition/model.js';
 import { readOwnProcFile } from '../hostfs/host-fs.js';
 
 /** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
@@ -15,6 +17,35 @@ export function parseAddressSpaceLimit(limits: string): number | undefined {
   if (!m) return undefined;
   return m[1] === 'unlimited' ? 18446744073709551615 : Number(m[1]);
 }
+
+/**
+ * A field of /proc/<pid>/status in bytes ("VmRSS:\t  1234 kB"), read in place: prom-client
+ * splits the whole file into lines and objects on every scrape for three of its fields.
+ */
+export function parseStatusBytes(status: string, field: string): number | undefined {
+  let at = status.startsWith(field + ':') ? 0 : status.indexOf('\n' + field + ':');
+  if (at < 0) return undefined;
+  at += (at === 0 ? 0 : 1) + field.length + 1;
+  while (status.charCodeAt(at) === 0x20 || status.charCodeAt(at) === 0x09) at++;
+  let value = 0;
+  const start = at;
+  for (let c = status.charCodeAt(at); c >= 0x30 && c <= 0x39; c = status.charCodeAt(++at)) value = value * 10 + (c - 0x30);
+  return at > start ? value * 1024 : undefined;
+}
+
+/**
+ * The number of open file descriptors of this process: /proc/self/fd's size, which Linux
+ * >= 6.2 reports as the count (a stat, where a listing would build one string per fd);
+ * older kernels report 0 and are listed.
+ */
+export function countOwnOpenFds(): number {
+  const size = fs.statSync('/proc/self/fd').size;
+  // The listing holds one more fd of its own while it reads.
+  return size > 0 ? size : fs.readdirSync('/proc/self/fd').length - 1;
+}
+
+/** Families whose values cannot change while the process runs: converted once. */
+const CONSTANT_METRICS: ReadonlySet<string> = new Set(['process_start_time_seconds', 'process_max_fds', 'nodejs_version_info']);
 
 /** prom-client's event-loop-lag gauges: it computes them on every scrape; we do on a timer. */
 const EVENT_LOOP_LAG = {
@@ -36,10 +67,15 @@ export class SelfMetrics {
   readonly requests: client.Counter<'code'>;
   readonly inFlight: client.Gauge;
   readonly errors: client.Counter<'cause'>;
+  /** Per metric name: the desc last converted (reused while help, type and labels stay the same). */
+  private readonly descs = new Map<string, MetricDesc>();
+  /** CONSTANT_METRICS, once converted. */
+  private readonly constants = new Map<string, MetricFamily>();
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
     this.lagMonitor = this.refreshEventLoopLagOnATimer();
+    this.replaceCostlyCollects();
     this.requests = new client.Counter({
       name: 'promhttp_metric_handler_requests_total',
       help: 'Total number of scrapes by HTTP status code.',
@@ -97,15 +133,83 @@ export class SelfMetrics {
     return { timer: setInterval(refresh, EVENT_LOOP_REFRESH_MS).unref(), histogram };
   }
 
+  /**
+   * Same names, help and values as prom-client's, from cheaper sources: the open-fd count from
+   * one stat; RSS, virtual size and data size parsed in place from /proc/self/status; the heap
+   * figures from V8's heap statistics (what process.memoryUsage() reports, without its RSS read).
+   */
+  private replaceCostlyCollects(): void {
+    if (process.platform === 'linux') {
+      this.replaceGauges(['process_open_fds'], ([fds]) => fds.set(countOwnOpenFds()));
+      this.replaceGauges(['process_resident_memory_bytes', 'process_virtual_memory_bytes', 'process_heap_bytes'], (gauges) => {
+        const status = readOwnProcFile('status');
+        ['VmRSS', 'VmSize', 'VmData'].forEach((field, i) => {
+          const bytes = parseStatusBytes(status, field);
+          if (bytes !== undefined) gauges[i]?.set(bytes);
+        });
+      });
+    }
+    this.replaceGauges(['nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'], ([total, used, external]) => {
+      const heap = v8.getHeapStatistics();
+      total.set(heap.total_heap_size);
+      used?.set(heap.used_heap_size);
+      external?.set(heap.external_memory);
+    });
+  }
+
+  /**
+   * Replaces prom-client's gauges `names` (the first one collects for all) with ours of the same
+   * name and help; `collect` sets them. Names prom-client did not register are left alone.
+   */
+  private replaceGauges(names: readonly string[], collect: (gauges: [client.Gauge, ...client.Gauge[]]) => void): void {
+    const helps = names.map((name) => (this.registry.getSingleMetric(name) as { help?: string } | undefined)?.help);
+    if (helps.some((h) => h === undefined)) return;
+    for (const name of names) this.registry.removeSingleMetric(name);
+    const gauges: client.Gauge[] = [];
+    names.forEach((name, i) => {
+      const first = i === 0;
+      gauges.push(
+        new client.Gauge({
+          name,
+          help: helps[i] as string,
+          registers: [this.registry],
+          // Registered first, so it runs before the others are read, as prom-client's does.
+          ...(first ? { collect: () => collect(gauges as [client.Gauge, ...client.Gauge[]]) } : {}),
+        }),
+      );
+    });
+  }
+
   /** Stops the event-loop-lag timer and histogram (prom-client's own histogram cannot be reached). */
   close(): void {
     clearInterval(this.lagMonitor.timer);
     this.lagMonitor.histogram.disable();
   }
 
+  /**
+   * Reads prom-client's metrics directly (what getMetricsAsJSON gathers, without its copies),
+   * reusing each family's desc and prom-client's label objects where they fit our model.
+   */
   async families(): Promise<MetricFamily[]> {
-    const json = await this.registry.getMetricsAsJSON();
-    return json.map((m) => fromPromClient(m as unknown as PromClientMetric));
+    const metrics = this.registry.getMetricsAsArray();
+    const pending: (Promise<PromClientMetric> | MetricFamily)[] = [];
+    for (const metric of metrics) {
+      const constant = this.constants.get(metric.name);
+      pending.push(constant ?? (metric as unknown as { get(): Promise<PromClientMetric> }).get());
+    }
+    const got = await Promise.all(pending);
+    const out: MetricFamily[] = [];
+    for (const item of got) {
+      if ('desc' in item) {
+        out.push(item);
+        continue;
+      }
+      const family = fromPromClient(item, this.descs.get(item.name));
+      this.descs.set(item.name, family.desc);
+      if (CONSTANT_METRICS.has(item.name) && family.samples.length > 0) this.constants.set(item.name, family);
+      out.push(family);
+    }
+    return out;
   }
 }
 
@@ -116,18 +220,51 @@ interface PromClientMetric {
   values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
 }
 
-/** Converts prom-client's JSON view of one metric to our model. */
-export function fromPromClient(m: PromClientMetric): MetricFamily {
-  const type = (['counter', 'gauge', 'histogram', 'summary'].includes(m.type) ? m.type : 'untyped') as MetricType;
-  const labelNames = new Set<string>();
-  const samples: Sample[] = m.values.map((v) => {
-    const labels: Record<string, string> = {};
-    for (const [k, raw] of Object.entries(v.labels)) {
-      labels[k] = typeof raw === 'number' ? formatGoFloat(raw) : String(raw);
-      if (k !== 'le' && k !== 'quantile') labelNames.add(k);
+const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary']);
+
+/** Whether every label value is a string already (no number to format). */
+function allStrings(labels: Record<string, string | number>): labels is Record<string, string> {
+  for (const k in labels) if (typeof labels[k] !== 'string') return false;
+  return true;
+}
+
+/** Whether `labels`, less `le` and `quantile`, are exactly `names`. */
+function hasLabelNames(labels: Record<string, string | number>, names: readonly string[]): boolean {
+  let count = 0;
+  for (const k in labels) {
+    if (k === 'le' || k === 'quantile') continue;
+    if (!names.includes(k)) return false;
+    count++;
+  }
+  return count === names.length;
+}
+
+/**
+ * Converts prom-client's view of one metric to our model. `previous` (the desc this metric had
+ * last time) is reused when help, type and label names are unchanged.
+ */
+export function fromPromClient(m: PromClientMetric, previous?: MetricDesc): MetricFamily {
+  const type = (TYPES.has(m.type) ? m.type : 'untyped') as MetricType;
+  let reuse = previous !== undefined && previous.help === m.help && previous.type === type;
+  const samples: Sample[] = [];
+  for (const v of m.values) {
+    // prom-client does not change a value's labels object after creating it: shared, not copied.
+    let labels: Readonly<Record<string, string>>;
+    if (allStrings(v.labels)) labels = v.labels;
+    else {
+      const copy: Record<string, string> = {};
+      for (const k in v.labels) {
+        const raw = v.labels[k] as string | number;
+        copy[k] = typeof raw === 'number' ? formatGoFloat(raw) : String(raw);
+      }
+      labels = copy;
     }
+    if (reuse && !hasLabelNames(v.labels, (previous as MetricDesc).labelNames)) reuse = false;
     const suffix = v.metricName && v.metricName.startsWith(m.name) ? v.metricName.slice(m.name.length) : '';
-    return { suffix, labels, value: v.value };
-  });
+    samples.push({ suffix, labels, value: v.value });
+  }
+  if (reuse) return { desc: previous as MetricDesc, samples };
+  const labelNames = new Set<string>();
+  for (const v of m.values) for (const k in v.labels) if (k !== 'le' && k !== 'quantile') labelNames.add(k);
   return { desc: desc(m.name, m.help, type, [...labelNames]), samples };
 }

@@ -84,6 +84,31 @@ test('duplicate series and clashing families are dropped with a log, not served 
   t.true(logs.some((l) => l.includes('different help or type')));
 });
 
+test('repeated series are found in short and long families, extra labels and parts included, the first kept', async (t) => {
+  for (const count of [3, 40]) {
+    const { text, logs } = await run({
+      a: {
+        update: async (sink) => {
+          for (let i = 0; i < count; i++) sink.add(g, i, `v${i}`);
+          sink.add(g, 100, 'v1');
+          sink.addSample(g, { suffix: '', labels: { k: 'v1', extra: 'e' }, value: 101 });
+          sink.addSample(g, { suffix: '', labels: { k: 'v1', extra: 'e' }, value: 102 });
+          sink.addSample(g, { suffix: '_x', labels: { k: 'v1' }, value: 103 });
+        },
+      },
+      b: { update: async (sink) => sink.add(g, 200, 'v2') },
+    });
+    t.is(text.match(/^test_value\{k="v1"\} /gm)?.length, 1, `${count} samples`);
+    t.regex(text, /^test_value\{k="v1"\} 1$/m);
+    t.regex(text, /^test_value\{extra="e",k="v1"\} 101$/m);
+    t.notRegex(text, / 102$/m);
+    t.regex(text, /^test_value_x\{k="v1"\} 103$/m);
+    t.is(text.match(/^test_value\{k="v2"\} /gm)?.length, 1);
+    t.regex(text, /^test_value\{k="v2"\} 2$/m);
+    t.is(logs.filter((l) => l.includes('series collected twice')).length, 3, `${count} samples`);
+  }
+});
+
 test('two collectors may share one family', async (t) => {
   const { text } = await run({
     a: { update: async (sink) => sink.add(g, 1, 'a') },

@@ -127,3 +127,26 @@ test('le and quantile come after the family\'s own labels, as expfmt writes them
   t.regex(text, /\nreq_seconds_bucket\{path="\/",le="0\.1"\} 1\nreq_seconds_bucket\{path="\/",le="\+Inf"\} 2\nreq_seconds_sum\{path="\/"\} 0\.5\nreq_seconds_count\{path="\/"\} 2\n/);
   t.regex(text, /\nq_seconds\{path="\/",quantile="0\.5"\} 0\.2\n/);
 });
+
+test('the byte writer keeps non-ASCII text and escapes in UTF-8, grows past its first buffer, and writes OpenMetrics floats', async (t) => {
+  const { encodeFormat } = await import('../../../src/exposition/text.js');
+  const d = desc('x_info', 'Hélp "q" \\ é\nnext', 'gauge', ['v']);
+  const values = ['plain', 'é"\\\nü', '日本 "x"', 'a'.repeat(300)];
+  const fams: MetricFamily[] = [{ desc: d, samples: values.map((v, i) => ({ suffix: '', labels: { v }, value: [1.5, -2, 1e21, 0.000123][i] as number })) }];
+  const want = [
+    '# HELP x_info Hélp "q" \\\\ é\\nnext',
+    '# TYPE x_info gauge',
+    `x_info{v="${'a'.repeat(300)}"} 0.000123`,
+    'x_info{v="plain"} 1.5',
+    'x_info{v="é\\"\\\\\\nü"} -2',
+    'x_info{v="日本 \\"x\\""} 1e+21',
+    '',
+  ].join('\n');
+  t.is(encodeFormat('text', fams, 1).toString('utf8'), want);
+  t.deepEqual(encodeFormat('text', fams, 1), Buffer.from(want));
+  const om = encodeFormat('openmetrics', fams, 1).toString('utf8');
+  t.regex(om, /^x_info\{v="plain"\} 1\.5$/m);
+  t.regex(om, /^x_info\{v="é\\"\\\\\\nü"\} -2\.0$/m);
+  t.regex(om, /^x_info\{v="日本 \\"x\\""\} 1e\+21$/m);
+  t.regex(om, /^# HELP x_info Hélp \\"q\\" \\\\ é\\nnext$/m);
+});

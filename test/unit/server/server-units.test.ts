@@ -83,3 +83,57 @@ test('the exporter\'s own metrics keep prom-client\'s event-loop-lag names, each
   t.true(names.includes('process_cpu_seconds_total'));
   t.true(names.includes('promhttp_metric_handler_requests_total'));
 });
+
+test('process_open_fds counts this process\'s open fds, as a listing of /proc/<pid>/fd does', async (t) => {
+  const fs = await import('node:fs');
+  const { SelfMetrics, countOwnOpenFds } = await import('../../../src/server/self-metrics.js');
+  const self = new SelfMetrics();
+  t.teardown(() => self.close());
+  const listed = (): number => fs.readdirSync(`/proc/${process.pid}/fd`).length - 1; // less the listing's own fd
+  const openFds = async (): Promise<number | undefined> =>
+    (await self.families()).find((f) => f.desc.name === 'process_open_fds')?.samples[0]?.value;
+  const before = listed();
+  t.is(countOwnOpenFds(), before);
+  t.is(await openFds(), before);
+  const opened = Array.from({ length: 7 }, () => fs.openSync('/proc/self/stat', 'r'));
+  try {
+    t.is(listed(), before + 7);
+    t.is(countOwnOpenFds(), before + 7);
+    t.is(await openFds(), before + 7);
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+  t.is(await openFds(), before);
+});
+
+test('memory figures are read from /proc/self/status fields in bytes', async (t) => {
+  const { parseStatusBytes } = await import('../../../src/server/self-metrics.js');
+  const status = 'Name:\tnode\nVmSize:\t 1659496 kB\nVmRSS:\t   96476 kB\nVmData:\t  145128 kB\n';
+  t.is(parseStatusBytes(status, 'VmSize'), 1659496 * 1024);
+  t.is(parseStatusBytes(status, 'VmRSS'), 96476 * 1024);
+  t.is(parseStatusBytes(status, 'VmData'), 145128 * 1024);
+  t.is(parseStatusBytes(status, 'Name'), undefined);
+  t.is(parseStatusBytes(status, 'VmSwap'), undefined);
+  t.is(parseStatusBytes('VmRSS:\t12 kB\n', 'VmRSS'), 12 * 1024);
+});
+
+test('the exporter\'s own metrics keep prom-client\'s names, help and types, and memory figures agree with the kernel\'s', async (t) => {
+  const fs = await import('node:fs');
+  const { SelfMetrics } = await import('../../../src/server/self-metrics.js');
+  const client = (await import('prom-client')).default;
+  const reference = new client.Registry();
+  client.collectDefaultMetrics({ register: reference });
+  const want = new Map((await reference.getMetricsAsJSON()).map((m) => [m.name, `${m.help} ${m.type}`]));
+  const self = new SelfMetrics();
+  t.teardown(() => self.close());
+  await self.families();
+  const families = await self.families();
+  const got = new Map(families.map((f) => [f.desc.name, `${f.desc.help} ${f.desc.type}`]));
+  for (const [name, helpType] of want) if (got.has(name) || !name.startsWith('nodejs_gc')) t.is(got.get(name), helpType, name);
+  const value = (name: string): number => families.find((f) => f.desc.name === name)?.samples[0]?.value ?? NaN;
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
+  t.true(Math.abs(value('process_virtual_memory_bytes') - kb('VmSize')) < 64 * 1024 * 1024);
+  t.true(value('process_resident_memory_bytes') > 0 && value('process_heap_bytes') > 0);
+  t.true(value('nodejs_heap_size_used_bytes') > 0 && value('nodejs_heap_size_used_bytes') <= value('nodejs_heap_size_total_bytes'));
+  t.is(families.find((f) => f.desc.name === 'process_max_fds')?.samples.length, 1);
+});
