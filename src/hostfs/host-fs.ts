@@ -274,6 +274,21 @@ export class HostFs {
     return this.pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
   }
 
+  /**
+   * Runs `op`, a file system call on `key` that may never return (statfs of a mount), through
+   * the gate in front of libuv's pool, as the pooled reads are: refused at once while an earlier
+   * call on `key` is stuck or every slot is; the caller waits until `signal` aborts. The call is
+   * stuck after `stuckAfterMs` (a mount's statfs: the mount timeout) instead of the gate's 5 s.
+   */
+  runGated<T>(key: string, signal: AbortSignal | undefined, op: () => Promise<T>, stuckAfterMs?: number): Promise<T> {
+    return this.pool.run(key, signal, op, stuckAfterMs);
+  }
+
+  /** How many gated calls may run at once (libuv's pool size less one). */
+  get gatedSlots(): number {
+    return this.pool.slots;
+  }
+
   /** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
   checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
     return this.pool.run(file, signal, () => checkRegularFile(file));
