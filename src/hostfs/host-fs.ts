@@ -115,7 +115,11 @@ export class HostFs {
   /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
   private liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
   private readonly kernelFiles = new KernelFileReader();
-  private readonly processFiles = new KernelFileReader({ maxHeld: MAX_HELD_PROCESS_FILES, idleCloseMs: PROCESS_FILE_IDLE_MS });
+  private readonly processFiles = new KernelFileReader({
+    maxHeld: MAX_HELD_PROCESS_FILES,
+    idleCloseMs: PROCESS_FILE_IDLE_MS,
+    groupOf: (file) => PROCESS_FILE.exec(file.slice(this.procfsPrefix.length))?.[1],
+  });
   /** Objects the collectors share through this host (see shared()). */
   private readonly sharedObjects = new Map<symbol, unknown>();
   private readonly pool: IoGate;
@@ -148,10 +152,7 @@ export class HostFs {
 
   /** Closes the held fds of /proc/<pid> files whose PID is not in `pids` (its process exited). */
   retainProcesses(pids: ReadonlySet<string>): void {
-    this.processFiles.closeUnless((file) => {
-      const m = PROCESS_FILE.exec(file.slice(this.procfsPrefix.length));
-      return m !== null && pids.has(m[1] as string);
-    });
+    this.processFiles.closeGroupsUnless((pid) => pids.has(pid));
   }
 
   /** How many /proc/<pid> files are held open (for tests and diagnosis). */

@@ -60,9 +60,16 @@ export interface KernelFileReaderOptions {
   /** A held fd not read for this long is closed. */
   readonly idleCloseMs?: number;
   readonly now?: () => number;
+  /**
+   * The group a held file belongs to (the process of a /proc/<pid> file), worked out once when
+   * its fd is first held, for closeGroupsUnless.
+   */
+  readonly groupOf?: (file: string) => string | undefined;
 }
 
 interface HeldFile {
+  readonly file: string;
+  readonly group: string | undefined;
   readonly fd: number;
   lastReadMs: number;
   /** Asynchronous reads using the fd now; it is closed only once none is. */
@@ -100,10 +107,12 @@ export class KernelFileReader {
   private readonly maxHeld: number;
   private readonly idleCloseMs: number;
   private readonly now: () => number;
+  private readonly groupOf: (file: string) => string | undefined;
   private lastSweepMs: number;
 
   constructor(options: KernelFileReaderOptions = {}) {
     this.maxHeld = options.maxHeld ?? 1024;
+    this.groupOf = options.groupOf ?? (() => undefined);
     this.idleCloseMs = options.idleCloseMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     this.lastSweepMs = this.now();
@@ -156,7 +165,7 @@ export class KernelFileReader {
       entry = this.held.get(file);
       if (entry) fs.close(fd, () => {});
       else {
-        entry = { fd, lastReadMs: now, inFlight: 0, retired: false };
+        entry = this.heldFile(file, fd, now);
         this.held.set(file, entry);
       }
     }
@@ -184,9 +193,16 @@ export class KernelFileReader {
     for (const [file, entry] of this.held) this.release(file, entry);
   }
 
-  /** Closes the held fds of the files `keep` rejects (those of processes that exited). */
-  closeUnless(keep: (file: string) => boolean): void {
-    for (const [file, entry] of this.held) if (!keep(file)) this.release(file, entry);
+  /**
+   * Closes the held fds of the files whose group (see groupOf) `keep` rejects: those of
+   * processes that exited. Files without a group are closed.
+   */
+  closeGroupsUnless(keep: (group: string) => boolean): void {
+    for (const entry of this.held.values()) if (entry.group === undefined || !keep(entry.group)) this.release(entry.file, entry);
+  }
+
+  private heldFile(file: string, fd: number, now: number): HeldFile {
+    return { file, group: this.groupOf(file), fd, lastReadMs: now, inFlight: 0, retired: false };
   }
 
   /** Forgets a held fd and closes it, at once or when its last asynchronous read ends. */
@@ -243,7 +259,7 @@ export class KernelFileReader {
     }
     if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
     const fd = fs.openSync(file, OPEN_NONBLOCKING);
-    const entry: HeldFile = { fd, lastReadMs: now, inFlight: 0, retired: false };
+    const entry = this.heldFile(file, fd, now);
     try {
       const length = this.readFrom(fd, wholeInOneRead, file);
       this.held.set(file, entry);
