@@ -212,13 +212,22 @@ export class KernelFileReader {
     else closeQuietly(entry.fd);
   }
 
-  private checkStillAbsent(file: string): void {
-    // A file missing last time is asked about with access(2), which costs no exception: a
-    // failed open costs a stack-capturing Error, and optional files (thermal_throttle on a VM,
-    // one per CPU) are missing on every scrape.
-    if (!this.absent.has(file)) return;
-    if (!fs.existsSync(file)) throw notFoundError(file);
+  /**
+   * Whether `file` was missing when last read and still is. A file missing last time is asked
+   * about with access(2), which costs no exception: a failed open costs a stack-capturing
+   * Error, and optional files (thermal_throttle on a VM, one per CPU) are missing on every
+   * scrape. It is asked every time, since such a file can appear (a cgroup created, a CPU
+   * brought online).
+   */
+  isStillAbsent(file: string): boolean {
+    if (!this.absent.has(file)) return false;
+    if (!fs.existsSync(file)) return true;
     this.absent.delete(file);
+    return false;
+  }
+
+  private checkStillAbsent(file: string): void {
+    if (this.isStillAbsent(file)) throw notFoundError(file);
   }
 
   private rememberIfAbsent(file: string, err: unknown): void {
@@ -299,6 +308,12 @@ export class KernelFileReader {
 
 /** Most sysfs attributes and /proc/<pid> files fit in one chunk; larger ones take more reads. */
 const CHUNK = 8 * 1024;
+/**
+ * The first chunk is smaller: /proc/<pid>/io and cgroup, sysfs attributes are a few hundred
+ * bytes. Below half of Buffer.poolSize, it is carved from Node's shared slab, where an 8 kB one
+ * is an ArrayBuffer of its own, outside the heap, for every pooled read (hundreds a scrape).
+ */
+const FIRST_CHUNK = 2 * 1024;
 
 function openAsync(file: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, OPEN_NONBLOCKING, (err, fd) => (err ? reject(err) : resolve(fd))));
@@ -316,13 +331,14 @@ function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, 
     const next = (): void => {
       if (signal?.aborted) return reject(signal.reason as Error);
       if (offset >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
-      const buf = Buffer.allocUnsafe(CHUNK);
-      fs.read(fd, buf, 0, CHUNK, offset, (err, n) => {
+      const size = offset === 0 ? FIRST_CHUNK : CHUNK;
+      const buf = Buffer.allocUnsafe(size);
+      fs.read(fd, buf, 0, size, offset, (err, n) => {
         if (err) return reject(err);
         if (n > 0) chunks.push(buf.subarray(0, n));
         offset += n;
         // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
-        if (n > 0 && !(wholeInOneRead && n < CHUNK)) return next();
+        if (n > 0 && !(wholeInOneRead && n < size)) return next();
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
       });
     };

@@ -28,6 +28,17 @@ function joinUnder(root: string, prefix: string | undefined, parts: readonly str
   return joined;
 }
 
+/** A directory joined to by concatenation: "/", or clean parts, absolute or not. */
+const CLEAN_DIR = new RegExp(`^(?:/|/?${CLEAN_PART.source.slice(1, -1)})$`);
+
+/**
+ * path.join(dir, ...parts), by concatenation where `dir` and the parts are clean (a directory
+ * under a root, a file name): for paths built per process or per device on every scrape.
+ */
+export function joinPath(dir: string, ...parts: string[]): string {
+  return joinUnder(dir, CLEAN_DIR.test(dir) ? (dir === '/' ? dir : dir + '/') : undefined, parts);
+}
+
 /** The --path.* prefixes, so the same code reads the host, a mounted host or a fixture tree. */
 export class HostPaths {
   private readonly procfsPrefix: string | undefined;

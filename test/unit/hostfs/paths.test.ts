@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import path from 'node:path';
-import { HostPaths } from '../../../src/hostfs/paths.js';
+import { HostPaths, joinPath } from '../../../src/hostfs/paths.js';
 
 const ROOTS = ['/', '/proc', '/proc/', '//proc//', '/host/proc', 'proc', './proc', '../proc', '.', './', '', '/a/./b', '/a/../b', 'fixtures/x/'];
 const PARTS: string[][] = [
@@ -36,6 +36,7 @@ test('proc, sys and root give exactly what path.join gives', (t) => {
       t.is(paths.proc(...parts), want, `proc(${JSON.stringify(parts)}) under ${JSON.stringify(root)}`);
       t.is(paths.sys(...parts), want);
       t.is(paths.root(...parts), want);
+      t.is(joinPath(root, ...parts), want, `joinPath(${JSON.stringify([root, ...parts])})`);
     }
   }
 });
