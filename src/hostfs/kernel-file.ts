@@ -306,14 +306,13 @@ export class KernelFileReader {
   }
 }
 
-/** Most sysfs attributes and /proc/<pid> files fit in one chunk; larger ones take more reads. */
-const CHUNK = 8 * 1024;
 /**
- * The first chunk is smaller: /proc/<pid>/io and cgroup, sysfs attributes are a few hundred
+ * The first read's buffer: /proc/<pid>/io and cgroup and sysfs attributes are a few hundred
  * bytes. Below half of Buffer.poolSize, it is carved from Node's shared slab, where an 8 kB one
- * is an ArrayBuffer of its own, outside the heap, for every pooled read (hundreds a scrape).
+ * would be an ArrayBuffer of its own, outside the heap, for every pooled read (hundreds a
+ * scrape). The reads to EOF continue into its free part; a larger file doubles it.
  */
-const FIRST_CHUNK = 2 * 1024;
+const FIRST_BUFFER_BYTES = 2 * 1024;
 
 function openAsync(file: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, OPEN_NONBLOCKING, (err, fd) => (err ? reject(err) : resolve(fd))));
@@ -323,23 +322,26 @@ function fstatAsync(fd: number): Promise<fs.Stats> {
   return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
 }
 
-/** Reads an fd from offset 0 to EOF through the pool, a chunk at a time (see `read` for wholeInOneRead). */
+/** Reads an fd from offset 0 to EOF through the pool (see `read` for wholeInOneRead). */
 function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, file = `fd ${fd}`): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let offset = 0;
+    let buf = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
+    let length = 0;
     const next = (): void => {
       if (signal?.aborted) return reject(signal.reason as Error);
-      if (offset >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
-      const size = offset === 0 ? FIRST_CHUNK : CHUNK;
-      const buf = Buffer.allocUnsafe(size);
-      fs.read(fd, buf, 0, size, offset, (err, n) => {
+      if (length === buf.length) {
+        if (length >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_FILE_BYTES));
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const want = buf.length - length;
+      fs.read(fd, buf, length, want, length, (err, n) => {
         if (err) return reject(err);
-        if (n > 0) chunks.push(buf.subarray(0, n));
-        offset += n;
+        length += n;
         // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
-        if (n > 0 && !(wholeInOneRead && n < size)) return next();
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+        if (n > 0 && !(wholeInOneRead && n < want)) return next();
+        resolve(buf.subarray(0, length));
       });
     };
     next();
