@@ -4,7 +4,7 @@ import { defineFlag, type Flag, FlagError, type ParsedFlags } from '../cli/flags
 import { goValidUtf8 } from '../gocompat/utf8.js';
 import type { Logger } from '../lib/log.js';
 import { type MountInfo, parseMountinfo } from '../procfs/mountinfo.js';
-import { StatfsPool, type StatfsOutcome } from '../statfs/statfs-pool.js';
+import { MountStatfs, type StatfsOutcome } from '../statfs/mount-statfs.js';
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { DeviceFilter, filterFlags, filterFromFlags, type FilterFlags } from './device-filter.js';
@@ -35,7 +35,7 @@ const STAT_WORKERS = defineFlag({
   kind: 'int',
   default: '4',
   min: 1,
-  help: 'How many statfs calls to process simultaneously (worker threads).',
+  help: 'How many statfs calls to process simultaneously (on libuv\'s thread pool, always leaving one of its threads to other reads).',
 });
 
 /** node_exporter's device_error label for a mount whose statfs has not answered. */
@@ -152,12 +152,10 @@ export const filesystemCollector: CollectorFactory = {
     // Answer even when the collector's own deadline is shorter than the mount timeout.
     const collectorTimeoutMs = flags.get(COLLECTOR_TIMEOUT_FLAG);
     const answerWithinMs = Math.min(mountTimeoutMs, collectorTimeoutMs * DEADLINE_SHARE);
-    // One worker thread starts now; more, up to --collector.filesystem.stat-workers, only when a mount is slow.
-    const pool = new StatfsPool({ workers: flags.get(STAT_WORKERS), mountTimeoutMs, log });
-    pool.warmUp();
+    const statfs = new MountStatfs({ host, mountTimeoutMs, concurrency: flags.get(STAT_WORKERS), log });
 
     return {
-      close: () => pool.close(),
+      close: () => statfs.close(),
       async update(sink, signal) {
         const mounts: Mount[] = [];
         for (const m of await readMounts(host, signal, log)) {
@@ -181,7 +179,7 @@ export const filesystemCollector: CollectorFactory = {
             statfsPath: paths.root(mountpoint),
           });
         }
-        const outcomes = await pool.statfsAll(
+        const outcomes = await statfs.statfsAll(
           mounts.map((m) => m.statfsPath),
           answerWithinMs,
         );

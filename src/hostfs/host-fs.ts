@@ -83,6 +83,15 @@ function settled<T>(read: () => T): Promise<T> {
 
 const copyOut = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray(0, length));
 const decode = (buf: Buffer, length: number): string => buf.toString('utf8', 0, length);
+const wholeText = (buf: Buffer): string => buf.toString('utf8');
+function undefinedIfNotFound(err: unknown): undefined {
+  if (isNotFound(err)) return undefined;
+  throw err;
+}
+
+/** textNow's answers for a file read through the pool, and for one known to be still missing. */
+const POOLED = Symbol('pooled');
+const ABSENT = Symbol('absent');
 const parseUintText = (text: string) => parseUint(text.trim(), 'value');
 
 function numericAscending(names: string[]): string[] {
@@ -115,7 +124,11 @@ export class HostFs {
   /** Whether each root is a live kernel mount, whose files may be held open (see kernel-file.ts); known on first use. */
   private liveRoots: { procfs: boolean; sysfs: boolean } | undefined;
   private readonly kernelFiles = new KernelFileReader();
-  private readonly processFiles = new KernelFileReader({ maxHeld: MAX_HELD_PROCESS_FILES, idleCloseMs: PROCESS_FILE_IDLE_MS });
+  private readonly processFiles = new KernelFileReader({
+    maxHeld: MAX_HELD_PROCESS_FILES,
+    idleCloseMs: PROCESS_FILE_IDLE_MS,
+    groupOf: (file) => PROCESS_FILE.exec(file.slice(this.procfsPrefix.length))?.[1],
+  });
   /** Objects the collectors share through this host (see shared()). */
   private readonly sharedObjects = new Map<symbol, unknown>();
   private readonly pool: IoGate;
@@ -148,10 +161,7 @@ export class HostFs {
 
   /** Closes the held fds of /proc/<pid> files whose PID is not in `pids` (its process exited). */
   retainProcesses(pids: ReadonlySet<string>): void {
-    this.processFiles.closeUnless((file) => {
-      const m = PROCESS_FILE.exec(file.slice(this.procfsPrefix.length));
-      return m !== null && pids.has(m[1] as string);
-    });
+    this.processFiles.closeGroupsUnless((pid) => pids.has(pid));
   }
 
   /** How many /proc/<pid> files are held open (for tests and diagnosis). */
@@ -274,6 +284,21 @@ export class HostFs {
     return this.pool.run(file, options.signal, () => readRegularFile(file, options.maxBytes));
   }
 
+  /**
+   * Runs `op`, a file system call on `key` that may never return (statfs of a mount), through
+   * the gate in front of libuv's pool, as the pooled reads are: refused at once while an earlier
+   * call on `key` is stuck or every slot is; the caller waits until `signal` aborts. The call is
+   * stuck after `stuckAfterMs` (a mount's statfs: the mount timeout) instead of the gate's 5 s.
+   */
+  runGated<T>(key: string, signal: AbortSignal | undefined, op: () => Promise<T>, stuckAfterMs?: number): Promise<T> {
+    return this.pool.run(key, signal, op, stuckAfterMs);
+  }
+
+  /** How many gated calls may run at once (libuv's pool size less one). */
+  get gatedSlots(): number {
+    return this.pool.slots;
+  }
+
   /** Checks, without reading it, that `file` is a regular file; bounded like readUserFile. */
   checkUserFile(file: string, signal?: AbortSignal): Promise<void> {
     return this.pool.run(file, signal, () => checkRegularFile(file));
@@ -290,41 +315,76 @@ export class HostFs {
     return this.readViaPool(file, signal);
   }
 
+  /**
+   * The text of a file read synchronously (see the policy above), or POOLED for one read
+   * through the pool; throws what the read throws. With `absentIsValue`, a file that was
+   * missing last time and still is gives ABSENT, without building an error.
+   */
+  private textNow(file: string, absentIsValue: boolean): string | typeof POOLED | typeof ABSENT {
+    if (this.isMemoryBacked(file)) {
+      if (absentIsValue && this.kernelFiles.isStillAbsent(file)) return ABSENT;
+      return this.readMemoryBacked(file, decode);
+    }
+    if (this.isProcessCounters(file)) {
+      if (absentIsValue && this.processFiles.isStillAbsent(file)) return ABSENT;
+      return this.readProcessCounters(file, decode);
+    }
+    return POOLED;
+  }
+
+  // The text and parse methods below answer synchronous reads with settled promises, not
+  // through async functions: most files are read that way, several thousand a scrape, and an
+  // async function nesting another costs a promise, a context and a reaction at each level.
+
   /** Reads a whole /proc or /sys file as text (see the policy above). */
-  async readText(file: string, signal?: AbortSignal): Promise<string> {
-    if (this.isMemoryBacked(file)) return this.readMemoryBacked(file, decode);
-    if (this.isProcessCounters(file)) return this.readProcessCounters(file, decode);
-    return (await this.readViaPool(file, signal)).toString('utf8');
+  readText(file: string, signal?: AbortSignal): Promise<string> {
+    let text: string | typeof POOLED | typeof ABSENT;
+    try {
+      text = this.textNow(file, false);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return typeof text === 'string' ? Promise.resolve(text) : this.readViaPool(file, signal).then(wholeText);
   }
 
   /** Like readText, but a missing file is `undefined` rather than an error. */
-  async readTextIfExists(file: string, signal?: AbortSignal): Promise<string | undefined> {
+  readTextIfExists(file: string, signal?: AbortSignal): Promise<string | undefined> {
+    let text: string | typeof POOLED | typeof ABSENT;
     try {
-      return await this.readText(file, signal);
+      text = this.textNow(file, true);
     } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+      return isNotFound(err) ? Promise.resolve(undefined) : Promise.reject(err as Error);
     }
+    if (typeof text === 'string') return Promise.resolve(text);
+    if (text === ABSENT) return Promise.resolve(undefined);
+    return this.readViaPool(file, signal).then(wholeText, undefinedIfNotFound);
   }
 
-  async parseFile<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
-    return parseText(file, await this.readText(file, signal), parse);
+  parseFile<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
+    try {
+      const text = this.textNow(file, false);
+      if (typeof text === 'string') return Promise.resolve(parseText(file, text, parse));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.readViaPool(file, signal).then((buf) => parseText(file, wholeText(buf), parse));
   }
 
   /** Reads a file holding one unsigned integer (most sysfs attributes); a missing file is `undefined`. */
-  async readUintIfExists(file: string, signal?: AbortSignal): Promise<number | undefined> {
-    const text = await this.readTextIfExists(file, signal);
-    return text === undefined ? undefined : parseText(file, text, (t) => parseUint(t.trim(), path.basename(file)));
+  readUintIfExists(file: string, signal?: AbortSignal): Promise<number | undefined> {
+    return this.parseFileIfExists(file, (t) => parseUint(t.trim(), path.basename(file)), signal);
   }
 
   /** Parses `file`, or gives undefined when it does not exist. */
-  async parseFileIfExists<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T | undefined> {
+  parseFileIfExists<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T | undefined> {
     try {
-      return await this.parseFile(file, parse, signal);
+      const text = this.textNow(file, true);
+      if (text === ABSENT) return Promise.resolve(undefined);
+      if (text !== POOLED) return Promise.resolve(parseText(file, text, parse));
     } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+      return isNotFound(err) ? Promise.resolve(undefined) : Promise.reject(err as Error);
     }
+    return this.readViaPool(file, signal).then((buf) => parseText(file, wholeText(buf), parse), undefinedIfNotFound);
   }
 
   /** Parses `file`; its absence is node_exporter's ErrNoData (success 0, logged at debug). */

@@ -5,8 +5,9 @@
  * until the kernel lets go, possibly for good. So:
  * - At most `slots` gated operations run at once (the pool's size less one), so a thread is
  *   always left for everything else, DNS lookups of probes included.
- * - An operation running longer than `stuckAfterMs` is stuck: its key (the file) is refused at
- *   once until it returns, so one hung file never takes a second thread.
+ * - An operation running longer than `stuckAfterMs` (or the timeout it was run with: a mount's
+ *   statfs has the mount timeout) is stuck: its key (the file) is refused at once until it
+ *   returns, so one hung file never takes a second thread.
  * - When every slot is stuck the gate is saturated: operations are refused at once (instead of
  *   queueing until their deadline), and status() says so for /-/healthy.
  * - A caller waits at most until its signal aborts (or `maxWaitMs` without a signal); the
@@ -50,6 +51,8 @@ export class IoGateError extends Error {
 interface Running {
   readonly key: string;
   readonly startedMs: number;
+  /** When it counts as stuck: startedMs plus its stuck timeout. */
+  readonly stuckAtMs: number;
 }
 
 interface Waiter {
@@ -85,18 +88,19 @@ export class IoGate {
    * Runs `op` (a file operation on `key`) when a slot is free. Rejects at once when an earlier
    * operation on `key` is stuck, or every slot is; rejects with the signal's reason when it
    * aborts first (the operation, if started, runs on and keeps its slot until it returns).
+   * `stuckAfterMs` replaces the gate's stuck timeout for this operation.
    */
-  run<T>(key: string, signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
+  run<T>(key: string, signal: AbortSignal | undefined, op: () => Promise<T>, stuckAfterMs = this.options.stuckAfterMs): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const refusal = this.refusal(key);
     if (refusal) return Promise.reject(refusal);
     const bound = signal ?? AbortSignal.timeout(this.options.maxWaitMs);
-    if (this.running.size < this.slots) return this.start(key, bound, op);
+    if (this.running.size < this.slots) return this.start(key, bound, op, stuckAfterMs);
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
         begin: () => {
           waiter.cancel?.();
-          this.start(key, bound, op).then(resolve, reject);
+          this.start(key, bound, op, stuckAfterMs).then(resolve, reject);
         },
         refuse: (err) => {
           waiter.cancel?.();
@@ -116,7 +120,7 @@ export class IoGate {
   status(): IoGateStatus {
     const now = this.now();
     const stuck = [...this.running]
-      .filter((r) => now - r.startedMs >= this.options.stuckAfterMs)
+      .filter((r) => now >= r.stuckAtMs)
       .sort((a, b) => a.startedMs - b.startedMs)
       .map((r) => ({ key: r.key, seconds: (now - r.startedMs) / 1000 }));
     return { slots: this.slots, running: this.running.size, queued: this.queue.length, stuck, saturated: stuck.length >= this.slots };
@@ -127,7 +131,7 @@ export class IoGate {
     const now = this.now();
     let stuck = 0;
     for (const r of this.running) {
-      if (now - r.startedMs < this.options.stuckAfterMs) continue;
+      if (now < r.stuckAtMs) continue;
       stuck++;
       if (r.key === key) {
         return new IoGateError('EIOSTUCK', `an earlier read of ${key} has not returned for ${seconds(now - r.startedMs)}; not reading it again until it does`);
@@ -141,15 +145,18 @@ export class IoGate {
     const { stuck, saturated } = this.status();
     if (!saturated) return undefined;
     const oldest = stuck[0] as StuckOperation;
-    return `I/O thread pool saturated: all ${this.slots} slots hold file reads that have not returned for over ${seconds(this.options.stuckAfterMs)} (oldest: ${oldest.key}, ${seconds(oldest.seconds * 1000)})`;
+    // Every running operation is stuck; the shortest stuck timeout among them is the true bound.
+    const stuckAfterMs = Math.min(...[...this.running].map((r) => r.stuckAtMs - r.startedMs));
+    return `I/O thread pool saturated: all ${this.slots} slots hold file reads that have not returned for over ${seconds(stuckAfterMs)} (oldest: ${oldest.key}, ${seconds(oldest.seconds * 1000)})`;
   }
 
   private saturatedError(): IoGateError {
     return new IoGateError('EIOSATURATED', this.problem() ?? 'I/O thread pool saturated');
   }
 
-  private start<T>(key: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
-    const entry: Running = { key, startedMs: this.now() };
+  private start<T>(key: string, signal: AbortSignal, op: () => Promise<T>, stuckAfterMs: number): Promise<T> {
+    const startedMs = this.now();
+    const entry: Running = { key, startedMs, stuckAtMs: startedMs + stuckAfterMs };
     this.running.add(entry);
     let result: Promise<T>;
     try {
@@ -184,12 +191,12 @@ export class IoGate {
 
   /**
    * Waiting operations would otherwise wait for their deadline once every running one is
-   * stuck: check when the youngest running operation becomes stuck, and refuse them then.
+   * stuck: check when the last running operation becomes stuck, and refuse them then.
    */
   private armSaturationCheck(): void {
     if (this.saturationTimer || this.queue.length === 0 || this.running.size < this.slots) return;
-    const youngest = Math.max(...[...this.running].map((r) => r.startedMs));
-    const inMs = Math.max(0, youngest + this.options.stuckAfterMs - this.now());
+    const lastStuckAt = Math.max(...[...this.running].map((r) => r.stuckAtMs));
+    const inMs = Math.max(0, lastStuckAt - this.now());
     this.saturationTimer = setTimeout(() => {
       this.saturationTimer = undefined;
       if (this.status().saturated) {

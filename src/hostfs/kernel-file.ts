@@ -60,9 +60,16 @@ export interface KernelFileReaderOptions {
   /** A held fd not read for this long is closed. */
   readonly idleCloseMs?: number;
   readonly now?: () => number;
+  /**
+   * The group a held file belongs to (the process of a /proc/<pid> file), worked out once when
+   * its fd is first held, for closeGroupsUnless.
+   */
+  readonly groupOf?: (file: string) => string | undefined;
 }
 
 interface HeldFile {
+  readonly file: string;
+  readonly group: string | undefined;
   readonly fd: number;
   lastReadMs: number;
   /** Asynchronous reads using the fd now; it is closed only once none is. */
@@ -100,10 +107,12 @@ export class KernelFileReader {
   private readonly maxHeld: number;
   private readonly idleCloseMs: number;
   private readonly now: () => number;
+  private readonly groupOf: (file: string) => string | undefined;
   private lastSweepMs: number;
 
   constructor(options: KernelFileReaderOptions = {}) {
     this.maxHeld = options.maxHeld ?? 1024;
+    this.groupOf = options.groupOf ?? (() => undefined);
     this.idleCloseMs = options.idleCloseMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     this.lastSweepMs = this.now();
@@ -156,7 +165,7 @@ export class KernelFileReader {
       entry = this.held.get(file);
       if (entry) fs.close(fd, () => {});
       else {
-        entry = { fd, lastReadMs: now, inFlight: 0, retired: false };
+        entry = this.heldFile(file, fd, now);
         this.held.set(file, entry);
       }
     }
@@ -184,9 +193,16 @@ export class KernelFileReader {
     for (const [file, entry] of this.held) this.release(file, entry);
   }
 
-  /** Closes the held fds of the files `keep` rejects (those of processes that exited). */
-  closeUnless(keep: (file: string) => boolean): void {
-    for (const [file, entry] of this.held) if (!keep(file)) this.release(file, entry);
+  /**
+   * Closes the held fds of the files whose group (see groupOf) `keep` rejects: those of
+   * processes that exited. Files without a group are closed.
+   */
+  closeGroupsUnless(keep: (group: string) => boolean): void {
+    for (const entry of this.held.values()) if (entry.group === undefined || !keep(entry.group)) this.release(entry.file, entry);
+  }
+
+  private heldFile(file: string, fd: number, now: number): HeldFile {
+    return { file, group: this.groupOf(file), fd, lastReadMs: now, inFlight: 0, retired: false };
   }
 
   /** Forgets a held fd and closes it, at once or when its last asynchronous read ends. */
@@ -196,13 +212,22 @@ export class KernelFileReader {
     else closeQuietly(entry.fd);
   }
 
-  private checkStillAbsent(file: string): void {
-    // A file missing last time is asked about with access(2), which costs no exception: a
-    // failed open costs a stack-capturing Error, and optional files (thermal_throttle on a VM,
-    // one per CPU) are missing on every scrape.
-    if (!this.absent.has(file)) return;
-    if (!fs.existsSync(file)) throw notFoundError(file);
+  /**
+   * Whether `file` was missing when last read and still is. A file missing last time is asked
+   * about with access(2), which costs no exception: a failed open costs a stack-capturing
+   * Error, and optional files (thermal_throttle on a VM, one per CPU) are missing on every
+   * scrape. It is asked every time, since such a file can appear (a cgroup created, a CPU
+   * brought online).
+   */
+  isStillAbsent(file: string): boolean {
+    if (!this.absent.has(file)) return false;
+    if (!fs.existsSync(file)) return true;
     this.absent.delete(file);
+    return false;
+  }
+
+  private checkStillAbsent(file: string): void {
+    if (this.isStillAbsent(file)) throw notFoundError(file);
   }
 
   private rememberIfAbsent(file: string, err: unknown): void {
@@ -243,7 +268,7 @@ export class KernelFileReader {
     }
     if (this.held.size >= this.maxHeld) return this.readOnce(file, wholeInOneRead);
     const fd = fs.openSync(file, OPEN_NONBLOCKING);
-    const entry: HeldFile = { fd, lastReadMs: now, inFlight: 0, retired: false };
+    const entry = this.heldFile(file, fd, now);
     try {
       const length = this.readFrom(fd, wholeInOneRead, file);
       this.held.set(file, entry);
@@ -281,8 +306,13 @@ export class KernelFileReader {
   }
 }
 
-/** Most sysfs attributes and /proc/<pid> files fit in one chunk; larger ones take more reads. */
-const CHUNK = 8 * 1024;
+/**
+ * The first read's buffer: /proc/<pid>/io and cgroup and sysfs attributes are a few hundred
+ * bytes. Below half of Buffer.poolSize, it is carved from Node's shared slab, where an 8 kB one
+ * would be an ArrayBuffer of its own, outside the heap, for every pooled read (hundreds a
+ * scrape). The reads to EOF continue into its free part; a larger file doubles it.
+ */
+const FIRST_BUFFER_BYTES = 2 * 1024;
 
 function openAsync(file: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, OPEN_NONBLOCKING, (err, fd) => (err ? reject(err) : resolve(fd))));
@@ -292,22 +322,26 @@ function fstatAsync(fd: number): Promise<fs.Stats> {
   return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
 }
 
-/** Reads an fd from offset 0 to EOF through the pool, a chunk at a time (see `read` for wholeInOneRead). */
+/** Reads an fd from offset 0 to EOF through the pool (see `read` for wholeInOneRead). */
 function readFdAsync(fd: number, wholeInOneRead: boolean, signal?: AbortSignal, file = `fd ${fd}`): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let offset = 0;
+    let buf = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
+    let length = 0;
     const next = (): void => {
       if (signal?.aborted) return reject(signal.reason as Error);
-      if (offset >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
-      const buf = Buffer.allocUnsafe(CHUNK);
-      fs.read(fd, buf, 0, CHUNK, offset, (err, n) => {
+      if (length === buf.length) {
+        if (length >= MAX_FILE_BYTES) return reject(tooLarge(file, MAX_FILE_BYTES));
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_FILE_BYTES));
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const want = buf.length - length;
+      fs.read(fd, buf, length, want, length, (err, n) => {
         if (err) return reject(err);
-        if (n > 0) chunks.push(buf.subarray(0, n));
-        offset += n;
+        length += n;
         // procfs and sysfs report size 0, so read until EOF rather than trusting fstat.
-        if (n > 0 && !(wholeInOneRead && n < CHUNK)) return next();
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+        if (n > 0 && !(wholeInOneRead && n < want)) return next();
+        resolve(buf.subarray(0, length));
       });
     };
     next();

@@ -43,7 +43,7 @@ async function mountHangingStatfs(t: ExecutionContext): Promise<HangingMount | u
   const fuse = await mountHangingFuse(t, 'hanging-fuse.py', (_dir, releaseFile) => [releaseFile]);
   if (!fuse) return undefined;
   const { pid, mountpoint } = fuse;
-  // The namespace's mounts, the hung one first, so that its worker hangs before the others run.
+  // The namespace's mounts, the hung one first, so that its statfs hangs before the others run.
   const lines = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter(Boolean);
   const hung = lines.filter((l) => l.split(' ')[4] === mountpoint);
   if (hung.length !== 1) throw new Error(`${mountpoint} is not in /proc/${pid}/mountinfo:\n${lines.join('\n')}`);
@@ -90,7 +90,7 @@ test('scrapes answer within the deadline while a mount hangs, and the mount reco
   const collector = filesystemCollector.create(testContext({ paths: new HostPaths(m.procfs, '/sys', m.rootfs), flags, log }));
   t.teardown(() => collector.close?.());
   const node = new NodeCollector(new Map([['filesystem', collector]]), log);
-  // The exporter starts a moment before Prometheus' first scrape: its statfs workers are loaded.
+  // The exporter starts a moment before Prometheus' first scrape.
   await sleep(1000);
   const deadlineMs = 3000;
   const scrape = async () => {
@@ -113,7 +113,7 @@ test('scrapes answer within the deadline while a mount hangs, and the mount reco
   t.is(values(s1.text, 'node_filesystem_device_error').get(fuseLabels(m, 'mountpoint timeout')), 1);
   t.is(values(s1.text, 'node_filesystem_readonly').get(fuseLabels(m, 'mountpoint timeout')), 1, 'mounted ro');
   t.false(values(s1.text, 'node_filesystem_size_bytes').has(fuseLabels(m, 'mountpoint timeout')));
-  t.true(rootHasSize(s1.text), 'the worker stuck on the first mount was bypassed for the others');
+  t.true(rootHasSize(s1.text), 'the pool thread stuck on the first mount was bypassed for the others');
 
   // 2. Once the mount timeout has passed, the mount is stuck: reported at once, never re-asked.
   await waitFor('the mount to be marked stuck', () => logs.some((l) => l.includes('reporting the mount as stuck')));
@@ -141,20 +141,23 @@ test('scrapes answer within the deadline while a mount hangs, and the mount reco
   t.is(m.statfsCalls(), 2);
 });
 
-test('a process with a hung statfs worker still exits', async (t) => {
+test('a process that calls process.exit() while a statfs hangs still exits', async (t) => {
   const m = await mountHangingStatfs(t);
   if (!m) return;
   const target = path.join(m.rootfs, m.mountpoint);
-  const pool = pathToFileURL(path.join(REPO_ROOT, 'build/src/statfs/statfs-pool.js')).href;
-  const logModule = pathToFileURL(path.join(REPO_ROOT, 'build/src/lib/log.js')).href;
-  // Hangs a statfs, waits until it is stuck, then lets the event loop run empty.
+  const module = (file: string): string => JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'build/src', file)).href);
+  // Hangs a statfs on libuv's pool, waits until it is stuck, then exits as an uncaught error
+  // would (not through exitProcess): Node would join the hung pool thread.
   const script = `
-    const { StatfsPool } = await import(${JSON.stringify(pool)});
-    const { createLogger } = await import(${JSON.stringify(logModule)});
-    const pool = new StatfsPool({ workers: 1, mountTimeoutMs: 200, log: createLogger('info', 'logfmt') });
-    await pool.statfsAll([${JSON.stringify(target)}], 100);
-    while (!pool.isStuck(${JSON.stringify(target)})) await new Promise((r) => setTimeout(r, 20));
+    const { MountStatfs } = await import(${module('statfs/mount-statfs.js')});
+    const { HostFs } = await import(${module('hostfs/host-fs.js')});
+    const { createLogger } = await import(${module('lib/log.js')});
+    const statfs = new MountStatfs({ host: new HostFs(), mountTimeoutMs: 200, concurrency: 4, log: createLogger('info', 'logfmt') });
+    await statfs.statfsAll([${JSON.stringify(target)}], 100);
+    while (!statfs.isStuck(${JSON.stringify(target)})) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
     process.stdout.write('stuck\\n');
+    process.exit(0);
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -170,7 +173,7 @@ test('a process with a hung statfs worker still exits', async (t) => {
     throw new Error(`${err.message}; output:\n${output}`);
   });
   t.true(output.includes('stuck'), output);
-  // Node would join the hung worker thread forever; the main thread must end instead. The
+  // Node would join the hung pool thread forever; the main thread must end instead. The
   // kernel keeps the process until the FUSE request is aborted, so look at the main thread.
   const state = await mainThreadEnded(child.pid as number, 3000);
   t.true(state === undefined || state === 'Z', `main thread state ${state}; output:\n${output}`);

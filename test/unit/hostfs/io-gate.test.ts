@@ -145,3 +145,39 @@ test('the pool size follows UV_THREADPOOL_SIZE as libuv reads it', (t) => {
   t.is(threadPoolSize({ UV_THREADPOOL_SIZE: '5000' }), 1024);
   t.is(threadPoolSize({ UV_THREADPOOL_SIZE: 'x' }), 4);
 });
+
+test('an operation run with its own stuck timeout is stuck after that one; others keep the gate\'s', async (t) => {
+  const { g, advance } = gate(3, 1000);
+  const statfs = new Op('/mnt/nfs');
+  void g.run(statfs.name, undefined, statfs.run, 200);
+  const read = new Op('/proc/42/io');
+  void g.run(read.name, undefined, read.run);
+  advance(199);
+  t.deepEqual(g.status().stuck, []);
+  advance(1);
+  t.deepEqual(g.status().stuck.map((s) => s.key), ['/mnt/nfs'], 'past its own 200 ms, not the gate\'s 1 s');
+  const again = await t.throwsAsync(g.run('/mnt/nfs', undefined, new Op('again').run, 200), { instanceOf: IoGateError });
+  t.is(again?.code, 'EIOSTUCK');
+  const second = new Op('second');
+  const secondRun = g.run('/proc/42/io', undefined, second.run);
+  t.true(second.started, 'the read with the gate\'s timeout is not stuck yet');
+  second.end();
+  await secondRun;
+  advance(800);
+  t.deepEqual(g.status().stuck.map((s) => s.key), ['/mnt/nfs', '/proc/42/io']);
+  statfs.end();
+  read.end();
+  await tick();
+  t.like(g.status(), { running: 0, stuck: [] });
+});
+
+test('saturation by operations with a shorter stuck timeout says that timeout', async (t) => {
+  const { g, advance } = gate(1, 5000);
+  const hung = new Op('/mnt/nfs');
+  void g.run(hung.name, undefined, hung.run, 1000);
+  advance(1500);
+  t.regex(g.problem() ?? '', /^I\/O thread pool saturated: all 1 slots hold file reads that have not returned for over 1\.0s \(oldest: \/mnt\/nfs, 1\.5s\)$/);
+  hung.end();
+  await tick();
+  t.is(g.problem(), undefined);
+});

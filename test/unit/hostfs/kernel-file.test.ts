@@ -216,3 +216,21 @@ test('readAsync: a missing file reports ENOENT, beyond maxHeld files are still r
   controller.abort(new Error('deadline'));
   await t.throwsAsync(reader.readAsync(path.join(dir, 'a'), true, controller.signal), { message: 'deadline' });
 });
+
+test('retainProcesses closes the held /proc/<pid> files of the PIDs not kept, and only those', async (t) => {
+  const host = new HostFs();
+  t.teardown(() => host.close());
+  const own = String(process.pid);
+  const parent = String(process.ppid);
+  await host.readText(host.paths.proc(own, 'stat'));
+  await host.readText(host.paths.proc(own, 'status'));
+  await host.readText(host.paths.proc(parent, 'stat'));
+  t.is(host.heldProcessFileCount(), 3);
+  host.retainProcesses(new Set([own, '1']));
+  t.is(host.heldProcessFileCount(), 2, "the parent's stat is closed");
+  host.retainProcesses(new Set([parent]));
+  t.is(host.heldProcessFileCount(), 0);
+  // A later read opens it again.
+  await host.readText(host.paths.proc(own, 'stat'));
+  t.is(host.heldProcessFileCount(), 1);
+});
