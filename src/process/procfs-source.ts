@@ -13,7 +13,7 @@ import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
 import { parsePidStat, type PidStatDetail } from '../procfs/pid-stat.js';
-import { parsePidStatus } from '../procfs/pid-status.js';
+import { parsePidStatus, parseThreadStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
 import { mapBounded } from '../lib/concurrency.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
@@ -21,7 +21,6 @@ import { type Counters, type Listing, type ListedProcess, type Measurements, typ
 import { UserNames } from './users.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
 import { ProcessTable, processId } from './table.js';
-import { parseThreadState } from './thread-status.js';
 
 export interface ProcfsProcess extends ListedProcess {
   readonly stat: PidStatDetail;
@@ -195,11 +194,11 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     // status alone has both the state (the letter stat has too) and the context switches.
     const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
       const dir = `${pid}/task/${tid}`;
-      const r = await this.read(dir, 'status', (text) => ({ state: parseThreadState(text), status: parsePidStatus(text) }), signal);
+      const r = await this.read(dir, 'status', parseThreadStatus, signal);
       if (!('value' in r)) return undefined;
-      if (r.value.state !== undefined) return { state: r.value.state, status: r.value.status };
+      if (r.value.state !== undefined) return { state: r.value.state, status: r.value };
       const stat = await this.read(dir, 'stat', parsePidStat, signal);
-      return 'value' in stat ? { state: stat.value.state, status: r.value.status } : undefined;
+      return 'value' in stat ? { state: stat.value.state, status: r.value } : undefined;
     });
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
     for (const t of threads) {
