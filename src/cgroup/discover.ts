@@ -13,7 +13,7 @@ import { RESOURCES, cgroupPathsOf, cgroupTarget, holds, mapHierarchies, ownMount
 import { parseProcCgroup } from './proc-cgroup.js';
 import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../hostfs/errors.js';
 import { mapBounded } from '../lib/concurrency.js';
-import { ProcessTable, processId, type TableEntry } from '../process/table.js';
+import { ProcessTable, type TableEntry } from '../process/table.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;
@@ -85,7 +85,7 @@ export class ReportDecisions {
       let report: boolean | undefined;
       if ('stat' in e) {
         if (e.stat.state === 'Z') return undefined; // Its command line is gone; as before, not reported.
-        const id = processId(e.pid, e.stat);
+        const { id } = e;
         present.add(id);
         const known = this.decided.get(id);
         if (known?.comm === e.stat.comm) report = known.report;

@@ -13,14 +13,14 @@ import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
 import { parsePidStat, type PidStatDetail } from '../procfs/pid-stat.js';
-import { parsePidStatus, parseThreadStatus } from '../procfs/pid-status.js';
+import { parsePidStatus, parseThreadStatus, type ThreadStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
 import { mapBounded } from '../lib/concurrency.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
-import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, zeroStates } from './source.js';
+import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, STATE_NAMES, zeroStates } from './source.js';
 import { UserNames } from './users.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
-import { ProcessTable, processId } from './table.js';
+import { ProcessTable } from './table.js';
 
 export interface ProcfsProcess extends ListedProcess {
   readonly stat: PidStatDetail;
@@ -32,6 +32,14 @@ const THREAD_CONCURRENCY = 8;
 
 /** Outcome of reading one optional file: the value, gone, or unreadable (a partial error). */
 type Read<T> = { readonly value: T } | { readonly vanished: true } | { readonly failed: unknown };
+
+/** What is kept of a process between scrapes, by its id (PID and start time), while it is listed. */
+interface KnownProcess {
+  readonly statusFile: string;
+  readonly ioFile: string;
+  /** The soft limit on open files, read once: only prlimit(2) from outside changes it. */
+  fdLimit?: Read<number>;
+}
 
 export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   readonly provides: ReadonlySet<OptionalFamily> = new Set<OptionalFamily>([
@@ -50,8 +58,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
 
   private readonly paths: HostPaths;
   private readonly table: ProcessTable;
-  /** The soft limit on open files per process id, read once: only prlimit(2) from outside changes it. */
-  private readonly fdLimits = new Map<string, Read<number>>();
+  private readonly known = new Map<string, KnownProcess>();
 
   constructor(private readonly host: HostFs) {
     this.paths = host.paths;
@@ -63,14 +70,14 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     const { entries } = await this.table.list(signal);
     let readErrors = 0;
     const processes: ProcfsProcess[] = [];
+    const ids = new Set<string>();
     for (const e of entries) {
       if ('failed' in e) readErrors++;
       if (!('stat' in e)) continue;
-      const pid = Number(e.pid);
-      processes.push({ pid, id: processId(pid, e.stat), ppid: e.stat.ppid, comm: e.stat.comm, stat: e.stat });
+      processes.push({ pid: Number(e.pid), id: e.id, ppid: e.stat.ppid, comm: e.stat.comm, stat: e.stat });
+      ids.add(e.id);
     }
-    const ids = new Set(processes.map((p) => p.id));
-    for (const id of this.fdLimits.keys()) if (!ids.has(id)) this.fdLimits.delete(id);
+    for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
     return { processes, readErrors };
   }
 
@@ -127,16 +134,18 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     signal: AbortSignal,
   ): Promise<{ metrics: ProcessMetrics; partial: boolean } | 'vanished' | 'failed'> {
     const pid = String(p.pid);
+    const known = this.knownProcess(p);
+    // With the state letter, for its main thread's share when the threads are read.
+    const ownStatus = this.readFile(known.statusFile, parseThreadStatus, signal);
     const [status, io, fds, fdLimit, threads] = await Promise.all([
-      this.read(pid, 'status', parsePidStatus, signal),
-      this.read(pid, 'io', parsePidIo, signal),
+      ownStatus,
+      this.readFile(known.ioFile, parsePidIo, signal),
       this.countFds(pid, signal),
-      this.fdLimit(p, signal),
-      p.stat.numThreads > 1 ? this.readThreads(pid, signal) : undefined,
+      this.fdLimit(p, known, signal),
+      p.stat.numThreads > 1 ? this.readThreads(pid, ownStatus, signal) : undefined,
     ]);
     if ('vanished' in status) return 'vanished';
     if ('failed' in status) return 'failed';
-    const optional = [io, fds, fdLimit, ...(threads ? [threads] : [])];
     const { stat } = p;
     const counters: Counters = {
       cpuUserMs: (stat.utimeTicks * 1000) / USER_HZ,
@@ -156,7 +165,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     if (threads && 'value' in threads && threads.value.count >= 2) {
       counters.voluntaryCtxSwitches = threads.value.voluntary;
       counters.nonvoluntaryCtxSwitches = threads.value.nonvoluntary;
-      for (const [name, n] of Object.entries(threads.value.states) as [keyof StateCounts, number][]) states[name] += n;
+      for (const name of STATE_NAMES) states[name] += threads.value.states[name];
     }
     return {
       metrics: {
@@ -170,15 +179,23 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
         states,
         startTimeSeconds: bootTime + stat.startTicks / USER_HZ,
       },
-      partial: optional.some((r) => 'failed' in r),
+      partial: 'failed' in io || 'failed' in fds || 'failed' in fdLimit || (threads !== undefined && 'failed' in threads),
     };
   }
 
-  private async fdLimit(p: ProcfsProcess, signal: AbortSignal): Promise<Read<number>> {
-    const known = this.fdLimits.get(p.id);
-    if (known && 'value' in known) return known;
+  private knownProcess(p: ProcfsProcess): KnownProcess {
+    let known = this.known.get(p.id);
+    if (!known) {
+      const pid = String(p.pid);
+      this.known.set(p.id, (known = { statusFile: this.paths.proc(pid, 'status'), ioFile: this.paths.proc(pid, 'io') }));
+    }
+    return known;
+  }
+
+  private async fdLimit(p: ProcfsProcess, known: KnownProcess, signal: AbortSignal): Promise<Read<number>> {
+    if (known.fdLimit) return known.fdLimit;
     const r = await this.read(String(p.pid), 'limits', parseOpenFilesSoftLimit, signal);
-    if ('value' in r) this.fdLimits.set(p.id, r);
+    if ('value' in r) known.fdLimit = r;
     return r;
   }
 
@@ -188,26 +205,34 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     return this.attempt(() => this.host.countOpenFds(pid, signal), signal);
   }
 
-  private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
+  /**
+   * The threads' context switches and states. The main thread's status is the process's own
+   * (the kernel prints /proc/<pid>/status from the main thread), which is read anyway.
+   */
+  private async readThreads(
+    pid: string,
+    ownStatus: Promise<Read<ThreadStatus>>,
+    signal: AbortSignal,
+  ): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
     const tids = await this.attempt(async () => this.host.listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
-    // status alone has both the state (the letter stat has too) and the context switches.
-    const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
-      const dir = `${pid}/task/${tid}`;
-      const r = await this.read(dir, 'status', parseThreadStatus, signal);
-      if (!('value' in r)) return undefined;
-      if (r.value.state !== undefined) return { state: r.value.state, status: r.value };
-      const stat = await this.read(dir, 'stat', parsePidStat, signal);
-      return 'value' in stat ? { state: stat.value.state, status: r.value } : undefined;
-    });
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
-    for (const t of threads) {
-      if (!t) continue; // A thread that ended meanwhile.
+    // status alone has both the state (the letter stat has too) and the context switches.
+    await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
+      const dir = `${pid}/task/${tid}`;
+      const r = tid === pid ? await ownStatus : await this.read(dir, 'status', parseThreadStatus, signal);
+      if (!('value' in r)) return; // A thread that ended meanwhile.
+      let state = r.value.state;
+      if (state === undefined) {
+        const stat = await this.read(dir, 'stat', parsePidStat, signal);
+        if (!('value' in stat)) return;
+        state = stat.value.state;
+      }
       sum.count++;
-      sum.voluntary += t.status.voluntaryCtxtSwitches ?? 0;
-      sum.nonvoluntary += t.status.nonvoluntaryCtxtSwitches ?? 0;
-      sum.states[stateName(t.state)]++;
-    }
+      sum.voluntary += r.value.voluntaryCtxtSwitches ?? 0;
+      sum.nonvoluntary += r.value.nonvoluntaryCtxtSwitches ?? 0;
+      sum.states[stateName(state)]++;
+    });
     return { value: sum };
   }
 
@@ -228,7 +253,10 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   private read<T>(dir: string, file: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
-    const path = this.paths.proc(dir, file);
+    return this.readFile(this.paths.proc(dir, file), parse, signal);
+  }
+
+  private readFile<T>(path: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
     return this.attempt(async () => parseText(path, await this.host.readText(path, signal), parse), signal);
   }
 

@@ -55,13 +55,14 @@ function layout(text: string, lastIndex: number): PidStatLayout {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new ParseError(`no "(comm)" in ${JSON.stringify(text.slice(0, 60))}`);
-  const starts: number[] = [];
+  const starts = new Array<number>(lastIndex + 1).fill(0);
+  let found = 0;
   // Only the fields up to the last one asked for are found.
-  for (let pos = skipSpaces(text, close + 1, text.length); pos < text.length && starts.length <= lastIndex; ) {
-    starts.push(pos);
+  for (let pos = skipSpaces(text, close + 1, text.length); pos < text.length && found <= lastIndex; found++) {
+    starts[found] = pos;
     pos = skipSpaces(text, fieldEnd(text, pos, text.length), text.length);
   }
-  if (starts.length <= lastIndex) throw new ParseError(`${starts.length} fields after comm, expected at least ${lastIndex + 1}`);
+  if (found <= lastIndex) throw new ParseError(`${found} fields after comm, expected at least ${lastIndex + 1}`);
   const state = starts[AFTER_COMM.state] as number;
   const letter = text.charCodeAt(state) | 0x20;
   if (!(letter >= 97 && letter <= 122) || fieldEnd(text, state, text.length) !== state + 1) {
