@@ -119,7 +119,7 @@ export function processGroupsCollectorWith(makeSource: (ctx: CollectorContext) =
           const measured = await source.measure([...tracked.keys()], signal);
           errors.procread += measured.readErrors;
           errors.partial += measured.partialErrors;
-          const groups = tracker.accumulate([...measured.metrics].map(([p, metrics]) => ({ id: p.id, group: tracked.get(p) as string, metrics })));
+          const groups = tracker.accumulate(measured.metrics, tracked);
           for (const [name, g] of groups) addGroup(sink, name, g, source.provides);
         } catch (err) {
           if (!signal.aborted && !(err instanceof NoDataError)) errors.scrape++;
