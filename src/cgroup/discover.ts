@@ -71,7 +71,8 @@ async function reportedByCmdline(host: HostFs, pid: string, pidMatch: UserRegex 
  * are decided afresh on every scrape.
  */
 export class ReportDecisions {
-  private readonly decided = new Map<string, { readonly comm: string; readonly report: boolean }>();
+  /** By process id; the cgroup file of a process reported. */
+  private readonly decided = new Map<string, { readonly comm: string; readonly cgroupFile: string | undefined }>();
 
   constructor(
     private readonly host: HostFs,
@@ -82,21 +83,22 @@ export class ReportDecisions {
   async cgroupTexts(entries: readonly TableEntry[], signal: AbortSignal): Promise<(string | undefined)[]> {
     const present = new Set<string>();
     const texts = await mapBounded(entries, CONCURRENCY, async (e) => {
-      let report: boolean | undefined;
+      let cgroupFile: string | undefined;
       if ('stat' in e) {
         if (e.stat.state === 'Z') return undefined; // Its command line is gone; as before, not reported.
         const { id } = e;
         present.add(id);
         const known = this.decided.get(id);
-        if (known?.comm === e.stat.comm) report = known.report;
+        if (known?.comm === e.stat.comm) cgroupFile = known.cgroupFile;
         else {
-          report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
-          if (report !== undefined) this.decided.set(id, { comm: e.stat.comm, report });
+          const report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+          if (report) cgroupFile = this.host.paths.proc(e.pid, 'cgroup');
+          if (report !== undefined) this.decided.set(id, { comm: e.stat.comm, cgroupFile });
         }
-      } else {
-        report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+      } else if (await reportedByCmdline(this.host, e.pid, this.pidMatch, signal)) {
+        cgroupFile = this.host.paths.proc(e.pid, 'cgroup');
       }
-      return report ? readIfPresent(this.host, this.host.paths.proc(e.pid, 'cgroup'), signal) : undefined;
+      return cgroupFile === undefined ? undefined : readIfPresent(this.host, cgroupFile, signal);
     });
     for (const id of this.decided.keys()) if (!present.has(id)) this.decided.delete(id);
     return texts;

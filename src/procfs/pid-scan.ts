@@ -1,7 +1,7 @@
 /**
- * Index-based reading of the /proc/<pid> files read for every process on every scrape (stat,
- * status): fields are found and numbers read in place, and a field's text is sliced only for an
- * error message. The numbers and the errors are those of parse.ts's parseUint and parseInt10.
+ * Index-based reading of the files read for every process (or cgroup) on every scrape
+ * (/proc/<pid>/stat, status, io; cgroup stat files): fields are found and numbers read in place,
+ * and a field's text is sliced only for an error message. The numbers and the errors are those of parse.ts's parseUint and parseInt10.
  */
 import { parseInt10, parseUint } from './parse.js';
 
