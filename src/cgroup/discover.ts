@@ -13,7 +13,7 @@ import { RESOURCES, cgroupPathsOf, cgroupTarget, holds, mapHierarchies, ownMount
 import { parseProcCgroup } from './proc-cgroup.js';
 import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../hostfs/errors.js';
 import { mapBounded } from '../lib/concurrency.js';
-import { ProcessTable, type TableEntry } from '../process/table.js';
+import { ProcessTable, type ProcessListing, type TableEntry } from '../process/table.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;
@@ -154,7 +154,18 @@ async function processCgroupMounts(host: HostFs, pid: string, hierarchies: Hiera
 }
 
 /**
- * The distinct cgroups of the processes under <procfs>, lowest PIDs first, at most `max`.
+ * The process listing of this scrape, asked for at once (before the collector's first wait), so
+ * that it joins the one process groups ask for: a listing that is over is not shared.
+ */
+export function startListing(host: HostFs, signal: AbortSignal): Promise<ProcessListing> {
+  const listing = ProcessTable.of(host).listOrNoData(signal);
+  // Awaited by findCgroups, unless the scrape fails before (no cgroup filesystem).
+  listing.catch(() => undefined);
+  return listing;
+}
+
+/**
+ * The distinct cgroups of the processes in `listing`, lowest PIDs first, at most `max`.
  * Processes share cgroups, so each distinct /proc/<pid>/cgroup text is parsed once. A cgroup
  * below our own mounts is read there; another one through the mounts of the first process
  * found in it (in the sidecar shape: the server's container, seen from the sidecar's).
@@ -164,10 +175,11 @@ export async function findCgroups(
   cgroupRoot: string,
   hierarchies: Hierarchies,
   options: { readonly decisions: ReportDecisions; readonly max: number },
+  listing: Promise<ProcessListing>,
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
   const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
-  const { entries } = await ProcessTable.of(host).listOrNoData(signal);
+  const { entries } = await listing;
   const texts = await options.decisions.cgroupTexts(entries, signal);
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();

@@ -5,7 +5,7 @@
  */
 import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { ReportDecisions, deviceNamer, findCgroups, listHierarchies } from '../cgroup/discover.js';
+import { ReportDecisions, deviceNamer, findCgroups, listHierarchies, startListing } from '../cgroup/discover.js';
 import { readCgroupStats, type CgroupStats } from '../cgroup/stats.js';
 import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
@@ -106,9 +106,10 @@ export const cgroupCollector: CollectorFactory = {
     };
     return {
       async update(sink, signal) {
+        const listing = startListing(host, signal);
         const cgroupRoot = paths.sys('fs', 'cgroup');
         const hierarchies = await listHierarchies(host, cgroupRoot, signal);
-        const { targets, capped, unreadable } = await findCgroups(host, cgroupRoot, hierarchies, options, signal);
+        const { targets, capped, unreadable } = await findCgroups(host, cgroupRoot, hierarchies, options, listing, signal);
         if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG.name}` });
         if (unreadable.denied > 0) {
           notice(
