@@ -39,47 +39,60 @@ const AFTER_COMM = {
   rss: 21,
 } as const;
 
-/** Where "(comm)" is and where the fields after it start: stat is read for every process on every scrape, so nothing is split. */
-interface PidStatLayout {
-  readonly open: number;
-  readonly close: number;
-  /** Start of each field after comm, up to the last one asked for. */
-  readonly starts: number[];
-}
-
 /**
  * /proc/<pid>/stat: "pid (comm) state ppid ...". comm may contain spaces and parentheses, so
- * the fields start after the last ")", as in prometheus/procfs.
+ * the fields start after the last ")", as in prometheus/procfs. The file is read for every
+ * process on every scrape, so it is not split: the fields are walked in place, in order.
  */
-function layout(text: string, lastIndex: number): PidStatLayout {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) throw new ParseError(`no "(comm)" in ${JSON.stringify(text.slice(0, 60))}`);
-  const starts = new Array<number>(lastIndex + 1).fill(0);
-  let found = 0;
-  // Only the fields up to the last one asked for are found.
-  for (let pos = skipSpaces(text, close + 1, text.length); pos < text.length && found <= lastIndex; found++) {
-    starts[found] = pos;
-    pos = skipSpaces(text, fieldEnd(text, pos, text.length), text.length);
-  }
-  if (found <= lastIndex) throw new ParseError(`${found} fields after comm, expected at least ${lastIndex + 1}`);
-  const state = starts[AFTER_COMM.state] as number;
-  const letter = text.charCodeAt(state) | 0x20;
-  if (!(letter >= 97 && letter <= 122) || fieldEnd(text, state, text.length) !== state + 1) {
-    throw new ParseError(`state: expected one letter, got ${JSON.stringify(text.slice(state, fieldEnd(text, state, text.length)))}`);
-  }
-  return { open, close, starts };
-}
+class StatFields {
+  readonly open: number;
+  readonly close: number;
+  private readonly stateAt: number;
+  /** The start of field `index` after comm (0 is the state). */
+  private pos: number;
+  private index = 0;
 
-/** The field after comm at `index`, as an unsigned integer (parseUint's number and error). */
-function uintField(text: string, starts: readonly number[], index: number, what: string): number {
-  const start = starts[index] as number;
-  return uintAt(text, start, fieldEnd(text, start, text.length), what);
-}
+  constructor(
+    private readonly text: string,
+    lastIndex: number,
+  ) {
+    this.open = text.indexOf('(');
+    this.close = text.lastIndexOf(')');
+    if (this.open < 0 || this.close < this.open) throw new ParseError(`no "(comm)" in ${JSON.stringify(text.slice(0, 60))}`);
+    this.pos = skipSpaces(text, this.close + 1, text.length);
+    this.stateAt = this.pos;
+    let found = 0;
+    // Counted first, so that a short line is refused as such whatever its fields hold.
+    for (let pos = this.pos; pos < text.length && found <= lastIndex; found++) pos = skipSpaces(text, fieldEnd(text, pos, text.length), text.length);
+    if (found <= lastIndex) throw new ParseError(`${found} fields after comm, expected at least ${lastIndex + 1}`);
+    const stateEnd = fieldEnd(text, this.pos, text.length);
+    const letter = text.charCodeAt(this.pos) | 0x20;
+    if (stateEnd !== this.pos + 1 || letter < 97 || letter > 122) {
+      throw new ParseError(`state: expected one letter, got ${JSON.stringify(text.slice(this.pos, stateEnd))}`);
+    }
+  }
 
-function intField(text: string, starts: readonly number[], index: number, what: string): number {
-  const start = starts[index] as number;
-  return intAt(text, start, fieldEnd(text, start, text.length), what);
+  /** The state letter (field 0). */
+  state(): string {
+    return this.text[this.stateAt] as string;
+  }
+
+  /** Field `index` (not before the last one read) as parseUint reads it. */
+  uint(index: number, what: string): number {
+    const start = this.seek(index);
+    return uintAt(this.text, start, fieldEnd(this.text, start, this.text.length), what);
+  }
+
+  /** Field `index` (not before the last one read) as parseInt10 reads it. */
+  int(index: number, what: string): number {
+    const start = this.seek(index);
+    return intAt(this.text, start, fieldEnd(this.text, start, this.text.length), what);
+  }
+
+  private seek(index: number): number {
+    for (; this.index < index; this.index++) this.pos = skipSpaces(this.text, fieldEnd(this.text, this.pos, this.text.length), this.text.length);
+    return this.pos;
+  }
 }
 
 /** The pid before "(comm)", trimmed (parseUint's number and error). */
@@ -91,27 +104,28 @@ function pidBefore(text: string, open: number): number {
 }
 
 export function parsePidStat(text: string): PidStat {
-  const { starts } = layout(text, AFTER_COMM.numThreads);
-  return { state: text[starts[AFTER_COMM.state] as number] as string, numThreads: intField(text, starts, AFTER_COMM.numThreads, 'num_threads') };
+  const f = new StatFields(text, AFTER_COMM.numThreads);
+  return { state: f.state(), numThreads: f.int(AFTER_COMM.numThreads, 'num_threads') };
 }
 
 /** Needs the fields up to rss (the 24th), which every kernel with num_threads prints. */
 export function parsePidStatDetail(text: string): PidStatDetail {
-  const { open, close, starts } = layout(text, AFTER_COMM.rss);
+  const f = new StatFields(text, AFTER_COMM.rss);
+  // In field order: a field is read after the ones before it.
   return {
-    pid: pidBefore(text, open),
-    comm: text.slice(open + 1, close),
-    state: text[starts[AFTER_COMM.state] as number] as string,
+    pid: pidBefore(text, f.open),
+    comm: text.slice(f.open + 1, f.close),
+    state: f.state(),
     // A kernel thread's ppid is 0; an orphan's can be that of a subreaper. Never negative.
-    ppid: uintField(text, starts, AFTER_COMM.ppid, 'ppid'),
-    minorFaults: uintField(text, starts, AFTER_COMM.minflt, 'minflt'),
-    majorFaults: uintField(text, starts, AFTER_COMM.majflt, 'majflt'),
-    utimeTicks: uintField(text, starts, AFTER_COMM.utime, 'utime'),
-    stimeTicks: uintField(text, starts, AFTER_COMM.stime, 'stime'),
-    numThreads: intField(text, starts, AFTER_COMM.numThreads, 'num_threads'),
-    startTicks: uintField(text, starts, AFTER_COMM.starttime, 'starttime'),
-    virtualBytes: uintField(text, starts, AFTER_COMM.vsize, 'vsize'),
+    ppid: f.uint(AFTER_COMM.ppid, 'ppid'),
+    minorFaults: f.uint(AFTER_COMM.minflt, 'minflt'),
+    majorFaults: f.uint(AFTER_COMM.majflt, 'majflt'),
+    utimeTicks: f.uint(AFTER_COMM.utime, 'utime'),
+    stimeTicks: f.uint(AFTER_COMM.stime, 'stime'),
+    numThreads: f.int(AFTER_COMM.numThreads, 'num_threads'),
+    startTicks: f.uint(AFTER_COMM.starttime, 'starttime'),
+    virtualBytes: f.uint(AFTER_COMM.vsize, 'vsize'),
     // rss is a signed long in the kernel; procfs reads it as an int.
-    rssPages: intField(text, starts, AFTER_COMM.rss, 'rss'),
+    rssPages: f.int(AFTER_COMM.rss, 'rss'),
   };
 }
