@@ -118,13 +118,31 @@ export interface FoundCgroups {
   readonly unreadable: { readonly denied: number; readonly unmounted: number };
 }
 
+/** The parse of a file read on every scrape that seldom changes (our own mountinfo), done again only when its text changed. */
+export class ParsedIfChanged<T> {
+  private last: { readonly text: string; readonly value: T } | undefined;
+
+  constructor(private readonly parse: (text: string) => T) {}
+
+  of(file: string, text: string): T {
+    if (this.last?.text !== text) this.last = { text, value: parseText(file, text, this.parse) };
+    return this.last.value;
+  }
+}
+
 /** The cgroup at the top of each of our hierarchies, from our own mountinfo; "/" where it does not say. */
-async function ownCgroupMounts(host: HostFs, cgroupRoot: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts> {
+async function ownCgroupMounts(
+  host: HostFs,
+  cgroupRoot: string,
+  hierarchies: Hierarchies,
+  ownMountinfo: ParsedIfChanged<readonly MountInfo[]>,
+  signal: AbortSignal,
+): Promise<CgroupMounts> {
   let mounts: readonly MountInfo[] = [];
   const file = host.paths.proc('self', 'mountinfo');
   const text = await readIfPresent(host, file, signal);
   // A fixture tree, or a procfs that is not ours, may have no mountinfo: its hierarchies are whole ones.
-  if (text !== undefined) mounts = parseText(file, text, parseMountinfo);
+  if (text !== undefined) mounts = ownMountinfo.of(file, text);
   const under = cgroupRoot + path.sep;
   return ownMounts(cgroupRoot, hierarchies, (resource, h) => {
     const dir = path.join(cgroupRoot, h.mount);
@@ -174,11 +192,11 @@ export async function findCgroups(
   host: HostFs,
   cgroupRoot: string,
   hierarchies: Hierarchies,
-  options: { readonly decisions: ReportDecisions; readonly max: number },
+  options: { readonly decisions: ReportDecisions; readonly ownMountinfo: ParsedIfChanged<readonly MountInfo[]>; readonly max: number },
   listing: Promise<ProcessListing>,
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
-  const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
+  const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, options.ownMountinfo, signal);
   const { entries } = await listing;
   const texts = await options.decisions.cgroupTexts(entries, signal);
   const seenTexts = new Set<string>();
@@ -189,7 +207,8 @@ export async function findCgroups(
     const count = (r: string) => reasons.filter((x) => x === r).length;
     return { targets: [...byId.values()], capped, unreadable: { denied: count('denied'), unmounted: count('unmounted') } };
   };
-  for (const [j, text] of texts.entries()) {
+  for (let j = 0; j < texts.length; j++) {
+    const text = texts[j];
     if (text === undefined || seenTexts.has(text)) continue;
     seenTexts.add(text);
     const pid = (entries[j] as TableEntry).pid;
