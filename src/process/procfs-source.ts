@@ -3,9 +3,10 @@
  * multi-threaded processes, task/<tid>/status. What cannot change while a process lives is
  * read once per process (keyed by PID and start time, so a reused PID is a new process): its
  * command line, user and cgroups when its group is decided (groups.ts), and its open-files
- * limit here. A scrape reads what changes: stat (the shared listing, table.ts), status, io,
- * the fd count and its threads' status, each through a held fd (host-fs.ts's processFiles),
- * closed once the process is gone.
+ * limit here (with the paths of the files read on every scrape). A scrape reads what changes:
+ * stat (the shared listing, table.ts), status, io, the fd count and its other threads' status
+ * (the main thread's is the process's own), each through a held fd (host-fs.ts's
+ * processFiles), closed once the process is gone.
  */
 import { type HostFs, parseText } from '../hostfs/host-fs.js';
 import type { HostPaths } from '../hostfs/paths.js';
