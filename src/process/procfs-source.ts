@@ -40,6 +40,8 @@ interface KnownProcess {
   readonly ioFile: string;
   /** The soft limit on open files, read once: only prlimit(2) from outside changes it. */
   fdLimit?: Read<number>;
+  /** task/<tid>/status by thread id, for the threads listed last time. */
+  threadStatusFiles?: Map<string, string>;
 }
 
 export class ProcfsSource implements ProcessSource<ProcfsProcess> {
@@ -143,7 +145,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
       this.readFile(known.ioFile, parsePidIo, signal),
       this.countFds(pid, signal),
       this.fdLimit(p, known, signal),
-      p.stat.numThreads > 1 ? this.readThreads(pid, ownStatus, signal) : undefined,
+      p.stat.numThreads > 1 ? this.readThreads(pid, known, ownStatus, signal) : undefined,
     ]);
     if ('vanished' in status) return 'vanished';
     if ('failed' in status) return 'failed';
@@ -212,20 +214,29 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
    */
   private async readThreads(
     pid: string,
+    known: KnownProcess,
     ownStatus: Promise<Read<ThreadStatus>>,
     signal: AbortSignal,
   ): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
     const tids = await this.attempt(async () => this.host.listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
+    const files = (known.threadStatusFiles ??= new Map());
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
+    let others = 0;
     // status alone has both the state (the letter stat has too) and the context switches.
     await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
-      const dir = `${pid}/task/${tid}`;
-      const r = tid === pid ? await ownStatus : await this.read(dir, 'status', parseThreadStatus, signal);
+      let r: Read<ThreadStatus>;
+      if (tid === pid) r = await ownStatus;
+      else {
+        others++;
+        let file = files.get(tid);
+        if (file === undefined) files.set(tid, (file = this.paths.proc(pid, 'task', tid, 'status')));
+        r = await this.readFile(file, parseThreadStatus, signal);
+      }
       if (!('value' in r)) return; // A thread that ended meanwhile.
       let state = r.value.state;
       if (state === undefined) {
-        const stat = await this.read(dir, 'stat', parsePidStat, signal);
+        const stat = await this.read(`${pid}/task/${tid}`, 'stat', parsePidStat, signal);
         if (!('value' in stat)) return;
         state = stat.value.state;
       }
@@ -234,6 +245,11 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
       sum.nonvoluntary += r.value.nonvoluntaryCtxtSwitches ?? 0;
       sum.states[stateName(state)]++;
     });
+    // Every listed thread but the main one has its file now; more files than that means some have ended.
+    if (files.size > others) {
+      const listed = new Set(tids.value);
+      for (const tid of files.keys()) if (!listed.has(tid)) files.delete(tid);
+    }
     return { value: sum };
   }
 
