@@ -13,7 +13,7 @@ import { RESOURCES, cgroupPathsOf, cgroupTarget, holds, mapHierarchies, ownMount
 import { parseProcCgroup } from './proc-cgroup.js';
 import { NoDataError, isNotFound, isPermissionDenied, isVanishedProcess } from '../hostfs/errors.js';
 import { mapBounded } from '../lib/concurrency.js';
-import { ProcessTable, processId, type TableEntry } from '../process/table.js';
+import { ProcessTable, type ProcessListing, type TableEntry } from '../process/table.js';
 
 /** Processes read at once, so a host-PID setup with thousands of processes cannot flood the I/O pool. */
 const CONCURRENCY = 32;
@@ -71,7 +71,8 @@ async function reportedByCmdline(host: HostFs, pid: string, pidMatch: UserRegex 
  * are decided afresh on every scrape.
  */
 export class ReportDecisions {
-  private readonly decided = new Map<string, { readonly comm: string; readonly report: boolean }>();
+  /** By process id; the cgroup file of a process reported. */
+  private readonly decided = new Map<string, { readonly comm: string; readonly cgroupFile: string | undefined }>();
 
   constructor(
     private readonly host: HostFs,
@@ -82,21 +83,22 @@ export class ReportDecisions {
   async cgroupTexts(entries: readonly TableEntry[], signal: AbortSignal): Promise<(string | undefined)[]> {
     const present = new Set<string>();
     const texts = await mapBounded(entries, CONCURRENCY, async (e) => {
-      let report: boolean | undefined;
+      let cgroupFile: string | undefined;
       if ('stat' in e) {
         if (e.stat.state === 'Z') return undefined; // Its command line is gone; as before, not reported.
-        const id = processId(e.pid, e.stat);
+        const { id } = e;
         present.add(id);
         const known = this.decided.get(id);
-        if (known?.comm === e.stat.comm) report = known.report;
+        if (known?.comm === e.stat.comm) cgroupFile = known.cgroupFile;
         else {
-          report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
-          if (report !== undefined) this.decided.set(id, { comm: e.stat.comm, report });
+          const report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+          if (report) cgroupFile = this.host.paths.proc(e.pid, 'cgroup');
+          if (report !== undefined) this.decided.set(id, { comm: e.stat.comm, cgroupFile });
         }
-      } else {
-        report = await reportedByCmdline(this.host, e.pid, this.pidMatch, signal);
+      } else if (await reportedByCmdline(this.host, e.pid, this.pidMatch, signal)) {
+        cgroupFile = this.host.paths.proc(e.pid, 'cgroup');
       }
-      return report ? readIfPresent(this.host, this.host.paths.proc(e.pid, 'cgroup'), signal) : undefined;
+      return cgroupFile === undefined ? undefined : readIfPresent(this.host, cgroupFile, signal);
     });
     for (const id of this.decided.keys()) if (!present.has(id)) this.decided.delete(id);
     return texts;
@@ -116,13 +118,31 @@ export interface FoundCgroups {
   readonly unreadable: { readonly denied: number; readonly unmounted: number };
 }
 
+/** The parse of a file read on every scrape that seldom changes (our own mountinfo), done again only when its text changed. */
+export class ParsedIfChanged<T> {
+  private last: { readonly text: string; readonly value: T } | undefined;
+
+  constructor(private readonly parse: (text: string) => T) {}
+
+  of(file: string, text: string): T {
+    if (this.last?.text !== text) this.last = { text, value: parseText(file, text, this.parse) };
+    return this.last.value;
+  }
+}
+
 /** The cgroup at the top of each of our hierarchies, from our own mountinfo; "/" where it does not say. */
-async function ownCgroupMounts(host: HostFs, cgroupRoot: string, hierarchies: Hierarchies, signal: AbortSignal): Promise<CgroupMounts> {
+async function ownCgroupMounts(
+  host: HostFs,
+  cgroupRoot: string,
+  hierarchies: Hierarchies,
+  ownMountinfo: ParsedIfChanged<readonly MountInfo[]>,
+  signal: AbortSignal,
+): Promise<CgroupMounts> {
   let mounts: readonly MountInfo[] = [];
   const file = host.paths.proc('self', 'mountinfo');
   const text = await readIfPresent(host, file, signal);
   // A fixture tree, or a procfs that is not ours, may have no mountinfo: its hierarchies are whole ones.
-  if (text !== undefined) mounts = parseText(file, text, parseMountinfo);
+  if (text !== undefined) mounts = ownMountinfo.of(file, text);
   const under = cgroupRoot + path.sep;
   return ownMounts(cgroupRoot, hierarchies, (resource, h) => {
     const dir = path.join(cgroupRoot, h.mount);
@@ -152,7 +172,18 @@ async function processCgroupMounts(host: HostFs, pid: string, hierarchies: Hiera
 }
 
 /**
- * The distinct cgroups of the processes under <procfs>, lowest PIDs first, at most `max`.
+ * The process listing of this scrape, asked for at once (before the collector's first wait), so
+ * that it joins the one process groups ask for: a listing that is over is not shared.
+ */
+export function startListing(host: HostFs, signal: AbortSignal): Promise<ProcessListing> {
+  const listing = ProcessTable.of(host).listOrNoData(signal);
+  // Awaited by findCgroups, unless the scrape fails before (no cgroup filesystem).
+  listing.catch(() => undefined);
+  return listing;
+}
+
+/**
+ * The distinct cgroups of the processes in `listing`, lowest PIDs first, at most `max`.
  * Processes share cgroups, so each distinct /proc/<pid>/cgroup text is parsed once. A cgroup
  * below our own mounts is read there; another one through the mounts of the first process
  * found in it (in the sidecar shape: the server's container, seen from the sidecar's).
@@ -161,11 +192,12 @@ export async function findCgroups(
   host: HostFs,
   cgroupRoot: string,
   hierarchies: Hierarchies,
-  options: { readonly decisions: ReportDecisions; readonly max: number },
+  options: { readonly decisions: ReportDecisions; readonly ownMountinfo: ParsedIfChanged<readonly MountInfo[]>; readonly max: number },
+  listing: Promise<ProcessListing>,
   signal: AbortSignal,
 ): Promise<FoundCgroups> {
-  const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, signal);
-  const { entries } = await ProcessTable.of(host).listOrNoData(signal);
+  const own = await ownCgroupMounts(host, cgroupRoot, hierarchies, options.ownMountinfo, signal);
+  const { entries } = await listing;
   const texts = await options.decisions.cgroupTexts(entries, signal);
   const seenTexts = new Set<string>();
   const byId = new Map<string, CgroupTarget>();
@@ -175,7 +207,8 @@ export async function findCgroups(
     const count = (r: string) => reasons.filter((x) => x === r).length;
     return { targets: [...byId.values()], capped, unreadable: { denied: count('denied'), unmounted: count('unmounted') } };
   };
-  for (const [j, text] of texts.entries()) {
+  for (let j = 0; j < texts.length; j++) {
+    const text = texts[j];
     if (text === undefined || seenTexts.has(text)) continue;
     seenTexts.add(text);
     const pid = (entries[j] as TableEntry).pid;

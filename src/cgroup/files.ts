@@ -3,6 +3,7 @@
  * record out, ParseError on malformed input.
  */
 import { fields, parseInt10, parseUint } from '../procfs/parse.js';
+import { fieldEnd, skipSpaces, uintAt } from '../procfs/pid-scan.js';
 import { ParseError } from '../lib/parse-error.js';
 
 function lines(text: string): string[] {
@@ -11,14 +12,24 @@ function lines(text: string): string[] {
 
 /**
  * "key value" lines: memory.stat, memory.events, cpu.stat, cpuacct.stat, memory.oom_control
- * (v1 and v2 alike).
+ * (v1 and v2 alike). Read in place (these are read for every cgroup on every scrape): only the
+ * keys are sliced.
  */
 export function parseKeyedValues(text: string): Map<string, number> {
   const values = new Map<string, number>();
-  for (const line of lines(text)) {
-    const f = fields(line);
-    if (f.length !== 2) throw new ParseError(`expected "key value", got ${JSON.stringify(line)}`);
-    values.set(f[0] as string, parseUint(f[1], f[0] as string));
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const key = skipSpaces(text, start, end);
+    if (key < end) {
+      const keyEnd = fieldEnd(text, key, end);
+      const value = skipSpaces(text, keyEnd, end);
+      const valueEnd = fieldEnd(text, value, end);
+      if (value === valueEnd || skipSpaces(text, valueEnd, end) !== end) throw new ParseError(`expected "key value", got ${JSON.stringify(text.slice(start, end))}`);
+      const name = text.slice(key, keyEnd);
+      values.set(name, uintAt(text, value, valueEnd, name));
+    }
+    start = end + 1;
   }
   return values;
 }

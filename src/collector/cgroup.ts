@@ -5,7 +5,8 @@
  */
 import { defineFlag } from '../cli/flags.js';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { ReportDecisions, deviceNamer, findCgroups, listHierarchies } from '../cgroup/discover.js';
+import { ParsedIfChanged, ReportDecisions, deviceNamer, findCgroups, listHierarchies, startListing } from '../cgroup/discover.js';
+import { parseMountinfo } from '../procfs/mountinfo.js';
 import { readCgroupStats, type CgroupStats } from '../cgroup/stats.js';
 import type { CollectorFactory } from './collector.js';
 import type { MetricSink } from './sink.js';
@@ -97,7 +98,11 @@ export const cgroupCollector: CollectorFactory = {
     MAX_CGROUPS_FLAG,
   ],
   create: ({ host, host: { paths }, flags, log }) => {
-    const options = { decisions: new ReportDecisions(host, flags.get(PID_MATCH_FLAG)), max: flags.get(MAX_CGROUPS_FLAG) };
+    const options = {
+      decisions: new ReportDecisions(host, flags.get(PID_MATCH_FLAG)),
+      ownMountinfo: new ParsedIfChanged(parseMountinfo),
+      max: flags.get(MAX_CGROUPS_FLAG),
+    };
     // Conditions that hold scrape after scrape: said once at warn, then at debug.
     const noticed = new Set<string>();
     const notice = (msg: string, fields: Record<string, unknown>) => {
@@ -106,9 +111,10 @@ export const cgroupCollector: CollectorFactory = {
     };
     return {
       async update(sink, signal) {
+        const listing = startListing(host, signal);
         const cgroupRoot = paths.sys('fs', 'cgroup');
         const hierarchies = await listHierarchies(host, cgroupRoot, signal);
-        const { targets, capped, unreadable } = await findCgroups(host, cgroupRoot, hierarchies, options, signal);
+        const { targets, capped, unreadable } = await findCgroups(host, cgroupRoot, hierarchies, options, listing, signal);
         if (capped) notice(`more than ${options.max} cgroups found; reporting the first ${options.max}`, { flag: `--${MAX_CGROUPS_FLAG.name}` });
         if (unreadable.denied > 0) {
           notice(

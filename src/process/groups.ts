@@ -79,7 +79,16 @@ interface GroupRun {
 const MAX_ABSENT_GROUPS = 1024;
 
 function zeroCounters(): Record<CounterName, number> {
-  return Object.fromEntries(COUNTER_NAMES.map((c) => [c, 0])) as Record<CounterName, number>;
+  return {
+    cpuUserMs: 0,
+    cpuSystemMs: 0,
+    readBytes: 0,
+    writeBytes: 0,
+    majorPageFaults: 0,
+    minorPageFaults: 0,
+    voluntaryCtxSwitches: 0,
+    nonvoluntaryCtxSwitches: 0,
+  };
 }
 
 function emptyGroup(): GroupStats {
@@ -130,7 +139,8 @@ export class GroupTracker {
     listed: readonly P[],
     attributesOf: (p: P) => Promise<ProcessAttributes | undefined>,
   ): Promise<Map<P, string>> {
-    const current = new Set(listed.map((p) => p.id));
+    const current = new Set<string>();
+    for (const p of listed) current.add(p.id);
     for (const id of this.processes.keys()) if (!current.has(id)) this.processes.delete(id);
 
     const undecided = listed.filter((p) => {
@@ -153,8 +163,9 @@ export class GroupTracker {
       else matched.push([p, group]);
     });
     for (const [p, group] of matched) this.decide(p, group, previous.get(p.id));
-    if (this.trackChildren) {
-      const byPid = new Map(listed.map((p) => [p.pid, p]));
+    if (this.trackChildren && unmatched.size > 0) {
+      const byPid = new Map<number, P>();
+      for (const p of listed) byPid.set(p.pid, p);
       for (const p of unmatched.values()) this.inheritGroup(p, byPid, unmatched, previous, new Set());
     } else {
       for (const p of unmatched.values()) this.decide(p, undefined, previous.get(p.id));
@@ -207,10 +218,12 @@ export class GroupTracker {
    * Adds this scrape's readings to the group totals and returns every group that has a process
    * now. `measured` holds the tracked processes that could be read, with their group.
    */
-  accumulate(measured: Iterable<{ readonly id: string; readonly group: string; readonly metrics: ProcessMetrics }>): Map<string, GroupStats> {
+  accumulate<P extends ListedProcess>(measured: ReadonlyMap<P, ProcessMetrics>, groupOf: ReadonlyMap<P, string>): Map<string, GroupStats> {
     const groups = new Map<string, GroupStats>();
     const members = new Map<string, Set<string>>();
-    for (const { id, group, metrics } of measured) {
+    for (const [p, metrics] of measured) {
+      const { id } = p;
+      const group = groupOf.get(p) as string;
       const state = this.processes.get(id);
       if (!state) continue;
       let stats = groups.get(group);
@@ -241,7 +254,7 @@ export class GroupTracker {
     if (!run) {
       this.runs.set(group, { ids, startTime: stats.oldestStartTime, restarts: 0, lastSeen: this.scrapes });
     } else {
-      if (![...run.ids].some((id) => ids.has(id))) {
+      if (!someIn(run.ids, ids)) {
         run.restarts++;
         run.startTime = stats.oldestStartTime;
       }
@@ -271,6 +284,11 @@ export class GroupTracker {
       state.last[c] = now;
     }
   }
+}
+
+function someIn(these: ReadonlySet<string>, those: ReadonlySet<string>): boolean {
+  for (const id of these) if (those.has(id)) return true;
+  return false;
 }
 
 function addGauges(stats: GroupStats, m: ProcessMetrics): void {

@@ -3,9 +3,10 @@
  * multi-threaded processes, task/<tid>/status. What cannot change while a process lives is
  * read once per process (keyed by PID and start time, so a reused PID is a new process): its
  * command line, user and cgroups when its group is decided (groups.ts), and its open-files
- * limit here. A scrape reads what changes: stat (the shared listing, table.ts), status, io,
- * the fd count and its threads' status, each through a held fd (host-fs.ts's processFiles),
- * closed once the process is gone.
+ * limit here (with the paths of the files read on every scrape). A scrape reads what changes:
+ * stat (the shared listing, table.ts), status, io, the fd count and its other threads' status
+ * (the main thread's is the process's own), each through a held fd (host-fs.ts's
+ * processFiles), closed once the process is gone.
  */
 import { type HostFs, parseText } from '../hostfs/host-fs.js';
 import type { HostPaths } from '../hostfs/paths.js';
@@ -13,15 +14,14 @@ import { parsePidCmdline } from '../procfs/pid-cmdline.js';
 import { parsePidIo } from '../procfs/pid-io.js';
 import { parseOpenFilesSoftLimit } from '../procfs/pid-limits.js';
 import { parsePidStat, type PidStatDetail } from '../procfs/pid-stat.js';
-import { parsePidStatus } from '../procfs/pid-status.js';
+import { parsePidStatus, parseThreadStatus, type ThreadStatus } from '../procfs/pid-status.js';
 import { parseStat, USER_HZ } from '../procfs/stat.js';
 import { mapBounded } from '../lib/concurrency.js';
 import type { AttributeNeeds, ProcessAttributes } from './match.js';
-import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, zeroStates } from './source.js';
+import { type Counters, type Listing, type ListedProcess, type Measurements, type OptionalFamily, type ProcessMetrics, type ProcessSource, stateName, type StateCounts, STATE_NAMES, zeroStates } from './source.js';
 import { UserNames } from './users.js';
 import { isVanishedProcess } from '../hostfs/errors.js';
-import { ProcessTable, processId } from './table.js';
-import { parseThreadState } from './thread-status.js';
+import { ProcessTable } from './table.js';
 
 export interface ProcfsProcess extends ListedProcess {
   readonly stat: PidStatDetail;
@@ -33,6 +33,16 @@ const THREAD_CONCURRENCY = 8;
 
 /** Outcome of reading one optional file: the value, gone, or unreadable (a partial error). */
 type Read<T> = { readonly value: T } | { readonly vanished: true } | { readonly failed: unknown };
+
+/** What is kept of a process between scrapes, by its id (PID and start time), while it is listed. */
+interface KnownProcess {
+  readonly statusFile: string;
+  readonly ioFile: string;
+  /** The soft limit on open files, read once: only prlimit(2) from outside changes it. */
+  fdLimit?: Read<number>;
+  /** task/<tid>/status by thread id, for the threads listed last time. */
+  threadStatusFiles?: Map<string, string>;
+}
 
 export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   readonly provides: ReadonlySet<OptionalFamily> = new Set<OptionalFamily>([
@@ -51,8 +61,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
 
   private readonly paths: HostPaths;
   private readonly table: ProcessTable;
-  /** The soft limit on open files per process id, read once: only prlimit(2) from outside changes it. */
-  private readonly fdLimits = new Map<string, Read<number>>();
+  private readonly known = new Map<string, KnownProcess>();
 
   constructor(private readonly host: HostFs) {
     this.paths = host.paths;
@@ -64,14 +73,14 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     const { entries } = await this.table.list(signal);
     let readErrors = 0;
     const processes: ProcfsProcess[] = [];
+    const ids = new Set<string>();
     for (const e of entries) {
       if ('failed' in e) readErrors++;
       if (!('stat' in e)) continue;
-      const pid = Number(e.pid);
-      processes.push({ pid, id: processId(pid, e.stat), ppid: e.stat.ppid, comm: e.stat.comm, stat: e.stat });
+      processes.push({ pid: Number(e.pid), id: e.id, ppid: e.stat.ppid, comm: e.stat.comm, stat: e.stat });
+      ids.add(e.id);
     }
-    const ids = new Set(processes.map((p) => p.id));
-    for (const id of this.fdLimits.keys()) if (!ids.has(id)) this.fdLimits.delete(id);
+    for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
     return { processes, readErrors };
   }
 
@@ -128,16 +137,18 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     signal: AbortSignal,
   ): Promise<{ metrics: ProcessMetrics; partial: boolean } | 'vanished' | 'failed'> {
     const pid = String(p.pid);
+    const known = this.knownProcess(p);
+    // With the state letter, for its main thread's share when the threads are read.
+    const ownStatus = this.readFile(known.statusFile, parseThreadStatus, signal);
     const [status, io, fds, fdLimit, threads] = await Promise.all([
-      this.read(pid, 'status', parsePidStatus, signal),
-      this.read(pid, 'io', parsePidIo, signal),
+      ownStatus,
+      this.readFile(known.ioFile, parsePidIo, signal),
       this.countFds(pid, signal),
-      this.fdLimit(p, signal),
-      p.stat.numThreads > 1 ? this.readThreads(pid, signal) : undefined,
+      this.fdLimit(p, known, signal),
+      p.stat.numThreads > 1 ? this.readThreads(pid, known, ownStatus, signal) : undefined,
     ]);
     if ('vanished' in status) return 'vanished';
     if ('failed' in status) return 'failed';
-    const optional = [io, fds, fdLimit, ...(threads ? [threads] : [])];
     const { stat } = p;
     const counters: Counters = {
       cpuUserMs: (stat.utimeTicks * 1000) / USER_HZ,
@@ -157,7 +168,7 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     if (threads && 'value' in threads && threads.value.count >= 2) {
       counters.voluntaryCtxSwitches = threads.value.voluntary;
       counters.nonvoluntaryCtxSwitches = threads.value.nonvoluntary;
-      for (const [name, n] of Object.entries(threads.value.states) as [keyof StateCounts, number][]) states[name] += n;
+      for (const name of STATE_NAMES) states[name] += threads.value.states[name];
     }
     return {
       metrics: {
@@ -171,15 +182,23 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
         states,
         startTimeSeconds: bootTime + stat.startTicks / USER_HZ,
       },
-      partial: optional.some((r) => 'failed' in r),
+      partial: 'failed' in io || 'failed' in fds || 'failed' in fdLimit || (threads !== undefined && 'failed' in threads),
     };
   }
 
-  private async fdLimit(p: ProcfsProcess, signal: AbortSignal): Promise<Read<number>> {
-    const known = this.fdLimits.get(p.id);
-    if (known && 'value' in known) return known;
+  private knownProcess(p: ProcfsProcess): KnownProcess {
+    let known = this.known.get(p.id);
+    if (!known) {
+      const pid = String(p.pid);
+      this.known.set(p.id, (known = { statusFile: this.paths.proc(pid, 'status'), ioFile: this.paths.proc(pid, 'io') }));
+    }
+    return known;
+  }
+
+  private async fdLimit(p: ProcfsProcess, known: KnownProcess, signal: AbortSignal): Promise<Read<number>> {
+    if (known.fdLimit) return known.fdLimit;
     const r = await this.read(String(p.pid), 'limits', parseOpenFilesSoftLimit, signal);
-    if ('value' in r) this.fdLimits.set(p.id, r);
+    if ('value' in r) known.fdLimit = r;
     return r;
   }
 
@@ -189,25 +208,47 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
     return this.attempt(() => this.host.countOpenFds(pid, signal), signal);
   }
 
-  private async readThreads(pid: string, signal: AbortSignal): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
+  /**
+   * The threads' context switches and states. The main thread's status is the process's own
+   * (the kernel prints /proc/<pid>/status from the main thread), which is read anyway.
+   */
+  private async readThreads(
+    pid: string,
+    known: KnownProcess,
+    ownStatus: Promise<Read<ThreadStatus>>,
+    signal: AbortSignal,
+  ): Promise<Read<{ count: number; voluntary: number; nonvoluntary: number; states: StateCounts }>> {
     const tids = await this.attempt(async () => this.host.listPids(this.paths.proc(pid, 'task')), signal);
     if (!('value' in tids)) return tids;
-    // status alone has both the state (the letter stat has too) and the context switches.
-    const threads = await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
-      const dir = `${pid}/task/${tid}`;
-      const r = await this.read(dir, 'status', (text) => ({ state: parseThreadState(text), status: parsePidStatus(text) }), signal);
-      if (!('value' in r)) return undefined;
-      if (r.value.state !== undefined) return { state: r.value.state, status: r.value.status };
-      const stat = await this.read(dir, 'stat', parsePidStat, signal);
-      return 'value' in stat ? { state: stat.value.state, status: r.value.status } : undefined;
-    });
+    const files = (known.threadStatusFiles ??= new Map());
     const sum = { count: 0, voluntary: 0, nonvoluntary: 0, states: zeroStates() };
-    for (const t of threads) {
-      if (!t) continue; // A thread that ended meanwhile.
+    let others = 0;
+    // status alone has both the state (the letter stat has too) and the context switches.
+    await mapBounded(tids.value, THREAD_CONCURRENCY, async (tid) => {
+      let r: Read<ThreadStatus>;
+      if (tid === pid) r = await ownStatus;
+      else {
+        others++;
+        let file = files.get(tid);
+        if (file === undefined) files.set(tid, (file = this.paths.proc(pid, 'task', tid, 'status')));
+        r = await this.readFile(file, parseThreadStatus, signal);
+      }
+      if (!('value' in r)) return; // A thread that ended meanwhile.
+      let state = r.value.state;
+      if (state === undefined) {
+        const stat = await this.read(`${pid}/task/${tid}`, 'stat', parsePidStat, signal);
+        if (!('value' in stat)) return;
+        state = stat.value.state;
+      }
       sum.count++;
-      sum.voluntary += t.status.voluntaryCtxtSwitches ?? 0;
-      sum.nonvoluntary += t.status.nonvoluntaryCtxtSwitches ?? 0;
-      sum.states[stateName(t.state)]++;
+      sum.voluntary += r.value.voluntaryCtxtSwitches ?? 0;
+      sum.nonvoluntary += r.value.nonvoluntaryCtxtSwitches ?? 0;
+      sum.states[stateName(state)]++;
+    });
+    // Every listed thread but the main one has its file now; more files than that means some have ended.
+    if (files.size > others) {
+      const listed = new Set(tids.value);
+      for (const tid of files.keys()) if (!listed.has(tid)) files.delete(tid);
     }
     return { value: sum };
   }
@@ -229,7 +270,10 @@ export class ProcfsSource implements ProcessSource<ProcfsProcess> {
   }
 
   private read<T>(dir: string, file: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
-    const path = this.paths.proc(dir, file);
+    return this.readFile(this.paths.proc(dir, file), parse, signal);
+  }
+
+  private readFile<T>(path: string, parse: (text: string) => T, signal: AbortSignal): Promise<Read<T>> {
     return this.attempt(async () => parseText(path, await this.host.readText(path, signal), parse), signal);
   }
 

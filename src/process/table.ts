@@ -10,7 +10,7 @@ import { parsePidStatDetail, type PidStatDetail } from '../procfs/pid-stat.js';
 
 /** One /proc entry: its stat, or why there is none (exited meanwhile, or unreadable). */
 export type TableEntry =
-  | { readonly pid: string; readonly stat: PidStatDetail }
+  | { readonly pid: string; /** processId() */ readonly id: string; readonly stat: PidStatDetail }
   | { readonly pid: string; readonly vanished: true }
   | { readonly pid: string; readonly failed: unknown };
 
@@ -27,8 +27,18 @@ export function processId(pid: number | string, stat: PidStatDetail): string {
   return `${pid}:${stat.startTicks}`;
 }
 
+/** What stays the same for a PID from one listing to the next (until the process exits), so that it is not built again on every scrape. */
+interface KnownPid {
+  readonly statFile: string;
+  /** The id of the process last seen with this PID (a reused PID gets a new one). */
+  startTicks: number;
+  id: string;
+}
+
 export class ProcessTable {
   private inFlight: Promise<ProcessListing> | undefined;
+  /** By PID, for the PIDs of the last listing. */
+  private readonly known = new Map<string, KnownPid>();
 
   constructor(private readonly host: HostFs) {}
 
@@ -74,17 +84,31 @@ export class ProcessTable {
   private async read(signal: AbortSignal): Promise<ProcessListing> {
     const pids = await this.host.listPids(this.host.paths.proc());
     const entries = await mapBounded(pids, CONCURRENCY, async (pid): Promise<TableEntry> => {
-      const file = this.host.paths.proc(pid, 'stat');
+      const known = this.knownPid(pid);
       try {
-        return { pid, stat: parseText(file, await this.host.readText(file, signal), parsePidStatDetail) };
+        const stat = parseText(known.statFile, await this.host.readText(known.statFile, signal), parsePidStatDetail);
+        if (stat.startTicks !== known.startTicks) {
+          known.startTicks = stat.startTicks;
+          known.id = processId(pid, stat);
+        }
+        return { pid, id: known.id, stat };
       } catch (err) {
         if (signal.aborted) throw err;
         return isVanishedProcess(err) ? { pid, vanished: true } : { pid, failed: err };
       }
     });
+    const alive = new Set<string>();
+    for (const e of entries) if ('stat' in e) alive.add(e.pid);
+    for (const pid of this.known.keys()) if (!alive.has(pid)) this.known.delete(pid);
     // Fds held for processes that are gone would only wait for their idle timeout.
-    this.host.retainProcesses(new Set(entries.filter((e) => 'stat' in e).map((e) => e.pid)));
+    this.host.retainProcesses(alive);
     return { entries };
+  }
+
+  private knownPid(pid: string): KnownPid {
+    let known = this.known.get(pid);
+    if (!known) this.known.set(pid, (known = { statFile: this.host.paths.proc(pid, 'stat'), startTicks: -1, id: '' }));
+    return known;
   }
 }
 

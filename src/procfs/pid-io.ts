@@ -1,4 +1,4 @@
-import { parseUint } from './parse.js';
+import { fieldEnd, skipSpaces, uintAt } from './pid-scan.js';
 import { ParseError } from '../lib/parse-error.js';
 
 /** /proc/<pid>/io: bytes the process made the storage layer fetch and send (not rchar/wchar). */
@@ -7,17 +7,35 @@ export interface PidIo {
   readonly writeBytes: number;
 }
 
-/** "read_bytes: 4096" lines; both read_bytes and write_bytes are required. */
+const isWordChar = (code: number) => (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+
+/**
+ * "read_bytes: 4096" lines; both read_bytes and write_bytes are required. Read in place: the
+ * file is read for every tracked process on every scrape.
+ */
 export function parsePidIo(text: string): PidIo {
-  const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const m = /^(\w+):\s*(\S*)\s*$/.exec(line);
-    if (!m) throw new ParseError(`expected "key: value", got ${JSON.stringify(line.slice(0, 60))}`);
-    values.set(m[1] as string, m[2] as string);
+  let read = -1;
+  let write = -1;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      let colon = start;
+      while (colon < end && isWordChar(text.charCodeAt(colon))) colon++;
+      const value = skipSpaces(text, colon + 1, end);
+      if (colon === start || text.charCodeAt(colon) !== 58 || skipSpaces(text, fieldEnd(text, value, end), end) !== end) {
+        throw new ParseError(`expected "key: value", got ${JSON.stringify(text.slice(start, end).slice(0, 60))}`);
+      }
+      // The last line of a key counts, as a later value replaces an earlier one.
+      if (colon - start === 10 && text.startsWith('read_bytes', start)) read = value;
+      else if (colon - start === 11 && text.startsWith('write_bytes', start)) write = value;
+    }
+    start = end + 1;
   }
-  for (const key of ['read_bytes', 'write_bytes']) {
-    if (!values.has(key)) throw new ParseError(`no ${key} line`);
-  }
-  return { readBytes: parseUint(values.get('read_bytes'), 'read_bytes'), writeBytes: parseUint(values.get('write_bytes'), 'write_bytes') };
+  if (read < 0) throw new ParseError('no read_bytes line');
+  if (write < 0) throw new ParseError('no write_bytes line');
+  return {
+    readBytes: uintAt(text, read, fieldEnd(text, read, text.length), 'read_bytes'),
+    writeBytes: uintAt(text, write, fieldEnd(text, write, text.length), 'write_bytes'),
+  };
 }

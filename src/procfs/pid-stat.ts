@@ -1,4 +1,4 @@
-import { fields, parseInt10, parseUint } from './parse.js';
+import { fieldEnd, intAt, isSpace, skipSpaces, uintAt } from './pid-scan.js';
 import { ParseError } from '../lib/parse-error.js';
 
 /** The fields of /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat) the processes collector uses. */
@@ -41,42 +41,91 @@ const AFTER_COMM = {
 
 /**
  * /proc/<pid>/stat: "pid (comm) state ppid ...". comm may contain spaces and parentheses, so
- * the fields start after the last ")", as in prometheus/procfs.
+ * the fields start after the last ")", as in prometheus/procfs. The file is read for every
+ * process on every scrape, so it is not split: the fields are walked in place, in order.
  */
-function splitPidStat(text: string, lastIndex: number): { head: string; comm: string; after: string[] } {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) throw new ParseError(`no "(comm)" in ${JSON.stringify(text.slice(0, 60))}`);
-  const after = fields(text.slice(close + 1));
-  if (after.length <= lastIndex) throw new ParseError(`${after.length} fields after comm, expected at least ${lastIndex + 1}`);
-  const state = after[AFTER_COMM.state] as string;
-  if (!/^[A-Za-z]$/.test(state)) throw new ParseError(`state: expected one letter, got ${JSON.stringify(state)}`);
-  return { head: text.slice(0, open).trim(), comm: text.slice(open + 1, close), after };
+class StatFields {
+  readonly open: number;
+  readonly close: number;
+  private readonly stateAt: number;
+  /** The start of field `index` after comm (0 is the state). */
+  private pos: number;
+  private index = 0;
+
+  constructor(
+    private readonly text: string,
+    lastIndex: number,
+  ) {
+    this.open = text.indexOf('(');
+    this.close = text.lastIndexOf(')');
+    if (this.open < 0 || this.close < this.open) throw new ParseError(`no "(comm)" in ${JSON.stringify(text.slice(0, 60))}`);
+    this.pos = skipSpaces(text, this.close + 1, text.length);
+    this.stateAt = this.pos;
+    let found = 0;
+    // Counted first, so that a short line is refused as such whatever its fields hold.
+    for (let pos = this.pos; pos < text.length && found <= lastIndex; found++) pos = skipSpaces(text, fieldEnd(text, pos, text.length), text.length);
+    if (found <= lastIndex) throw new ParseError(`${found} fields after comm, expected at least ${lastIndex + 1}`);
+    const stateEnd = fieldEnd(text, this.pos, text.length);
+    const letter = text.charCodeAt(this.pos) | 0x20;
+    if (stateEnd !== this.pos + 1 || letter < 97 || letter > 122) {
+      throw new ParseError(`state: expected one letter, got ${JSON.stringify(text.slice(this.pos, stateEnd))}`);
+    }
+  }
+
+  /** The state letter (field 0). */
+  state(): string {
+    return this.text[this.stateAt] as string;
+  }
+
+  /** Field `index` (not before the last one read) as parseUint reads it. */
+  uint(index: number, what: string): number {
+    const start = this.seek(index);
+    return uintAt(this.text, start, fieldEnd(this.text, start, this.text.length), what);
+  }
+
+  /** Field `index` (not before the last one read) as parseInt10 reads it. */
+  int(index: number, what: string): number {
+    const start = this.seek(index);
+    return intAt(this.text, start, fieldEnd(this.text, start, this.text.length), what);
+  }
+
+  private seek(index: number): number {
+    for (; this.index < index; this.index++) this.pos = skipSpaces(this.text, fieldEnd(this.text, this.pos, this.text.length), this.text.length);
+    return this.pos;
+  }
+}
+
+/** The pid before "(comm)", trimmed (parseUint's number and error). */
+function pidBefore(text: string, open: number): number {
+  const start = skipSpaces(text, 0, open);
+  let end = open;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return uintAt(text, start, end, 'pid');
 }
 
 export function parsePidStat(text: string): PidStat {
-  const { after } = splitPidStat(text, AFTER_COMM.numThreads);
-  return { state: after[AFTER_COMM.state] as string, numThreads: parseInt10(after[AFTER_COMM.numThreads], 'num_threads') };
+  const f = new StatFields(text, AFTER_COMM.numThreads);
+  return { state: f.state(), numThreads: f.int(AFTER_COMM.numThreads, 'num_threads') };
 }
 
 /** Needs the fields up to rss (the 24th), which every kernel with num_threads prints. */
 export function parsePidStatDetail(text: string): PidStatDetail {
-  const { head, comm, after } = splitPidStat(text, AFTER_COMM.rss);
-  const uint = (key: keyof typeof AFTER_COMM) => parseUint(after[AFTER_COMM[key]], key);
+  const f = new StatFields(text, AFTER_COMM.rss);
+  // In field order: a field is read after the ones before it.
   return {
-    pid: parseUint(head, 'pid'),
-    comm,
-    state: after[AFTER_COMM.state] as string,
+    pid: pidBefore(text, f.open),
+    comm: text.slice(f.open + 1, f.close),
+    state: f.state(),
     // A kernel thread's ppid is 0; an orphan's can be that of a subreaper. Never negative.
-    ppid: uint('ppid'),
-    minorFaults: uint('minflt'),
-    majorFaults: uint('majflt'),
-    utimeTicks: uint('utime'),
-    stimeTicks: uint('stime'),
-    numThreads: parseInt10(after[AFTER_COMM.numThreads], 'num_threads'),
-    startTicks: uint('starttime'),
-    virtualBytes: uint('vsize'),
+    ppid: f.uint(AFTER_COMM.ppid, 'ppid'),
+    minorFaults: f.uint(AFTER_COMM.minflt, 'minflt'),
+    majorFaults: f.uint(AFTER_COMM.majflt, 'majflt'),
+    utimeTicks: f.uint(AFTER_COMM.utime, 'utime'),
+    stimeTicks: f.uint(AFTER_COMM.stime, 'stime'),
+    numThreads: f.int(AFTER_COMM.numThreads, 'num_threads'),
+    startTicks: f.uint(AFTER_COMM.starttime, 'starttime'),
+    virtualBytes: f.uint(AFTER_COMM.vsize, 'vsize'),
     // rss is a signed long in the kernel; procfs reads it as an int.
-    rssPages: parseInt10(after[AFTER_COMM.rss], 'rss'),
+    rssPages: f.int(AFTER_COMM.rss, 'rss'),
   };
 }
