@@ -18,6 +18,7 @@
  *   --max-seconds=N   BENCH_MAX_SECONDS  give up after this long (default 900)
  *   --soak=MINUTES    BENCH_SOAK         the soak mode above
  *   BENCH_EXTRA_ARGS   extra flags for our two runs, space-separated, for diagnosis
+ *   BENCH_NODE_FLAGS   Node flags for our two runs instead of the launcher's (main.js's first line)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -214,6 +215,8 @@ async function main(): Promise<void> {
     }
   }
   const extraArgs = (process.env['BENCH_EXTRA_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const nodeFlags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter((a) => a !== '') ?? OUR_NODE_FLAGS;
+  if (nodeFlags !== OUR_NODE_FLAGS) console.log(`ours runs with Node flags "${nodeFlags.join(' ')}" (BENCH_NODE_FLAGS), not the launcher's`);
   const started: Running[] = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'scrape-bench-'));
   const stopAll = async (): Promise<void> => {
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
     if (SOAK_MINUTES !== undefined) {
-      const ours = asRunning(await startExporter('ours', extraArgs));
+      const ours = asRunning(await startExporter('ours', extraArgs, { nodeFlags }));
       started.push(ours);
       await soak(ours, dir, SOAK_MINUTES);
       return;
@@ -240,8 +243,8 @@ async function main(): Promise<void> {
       return new Target(label, p);
     };
     const targets = [
-      await start('ours, all defaults', async () => asRunning(await startExporter('ours', extraArgs))),
-      await start("ours, node_exporter's set", async () => asRunning(await startExporter('ours', [...onlyCollectorsArgs(shared), ...extraArgs]))),
+      await start('ours, all defaults', async () => asRunning(await startExporter('ours', extraArgs, { nodeFlags }))),
+      await start("ours, node_exporter's set", async () => asRunning(await startExporter('ours', [...onlyCollectorsArgs(shared), ...extraArgs], { nodeFlags }))),
       await start('node_exporter, defaults', async () => asRunning(await startExporter('node_exporter', []))),
       await start('process-exporter', () => startProcessExporter(dir)),
     ];

@@ -3,7 +3,6 @@
  * scaling governor, from /sys/devices/system/cpu/cpuN/cpufreq (usually a link to a shared
  * policyN directory). Missing or root-only files (cpuinfo_cur_freq) are left out.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { cpuEntries, governorStates, parseKilohertz } from '../sysfs/cpufreq.js';
@@ -61,12 +60,7 @@ export const cpufreqCollector: CollectorFactory = {
 
 /** One CPU's frequencies, or undefined when it has no cpufreq directory. */
 async function readCpu(host: HostFs, dir: string, cpu: string, signal: AbortSignal): Promise<CpuFrequencies | undefined> {
-  try {
-    await stat(dir);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  if (!(await host.isDirectory(dir, signal))) return undefined;
   const read = (file: string): Promise<string | undefined> =>
     host.readText(path.join(dir, file), signal).catch((err: NodeJS.ErrnoException) => {
       // cpuinfo_cur_freq is readable by root only; drivers leave out files they do not support.

@@ -1,5 +1,5 @@
 import fs, { type Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { IoGate, threadPoolSize, type IoGateOptions, type IoGateStatus } from './io-gate.js';
@@ -256,6 +256,15 @@ export class HostFs {
       const size = fs.statSync(dir).size;
       return size > 0 ? size : fs.readdirSync(dir).length;
     });
+  }
+
+  /**
+   * Whether `dir` exists and is a directory: a stat that returns "no" without building an error,
+   * synchronously where listing it would be memory-backed, otherwise through the gated pool.
+   */
+  isDirectory(dir: string, signal?: AbortSignal): Promise<boolean> {
+    if (this.isMemoryBackedDir(dir)) return settled(() => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false);
+    return this.pool.run(dir, signal, () => stat(dir).then((st) => st.isDirectory(), (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? false : Promise.reject(err))));
   }
 
   /** Like listDir, with each entry's type. */

@@ -154,9 +154,9 @@ export function launcherNodeFlags(script: string): string[] {
   return (m[1] ?? '').split(' ').filter(Boolean);
 }
 
-function commandFor(kind: ExporterKind, args: readonly string[]): { file: string; argv: string[] } {
+function commandFor(kind: ExporterKind, args: readonly string[], nodeFlags: readonly string[] = OUR_NODE_FLAGS): { file: string; argv: string[] } {
   return kind === 'ours'
-    ? { file: process.execPath, argv: [...OUR_NODE_FLAGS, OUR_MAIN, ...args] }
+    ? { file: process.execPath, argv: [...nodeFlags, OUR_MAIN, ...args] }
     : { file: NODE_EXPORTER_BIN, argv: [...args] };
 }
 
@@ -256,6 +256,8 @@ export class ExporterProcess {
 
 export interface StartOptions {
   readonly readyTimeoutMs?: number;
+  /** Node flags for ours instead of OUR_NODE_FLAGS (the bench compares heap settings). */
+  readonly nodeFlags?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -268,7 +270,7 @@ export async function startExporter(kind: ExporterKind, args: readonly string[],
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const port = await freePort();
-    const { file, argv } = commandFor(kind, [`--web.listen-address=${LOOPBACK}:${port}`, ...args]);
+    const { file, argv } = commandFor(kind, [`--web.listen-address=${LOOPBACK}:${port}`, ...args], opts.nodeFlags);
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const proc = new ExporterProcess(kind, port, child, captureOutput(child));
     let spawnError: Error | undefined;

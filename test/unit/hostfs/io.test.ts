@@ -89,3 +89,21 @@ test('readUserFile reads a regular file and its mtime; refuses a FIFO, a directo
   await t.throwsAsync(host.checkUserFile(fifo), { code: 'EFTYPE' });
   await t.throwsAsync(host.readUserFile(path.join(dir, 'missing'), { maxBytes: 10 }), { code: 'ENOENT' });
 });
+
+test('isDirectory: a directory yes; a missing path, a file or a path through a file no; on the live /sys and a copied tree', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'io-isdir-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, 'sys', 'cpu0'), { recursive: true });
+  await writeFile(path.join(dir, 'sys', 'file'), 'x\n');
+  const copied = new HostFs(new HostPaths(dir, path.join(dir, 'sys')));
+  t.teardown(() => copied.close());
+  t.true(await copied.isDirectory(path.join(dir, 'sys', 'cpu0')));
+  t.false(await copied.isDirectory(path.join(dir, 'sys', 'cpu1')));
+  t.false(await copied.isDirectory(path.join(dir, 'sys', 'file')));
+  t.false(await copied.isDirectory(path.join(dir, 'sys', 'file', 'below')), 'ENOTDIR is a no');
+  const live = new HostFs();
+  t.teardown(() => live.close());
+  t.true(await live.isDirectory('/sys/devices/system/cpu/cpu0'));
+  t.false(await live.isDirectory('/sys/devices/system/cpu/cpu0/no-such-dir'));
+  t.false(await live.isDirectory('/sys/devices/system/cpu/online'));
+});
