@@ -3,13 +3,12 @@
  * and the promhttp_* handler counters that node_exporter also exposes. They are converted to
  * our exposition model so one writer serialises the whole scrape in node_exporter's format.
  */
-import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import client from 'prom-client';
 import { formatGoFloat } from '../gocompat/go-float.js';
 import { desc, type MetricDesc, type MetricFamily, type MetricType, type Sample } from '../exposition/model.js';
-import { readOwnProcFile } from '../hostfs/host-fs.js';
+import { countOwnOpenFds, readOwnProcFile } from '../hostfs/host-fs.js';
 
 /** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
 export function parseAddressSpaceLimit(limits: string): number | undefined {
@@ -33,16 +32,6 @@ export function parseStatusBytes(status: string, field: string): number | undefi
   return at > start ? value * 1024 : undefined;
 }
 
-/**
- * The number of open file descriptors of this process: /proc/self/fd's size, which Linux
- * >= 6.2 reports as the count (a stat, where a listing would build one string per fd);
- * older kernels report 0 and are listed.
- */
-export function countOwnOpenFds(): number {
-  const size = fs.statSync('/proc/self/fd').size;
-  // The listing holds one more fd of its own while it reads.
-  return size > 0 ? size : fs.readdirSync('/proc/self/fd').length - 1;
-}
 
 /** Families whose values cannot change while the process runs: converted once. */
 const CONSTANT_METRICS: ReadonlySet<string> = new Set(['process_start_time_seconds', 'process_max_fds', 'nodejs_version_info']);

@@ -84,9 +84,10 @@ test('the exporter\'s own metrics keep prom-client\'s event-loop-lag names, each
   t.true(names.includes('promhttp_metric_handler_requests_total'));
 });
 
-test('process_open_fds counts this process\'s open fds, as a listing of /proc/<pid>/fd does', async (t) => {
+test.serial('process_open_fds counts this process\'s open fds, as a listing of /proc/<pid>/fd does', async (t) => {
   const fs = await import('node:fs');
-  const { SelfMetrics, countOwnOpenFds } = await import('../../../src/server/self-metrics.js');
+  const { SelfMetrics } = await import('../../../src/server/self-metrics.js');
+  const { countOwnOpenFds } = await import('../../../src/hostfs/host-fs.js');
   const self = new SelfMetrics();
   t.teardown(() => self.close());
   const listed = (): number => fs.readdirSync(`/proc/${process.pid}/fd`).length - 1; // less the listing's own fd
