@@ -6,6 +6,7 @@
  * moment; if some are still pending, the process ends by signal instead, which needs no join.
  * (Worker pools end the process the same way from their own 'exit' hooks: worker-pool.ts.)
  */
+import { isMainThread } from 'node:worker_threads';
 import type { Logger } from './log.js';
 
 /** Names, in process.getActiveResourcesInfo(), of requests that run on libuv's thread pool. */
@@ -58,4 +59,37 @@ export function endBySignal(signal: NodeJS.Signals): never {
   process.kill(process.pid, signal);
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: the process was sent SIGKILL');
+}
+
+/**
+ * An 'exit' hook, held only while some calls are stuck in threads that never join (a hung
+ * statfs in libuv's pool, a hung worker): process.exit() would then hang, so the hook logs
+ * `message` and ends the process by signal. Off the main thread it does nothing (a signal there
+ * would end the whole process, not the thread).
+ */
+export class EndBySignalWhileStuck {
+  private stuck = 0;
+  private hooked = false;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly message: string,
+  ) {}
+
+  /** How many calls are stuck now. */
+  set(stuck: number): void {
+    this.stuck = stuck;
+    if (!isMainThread) return;
+    const want = stuck > 0;
+    if (want === this.hooked) return;
+    this.hooked = want;
+    if (want) process.on('exit', this.onExit);
+    else process.off('exit', this.onExit);
+  }
+
+  private readonly onExit = (): void => {
+    if (this.stuck === 0) return;
+    this.log.warn(this.message, { stuck: this.stuck });
+    endBySignal('SIGTERM');
+  };
 }

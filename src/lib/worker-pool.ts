@@ -11,9 +11,9 @@
  * Protocol with the worker script: it posts `{ ready: true }` once loaded, then answers each
  * `{ id, ...request }` with `{ id, ...reply }`.
  */
-import { Worker, isMainThread, type ResourceLimits } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from './log.js';
-import { endBySignal } from './process-exit.js';
+import { EndBySignalWhileStuck } from './process-exit.js';
 
 /** What a pool logs; `timeoutField` names the stuck timeout in the "stuck" line. */
 export interface WorkerPoolMessages {
@@ -99,12 +99,14 @@ export class WorkerCallPool<Req extends object, Rep extends { readonly id: numbe
   private stuckWorkers = 0;
   private nextId = 1;
   private growTimer: NodeJS.Timeout | undefined;
-  private exitHooked = false;
+  private readonly exitHook: EndBySignalWhileStuck;
   private readonly maxStuckWorkers: number;
 
   constructor(private readonly options: WorkerPoolOptions) {
     if (!(options.workers >= 1)) throw new Error(`${options.name} workers must be at least 1, got ${options.workers}`);
     this.maxStuckWorkers = options.maxStuckWorkers ?? MAX_STUCK_WORKERS;
+    // Node joins every worker thread before the process ends, and one blocked in a system call never joins.
+    this.exitHook = new EndBySignalWhileStuck(options.log, options.messages.exitingWhileStuck);
   }
 
   /**
@@ -248,7 +250,7 @@ export class WorkerCallPool<Req extends object, Rep extends { readonly id: numbe
     const { messages } = this.options;
     this.options.log.warn(messages.stuck, { path: call.key, [messages.timeoutField]: this.options.stuckAfterMs / 1000 });
     if (this.stuckWorkers >= this.maxStuckWorkers) this.options.log.warn(messages.tooManyStuck, { stuck: this.stuckWorkers });
-    this.updateExitHook();
+    this.exitHook.set(this.stuckWorkers);
     this.pump();
   }
 
@@ -277,7 +279,7 @@ export class WorkerCallPool<Req extends object, Rep extends { readonly id: numbe
     if (call.stuck) {
       this.stuckWorkers--;
       this.options.log.info(this.options.messages.recovered, { path: call.key, hung_seconds: (Date.now() - call.startedAt) / 1000 });
-      this.updateExitHook();
+      this.exitHook.set(this.stuckWorkers);
     }
   }
 
@@ -298,24 +300,5 @@ export class WorkerCallPool<Req extends object, Rep extends { readonly id: numbe
       return;
     }
     this.pump();
-  }
-
-  /**
-   * Node joins every worker thread before the process ends, and a thread blocked in a system
-   * call never joins, so an exiting process would hang. While workers are stuck, end by signal.
-   */
-  private readonly exitWithoutJoining = (): void => {
-    if (this.stuckWorkers === 0) return;
-    this.options.log.warn(this.options.messages.exitingWhileStuck, { stuck: this.stuckWorkers });
-    endBySignal('SIGTERM');
-  };
-
-  private updateExitHook(): void {
-    if (!isMainThread) return; // process.kill there would end the whole process, not a thread.
-    const want = this.stuckWorkers > 0;
-    if (want === this.exitHooked) return;
-    this.exitHooked = want;
-    if (want) process.on('exit', this.exitWithoutJoining);
-    else process.off('exit', this.exitWithoutJoining);
   }
 }

@@ -19,12 +19,11 @@
  */
 import { statfs as statfsAsync } from 'node:fs/promises';
 import type { BigIntStatsFs } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import { goErrnoText } from '../gocompat/errno.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { IoGateError } from '../hostfs/io-gate.js';
 import type { Logger } from '../lib/log.js';
-import { endBySignal } from '../lib/process-exit.js';
+import { EndBySignalWhileStuck } from '../lib/process-exit.js';
 
 /** The statfs fields node_exporter uses, as numbers (Go converts them to float64 too). */
 export interface FsStats {
@@ -98,7 +97,7 @@ export class MountStatfs {
   private readonly limit: number;
   private readonly turns: ((granted: boolean) => void)[] = [];
   private stuckCount = 0;
-  private exitHooked = false;
+  private readonly exitHook: EndBySignalWhileStuck;
   private readonly statfs: (path: string) => Promise<BigIntStatsFs>;
 
   constructor(private readonly options: MountStatfsOptions) {
@@ -106,6 +105,8 @@ export class MountStatfs {
     // One gate slot is left to the other pooled reads, whatever number of mounts hang.
     this.limit = Math.max(1, Math.min(options.concurrency, options.host.gatedSlots - 1));
     this.statfs = options.statfs ?? realStatfs;
+    // process.exit() joins libuv's pool threads, and one blocked in statfs never joins.
+    this.exitHook = new EndBySignalWhileStuck(options.log, 'exiting while statfs calls are hung; ending the process by signal');
   }
 
   /**
@@ -203,7 +204,7 @@ export class MountStatfs {
       path: call.path,
       hung_seconds: (Date.now() - call.startedMs) / 1000,
     });
-    this.updateExitHook();
+    this.exitHook.set(this.stuckCount);
   }
 
   /** A caller's budget ran out: calls still running are reported when they pass the mount timeout. */
@@ -224,7 +225,7 @@ export class MountStatfs {
       path: call.path,
       mount_timeout_seconds: this.options.mountTimeoutMs / 1000,
     });
-    this.updateExitHook();
+    this.exitHook.set(this.stuckCount);
   }
 
   /** Waits for a turn to start a call; false if the signal aborts first. */
@@ -254,25 +255,5 @@ export class MountStatfs {
     const next = this.turns.shift();
     if (next) next(true);
     else this.active--;
-  }
-
-  /**
-   * process.exit() joins libuv's pool threads, and a thread blocked in statfs never joins: while
-   * calls are stuck, an exit ends the process by signal instead (exitProcess in process-exit.ts
-   * does so before getting here, for the exporter's own exits).
-   */
-  private readonly exitWithoutJoining = (): void => {
-    if (this.stuckCount === 0) return;
-    this.options.log.warn('exiting while statfs calls are hung; ending the process by signal', { stuck: this.stuckCount });
-    endBySignal('SIGTERM');
-  };
-
-  private updateExitHook(): void {
-    if (!isMainThread) return; // process.kill there would end the whole process, not a thread.
-    const want = this.stuckCount > 0;
-    if (want === this.exitHooked) return;
-    this.exitHooked = want;
-    if (want) process.on('exit', this.exitWithoutJoining);
-    else process.off('exit', this.exitWithoutJoining);
   }
 }
