@@ -3,8 +3,8 @@
  * libcontainer's) choice of source for each value. A missing file leaves its value undefined:
  * controllers can be absent, and older kernels lack some files (memory.peak, oom_kill, ...).
  */
-import path from 'node:path';
 import type { HostFs } from '../hostfs/host-fs.js';
+import { joinPath } from '../hostfs/paths.js';
 import {
   cpuWeightToShares,
   parseBlkioServiceBytes,
@@ -230,18 +230,9 @@ async function readPids(read: Reader, dir: CgroupDir | undefined): Promise<PidsS
   return { current, max };
 }
 
-/**
- * path.join(dir, name) for a directory layout.ts made (with path.join, so already normal) and a
- * plain file name, without normalising it again: some twenty files per cgroup on every scrape.
- */
-function fileIn(dir: string, name: string): string {
-  if (dir === '' || dir === '.') return path.join(dir, name);
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
-}
-
 /** Reads a cgroup's files from the directories the target names. */
 export async function readCgroupStats(host: HostFs, t: CgroupTarget, signal?: AbortSignal): Promise<CgroupStats> {
-  const read: Reader = (dir, file, parse) => host.parseFileIfExists(fileIn(dir.dir, file), parse, signal);
+  const read: Reader = (dir, file, parse) => host.parseFileIfExists(joinPath(dir.dir, file), parse, signal);
   const { memory } = t.dirs;
   const [memoryStats, cpu, pids, io, processes] = await Promise.all([
     memory ? (memory.version === 1 ? memoryV1(read, memory) : memoryV2(read, memory)) : {},

@@ -6,6 +6,7 @@ import { NET_CLASS_ATTRIBUTES, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUn
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
+import { joinPath } from '../hostfs/paths.js';
 
 const IGNORED_FLAG = defineFlag({ name: 'collector.netclass.ignored-devices', kind: 'regex', default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' });
 const INVALID_SPEED_FLAG = defineFlag({
@@ -84,7 +85,7 @@ async function readAttributes(
       return noDataIfAbsent(err);
     }
     names = entries.filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name)).map((e) => e.name);
-    paths = names.map((name) => path.join(dir, name));
+    paths = names.map((name) => joinPath(dir, name));
   }
   const files = new Map<string, string>();
   let vanished = false;
@@ -125,7 +126,7 @@ export const netclassCollector: CollectorFactory = {
         // Interfaces are symlinks into /sys/devices; regular files such as bonding_masters are not.
         const devices = entries.filter((e) => !e.isFile() && !ignored.test(e.name)).map((e) => e.name);
         for (const gone of [...listings.keys()].filter((d) => !devices.includes(d))) listings.delete(gone);
-        const read = await Promise.all(devices.map((d) => readAttributes(host, path.join(classDir, d), d, listings, signal)));
+        const read = await Promise.all(devices.map((d) => readAttributes(host, joinPath(classDir, d), d, listings, signal)));
         // Everything is parsed before anything is added, so a malformed file yields no partial set.
         const interfaces = devices.flatMap((device, i) => {
           const files = read[i];
