@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=20 --no-concurrent-marking
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --no-concurrent-marking
 /**
  * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage (flags, config
  * file, a collector refusing its configuration), 1 for failures (a bug included) and for a
