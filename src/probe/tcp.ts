@@ -11,6 +11,7 @@ import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import { loadTlsMaterial, type TlsMaterial, type TlsMaterialSources, tlsMaterialOptions, tlsMaterialSources } from './tls-material.js';
 import { converse, type ConversationFailure, type QueryStep } from './tcp-query.js';
+import { certExpiry, peerChain, tlsVersionName } from './tls-peer.js';
 import type { FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
 
 export type TcpCheckConfig = Extract<CheckConfig, { protocol: 'tcp' }>;
@@ -79,31 +80,8 @@ export function parsePort(port: string): number | undefined {
 /** Go's time.Time{}.Unix(): what blackbox reports for a chain expiry it has no chain for. */
 export const GO_ZERO_TIME_UNIX = -62135596800;
 
-function tlsVersionName(protocol: string | null): string {
-  const m = /^TLSv(\d)(?:\.(\d))?$/.exec(protocol ?? '');
-  return m ? `TLS ${m[1]}.${m[2] ?? '0'}` : 'unknown';
-}
-
-/** The chain Node reports, leaf first, each certificate once. */
-function chain(leaf: DetailedPeerCertificate): DetailedPeerCertificate[] {
-  const out: DetailedPeerCertificate[] = [];
-  const seen = new Set<string>();
-  let cert: DetailedPeerCertificate | undefined = leaf;
-  while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    out.push(cert);
-    cert = cert.issuerCertificate;
-  }
-  return out;
-}
-
-function expiry(cert: DetailedPeerCertificate): number | undefined {
-  const t = Date.parse(cert.valid_to);
-  return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
-}
-
 function earliest(certs: readonly DetailedPeerCertificate[]): number {
-  const times = certs.map(expiry).filter((t): t is number => t !== undefined);
+  const times = certs.map(certExpiry).filter((t): t is number => t !== undefined);
   return times.length > 0 ? Math.min(...times) : GO_ZERO_TIME_UNIX;
 }
 
@@ -113,12 +91,12 @@ function earliest(certs: readonly DetailedPeerCertificate[]): number {
  * at the end of a verified chain is taken as that (servers rarely send their root).
  */
 export function tcpTlsDetails(socket: TLSSocket): TcpTlsDetails {
-  const certs = chain(socket.getPeerCertificate(true));
+  const certs = peerChain(socket.getPeerCertificate(true));
   const last = certs.at(-1);
   const rootFromStore = socket.authorized && certs.length > 1 && last !== undefined && last.issuerCertificate === last;
   const presented = rootFromStore ? certs.slice(0, -1) : certs;
   return {
-    version: tlsVersionName(socket.getProtocol()),
+    version: tlsVersionName(socket.getProtocol()) ?? 'unknown',
     earliestExpiry: earliest(presented),
     lastChainExpiry: socket.authorized ? earliest(certs) : GO_ZERO_TIME_UNIX,
   };

@@ -11,25 +11,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { Blackbox, BLACKBOX_BIN } from '../helpers/blackbox.js';
+import { Blackbox, BLACKBOX_BIN, expectFamiliesOf, HTTP_COMPARED_VALUES } from '../helpers/blackbox.js';
 import { type AuthTargets, BASIC_PASSWORD, BASIC_USER, BEARER_TOKEN, COMPRESSED_TEXT, startAuthTargets } from '../helpers/auth-targets.js';
-import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
+import { byName, firstValue, parseExposition } from '../helpers/exposition-parse.js';
 import { makePki, type Pki } from '../helpers/pki.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
 import { cannotRunHere } from '../helpers/skip.js';
 
-/** Families whose values are the same for both whatever the timing. */
-const COMPARED_VALUES = [
-  'probe_success',
-  'probe_http_status_code',
-  'probe_http_redirects',
-  'probe_http_ssl',
-  'probe_http_version',
-  'probe_http_content_length',
-  'probe_http_uncompressed_body_length',
-  'probe_failed_due_to_regex',
-  'probe_ssl_earliest_cert_expiry',
-];
 
 function modulesFile(pki: Pki, dir: string): string {
   const file = (name: string, text: string): string => {
@@ -145,9 +133,6 @@ test.after.always(async () => {
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
 
-function sample(families: Map<string, ParsedFamily>, name: string): number | undefined {
-  return families.get(name)?.samples[0]?.value;
-}
 
 for (const [module, where, rest] of CASES) {
   test(`same answer as blackbox_exporter: ${module} ${where} ${rest}`, async (t) => {
@@ -160,26 +145,20 @@ for (const [module, where, rest] of CASES) {
     t.is(mine.status, theirs.status);
     const a = byName(parseExposition(mine.text));
     const b = byName(parseExposition(theirs.text));
-    for (const name of COMPARED_VALUES) {
+    for (const name of HTTP_COMPARED_VALUES) {
       if (!b.has(name)) continue;
-      t.is(sample(a, name), sample(b, name), `${name}\nours:\n${mine.text}\nblackbox:\n${theirs.text}`);
+      t.is(firstValue(a, name), firstValue(b, name), `${name}\nours:\n${mine.text}\nblackbox:\n${theirs.text}`);
     }
-    for (const [name, family] of b) {
-      // Families of theirs we do not emit: the TLS chain details (see the README).
-      if (name === 'probe_ssl_last_chain_info' || name === 'probe_ssl_last_chain_expiry_timestamp_seconds') continue;
-      const ourFamily = a.get(name);
-      t.truthy(ourFamily, `we lack ${name}`);
-      t.is(ourFamily?.type, family.type, name);
-      // probe_tls_version_info{version} says which TLS version each negotiated.
-      t.deepEqual(ourFamily?.samples.map((s) => s.labels), family.samples.map((s) => s.labels), name);
-    }
+    // Families of theirs we do not emit: the TLS chain details (see the README). The label sets
+    // compared include probe_tls_version_info{version}: which TLS version each negotiated.
+    expectFamiliesOf(t, a, b, { notEmitted: ['probe_ssl_last_chain_info', 'probe_ssl_last_chain_expiry_timestamp_seconds'], help: false });
   });
 }
 
 test('the expected outcomes, so that agreeing on a wrong answer does not pass', async (t) => {
   const success = async (module: string, where: Where, rest: string): Promise<number | undefined> => {
     const answer = await get(ours.port, probePath({ module, target: targets[where] + rest }));
-    return sample(byName(parseExposition(answer.text)), 'probe_success');
+    return firstValue(byName(parseExposition(answer.text)), 'probe_success');
   };
   const expected: [string, Where, string, number][] = [
     ['basic', 'http', '/basic', 1],
@@ -203,5 +182,5 @@ test('the expected outcomes, so that agreeing on a wrong answer does not pass', 
   ];
   for (const [module, where, rest, want] of expected) t.is(await success(module, where, rest), want, `${module} ${where} ${rest}`);
   const gzip = await get(ours.port, probePath({ module: 'gzip', target: `${targets.http}/gzip` }));
-  t.is(sample(byName(parseExposition(gzip.text)), 'probe_http_uncompressed_body_length'), COMPRESSED_TEXT.length);
+  t.is(firstValue(byName(parseExposition(gzip.text)), 'probe_http_uncompressed_body_length'), COMPRESSED_TEXT.length);
 });

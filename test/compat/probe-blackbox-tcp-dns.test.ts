@@ -9,9 +9,9 @@
  */
 import { rmSync } from 'node:fs';
 import test from 'ava';
-import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
+import { byName, firstValue, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
-import { BLACKBOX_BIN, Blackbox } from '../helpers/blackbox.js';
+import { BLACKBOX_BIN, Blackbox, expectFamiliesOf } from '../helpers/blackbox.js';
 import { freePort } from '../helpers/exporters.js';
 import { type Dnsmasq, dnsmasqInstalled, DNSMASQ_BIN, startDnsmasq } from '../helpers/dnsmasq.js';
 import { type LineServer, startLineServer } from '../helpers/line-server.js';
@@ -247,9 +247,6 @@ const CASES: readonly (readonly [module: string, where: Where, success: 0 | 1])[
   ['dns_a_tcp', 'dns-tcp-closed', 0],
 ];
 
-function sample(families: Map<string, ParsedFamily>, name: string): number | undefined {
-  return families.get(name)?.samples[0]?.value;
-}
 
 for (const [module, where, success] of CASES) {
   test(`same answer as blackbox_exporter: ${module} ${where}`, async (t) => {
@@ -269,19 +266,12 @@ for (const [module, where, success] of CASES) {
     const b = byName(parseExposition(theirs.text));
     const both = `\nours:\n${mine.text}\nblackbox:\n${theirs.text}`;
     // The expected outcome, so that a case that fails on both sides for another reason shows.
-    t.is(sample(b, 'probe_success'), success, `blackbox's probe_success${both}`);
+    t.is(firstValue(b, 'probe_success'), success, `blackbox's probe_success${both}`);
     for (const name of COMPARED_VALUES) {
       if (!b.has(name)) continue;
-      t.is(sample(a, name), sample(b, name), `${name}${both}`);
+      t.is(firstValue(a, name), firstValue(b, name), `${name}${both}`);
     }
-    for (const [name, family] of b) {
-      // The leaf certificate's details: not emitted (see README).
-      if (name === 'probe_ssl_last_chain_info') continue;
-      const ourFamily = a.get(name);
-      t.truthy(ourFamily, `we lack ${name}${both}`);
-      t.is(ourFamily?.type, family.type, name);
-      t.is(ourFamily?.help, family.help, name);
-      t.deepEqual(ourFamily?.samples.map((s) => s.labels), family.samples.map((s) => s.labels), `${name}${both}`);
-    }
+    // The leaf certificate's details: not emitted (see README).
+    expectFamiliesOf(t, a, b, { notEmitted: ['probe_ssl_last_chain_info'], help: true, context: both });
   });
 }

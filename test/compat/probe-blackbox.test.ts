@@ -4,10 +4,10 @@
  * and the same names, types and HELP for the families both emit.
  */
 import test from 'ava';
-import { byName, type ParsedFamily, parseExposition } from '../helpers/exposition-parse.js';
+import { byName, firstValue, parseExposition } from '../helpers/exposition-parse.js';
 import { get, type ProbeApp, probePath, startProbeApp } from '../helpers/probe-app.js';
 import { type LocalTargets, startTargets } from '../helpers/targets.js';
-import { BLACKBOX_BIN, Blackbox } from '../helpers/blackbox.js';
+import { BLACKBOX_BIN, Blackbox, expectFamiliesOf, HTTP_COMPARED_VALUES } from '../helpers/blackbox.js';
 import { cannotRunHere } from '../helpers/skip.js';
 
 
@@ -62,20 +62,7 @@ modules:
 `;
 
 /** Families whose values are the same for both whatever the timing. */
-const COMPARED_VALUES = [
-  'probe_success',
-  'probe_http_status_code',
-  'probe_http_redirects',
-  'probe_http_ssl',
-  'probe_http_version',
-  'probe_http_content_length',
-  'probe_http_uncompressed_body_length',
-  'probe_failed_due_to_regex',
-  'probe_ip_protocol',
-  'probe_ip_addr_hash',
-  'probe_ssl_earliest_cert_expiry',
-  'probe_icmp_reply_hop_limit',
-];
+const COMPARED_VALUES = [...HTTP_COMPARED_VALUES, 'probe_ip_protocol', 'probe_ip_addr_hash', 'probe_icmp_reply_hop_limit'];
 
 let targets: LocalTargets;
 let ours: ProbeApp;
@@ -93,9 +80,6 @@ test.after.always(async () => {
   await targets?.close();
 });
 
-function sample(families: Map<string, ParsedFamily>, name: string): number | undefined {
-  return families.get(name)?.samples[0]?.value;
-}
 
 /** [module, where, path]: where is a local target (see helpers/targets.ts) or a literal host. */
 type Case = readonly [module: string, where: 'http' | 'https' | 'hang' | 'refused' | 'no-scheme' | 'literal', rest: string];
@@ -156,22 +140,15 @@ for (const [module, where, rest] of CASES) {
       if (!b.has(name)) continue;
       // /echo answers with the request's headers, and the two User-Agents differ in length.
       if (rest === '/echo' && name === 'probe_http_uncompressed_body_length') continue;
-      t.is(sample(a, name), sample(b, name), `${name}\nours:\n${mine.text}\nblackbox:\n${theirs.text}`);
+      t.is(firstValue(a, name), firstValue(b, name), `${name}\nours:\n${mine.text}\nblackbox:\n${theirs.text}`);
     }
-    t.is(sample(a, 'probe_success'), sample(b, 'probe_success'));
+    t.is(firstValue(a, 'probe_success'), firstValue(b, 'probe_success'));
     if (rest === '/echo') {
       // Both sent the module's method, body and header.
       const seen = targets.requests.filter((r) => r.url === '/echo').map((r) => [r.method, r.body, r.headers['x-probe']]);
       t.deepEqual(seen, [['POST', 'x=1', 'side-by-side'], ['POST', 'x=1', 'side-by-side']]);
     }
-    for (const [name, family] of b) {
-      // Families of theirs we do not emit: the TLS chain details (see the report).
-      if (name === 'probe_ssl_last_chain_info' || name === 'probe_ssl_last_chain_expiry_timestamp_seconds') continue;
-      const ourFamily = a.get(name);
-      t.truthy(ourFamily, `we lack ${name}`);
-      t.is(ourFamily?.type, family.type, name);
-      t.is(ourFamily?.help, family.help, name);
-      t.deepEqual(ourFamily?.samples.map((s) => s.labels), family.samples.map((s) => s.labels), name);
-    }
+    // Families of theirs we do not emit: the TLS chain details (see the README).
+    expectFamiliesOf(t, a, b, { notEmitted: ['probe_ssl_last_chain_info', 'probe_ssl_last_chain_expiry_timestamp_seconds'], help: true });
   });
 }

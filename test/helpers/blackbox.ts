@@ -3,10 +3,46 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { freePort } from './exporters.js';
+import type { ParsedFamily } from './exposition-parse.js';
 import { get } from './probe-app.js';
 
 export const BLACKBOX_BIN = process.env['BLACKBOX_EXPORTER_BIN'] ?? '/usr/bin/prometheus-blackbox-exporter';
+
+/** The http prober's families whose values agree with blackbox_exporter's whatever the timing. */
+export const HTTP_COMPARED_VALUES: readonly string[] = [
+  'probe_success',
+  'probe_http_status_code',
+  'probe_http_redirects',
+  'probe_http_ssl',
+  'probe_http_version',
+  'probe_http_content_length',
+  'probe_http_uncompressed_body_length',
+  'probe_failed_due_to_regex',
+  'probe_ssl_earliest_cert_expiry',
+];
+
+/**
+ * Every family of blackbox's answer (`theirs`) but those in `notEmitted` is in ours, with the
+ * same type, the same label sets and, when `help` is set, the same help.
+ */
+export function expectFamiliesOf(
+  t: ExecutionContext,
+  ours: ReadonlyMap<string, ParsedFamily>,
+  theirs: ReadonlyMap<string, ParsedFamily>,
+  opts: { readonly notEmitted: readonly string[]; readonly help: boolean; readonly context?: string },
+): void {
+  const context = opts.context ?? '';
+  for (const [name, family] of theirs) {
+    if (opts.notEmitted.includes(name)) continue;
+    const ourFamily = ours.get(name);
+    t.truthy(ourFamily, `we lack ${name}${context}`);
+    t.is(ourFamily?.type, family.type, name);
+    if (opts.help) t.is(ourFamily?.help, family.help, name);
+    t.deepEqual(ourFamily?.samples.map((s) => s.labels), family.samples.map((s) => s.labels), `${name}${context}`);
+  }
+}
 
 export function blackboxInstalled(): boolean {
   try {

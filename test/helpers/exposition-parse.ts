@@ -197,6 +197,11 @@ export function byName(families: readonly ParsedFamily[]): Map<string, ParsedFam
   return new Map(families.map((f) => [f.name, f]));
 }
 
+/** The value of a family's first sample (a probe's gauges have one). */
+export function firstValue(families: ReadonlyMap<string, ParsedFamily>, name: string): number | undefined {
+  return families.get(name)?.samples[0]?.value;
+}
+
 /** A series' identity: its sample name and its labels in name order, e.g. `x{a="1",b="2"}`. */
 export function seriesKey(sample: ParsedSample): string {
   const pairs = Object.keys(sample.labels)
