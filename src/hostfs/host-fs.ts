@@ -278,6 +278,20 @@ export class HostFs {
     return this.pool.run(dir, signal, () => stat(dir).then((st) => st.isDirectory(), (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? false : Promise.reject(err))));
   }
 
+  /**
+   * What identifies the version of `file` now (device, inode, size, change and modification
+   * times, to the nanosecond), or undefined when it does not exist: one stat through the gated
+   * pool, so that a file that rarely changes (os-release) is read again only when this differs.
+   */
+  fileVersion(file: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.pool.run(file, signal, () =>
+      stat(file, { bigint: true }).then(
+        (st) => `${st.dev}:${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}`,
+        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(err)),
+      ),
+    );
+  }
+
   /** Like listDir, with each entry's type. */
   listDirEntries(dir: string, signal?: AbortSignal): Promise<Dirent[]> {
     if (this.isMemoryBackedDir(dir)) return settled(() => fs.readdirSync(dir, { withFileTypes: true }));

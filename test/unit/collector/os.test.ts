@@ -1,6 +1,15 @@
+import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { osCollector } from '../../../src/collector/os.js';
-import { collect, fixture, valueOf } from '../../helpers/collect.js';
+import { MetricSink } from '../../../src/collector/sink.js';
+import { parseFlags } from '../../../src/cli/flags.js';
+import { HostFs } from '../../../src/hostfs/host-fs.js';
+import { HostPaths } from '../../../src/hostfs/paths.js';
+import { silentLogger } from '../../../src/lib/log.js';
+import { writeText } from '../../../src/exposition/text.js';
+import { collect, fixture, testContext, valueOf } from '../../helpers/collect.js';
 
 const scrape = (rootfs: string) => collect(['os'], ['--path.rootfs', rootfs], [osCollector]);
 
@@ -97,4 +106,63 @@ test('os: the combined tree has a Debian 12 os-release', async (t) => {
   const r = await scrape(fixture('tree/root'));
   t.is(r.success['os'], 1);
   t.is(valueOf(r.text, 'node_os_version{id="debian",id_like="",name="Debian GNU/Linux"}'), 12);
+});
+
+/** A HostFs that counts the files it parses. */
+class CountingHostFs extends HostFs {
+  parsed: string[] = [];
+  override parseFile<T>(file: string, parse: (text: string) => T, signal?: AbortSignal): Promise<T> {
+    this.parsed.push(path.relative(this.paths.rootfs, file));
+    return super.parseFile(file, parse, signal);
+  }
+}
+
+test('os: the file is read again only when it changes (in place, replaced, or another file takes over)', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'os-release-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  await mkdir(path.join(root, 'etc'));
+  await mkdir(path.join(root, 'usr/lib'), { recursive: true });
+  const etc = path.join(root, 'etc/os-release');
+  await writeFile(path.join(root, 'usr/lib/os-release'), 'ID=fallback\nVERSION_ID=7\n');
+  await writeFile(etc, 'ID=first\nVERSION_ID=1.0\n');
+  const host = new CountingHostFs(new HostPaths('/proc', '/sys', root));
+  t.teardown(() => host.close());
+  const collector = osCollector.create(testContext({ host, flags: parseFlags([], []), log: silentLogger }));
+  const scrape = async (): Promise<string> => {
+    const sink = new MetricSink();
+    await collector.update(sink, new AbortController().signal);
+    return writeText([...sink.entries()]);
+  };
+  const version = (text: string): string | undefined => /^node_os_version\{id="([^"]*)",id_like="",name=""\} (\S+)$/m.exec(text)?.slice(1).join(' ');
+
+  t.is(version(await scrape()), 'first 1');
+  t.is(version(await scrape()), 'first 1');
+  t.deepEqual(host.parsed, ['etc/os-release'], 'unchanged: read once');
+
+  // Rewritten in place; then only its times change.
+  await writeFile(etc, 'ID=first\nVERSION_ID=2.25\n');
+  t.is(version(await scrape()), 'first 2.25');
+  await utimes(etc, new Date(1_000_000), new Date(1_000_000));
+  t.is(version(await scrape()), 'first 2.25');
+  t.is(host.parsed.length, 3, 'read after each change');
+
+  // Replaced by rename (as package managers do): a new inode.
+  await writeFile(`${etc}.new`, 'ID=second\nVERSION_ID=3\n');
+  await rename(`${etc}.new`, etc);
+  t.is(version(await scrape()), 'second 3');
+  t.is(version(await scrape()), 'second 3');
+  t.is(host.parsed.length, 4);
+
+  // Removed: the fallback is read, and /etc/os-release again once it is back.
+  await rm(etc);
+  t.is(version(await scrape()), 'fallback 7');
+  t.is(version(await scrape()), 'fallback 7');
+  await writeFile(etc, 'ID=back\nVERSION_ID=4\n');
+  t.is(version(await scrape()), 'back 4');
+  t.deepEqual(host.parsed.slice(4), ['usr/lib/os-release', 'etc/os-release']);
+
+  // A malformed file fails every scrape, as before: a failure is not remembered as the answer.
+  await writeFile(etc, 'ID="unterminated\n');
+  await t.throwsAsync(scrape(), { message: /unmatched/ });
+  await t.throwsAsync(scrape(), { message: /unmatched/ });
 });
