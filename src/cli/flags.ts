@@ -85,7 +85,8 @@ export class ParsedFlags {
   }
 }
 
-function convert(spec: FlagSpec, raw: string): FlagValue {
+/** A flag's value from `raw`; `isDefault` when `raw` is the flag's own default, not the user's. */
+function convert(spec: FlagSpec, raw: string, isDefault = false): FlagValue {
   switch (spec.kind) {
     case 'bool':
       if (raw === 'true') return true;
@@ -94,7 +95,7 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
     case 'string':
       return raw;
     case 'regex':
-      return UserRegex.compile(raw);
+      return isDefault ? UserRegex.builtIn(raw) : UserRegex.compile(raw);
     case 'duration':
       return parseGoDuration(raw);
     case 'int': {
@@ -121,7 +122,7 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[]):
   for (const spec of specs) {
     if (spec.default === undefined) continue;
     try {
-      values.set(spec.name, convert(spec, spec.default));
+      values.set(spec.name, convert(spec, spec.default, true));
     } catch (err) {
       throw new Error(`default of --${spec.name}: ${(err as Error).message}`);
     }

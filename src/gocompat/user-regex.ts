@@ -6,8 +6,82 @@
  * would hold the event loop (and so every endpoint) for tens of seconds.
  *
  * The engine (re2js, a port of Go's regexp) stays behind this class; nothing else imports it.
+ * It is loaded with the first pattern a user gives: the patterns we ship as flag defaults
+ * (builtIn) run on JavaScript's RegExp, which saves the exporter re2js's ~1.3 MB of heap when
+ * it runs with its defaults.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+const requireHere = createRequire(import.meta.url);
+
+/** re2js's CommonJS build, loaded on first use (require caches it). */
+function re2js(): typeof RE2JS {
+  return (requireHere('re2js') as typeof import('re2js')).RE2JS;
+}
+
+/** What UserRegex asks of a compiled pattern: re2js's RE2JS, or BuiltInRegex. */
+interface CompiledRegex {
+  test(text: string): boolean;
+  testExact(text: string): boolean;
+  exec(text: string): unknown[] | null;
+  namedGroups(): Record<string, number>;
+}
+
+/**
+ * A pattern of ours (a flag's default) on JavaScript's RegExp. Its syntax is checked to be in
+ * the part where RE2 and JavaScript agree: literals, `.` (written [^\n], as RE2's dot; the
+ * JavaScript one also refuses \r and the Unicode line separators), \d, classes of letters,
+ * digits, `_` and `-`, groups, alternation, ?, *, + and the two anchors, which neither engine
+ * reads as multi-line. Our patterns and the short kernel names they are matched against
+ * cannot make the backtracking engine slow; users' patterns always get re2js.
+ */
+class BuiltInRegex implements CompiledRegex {
+  private readonly anywhere: RegExp;
+  private readonly whole: RegExp;
+
+  constructor(source: string) {
+    let js = '';
+    for (let i = 0; i < source.length; i++) {
+      const c = source[i] as string;
+      if (/[A-Za-z0-9_/:^$|()?*+-]/.test(c)) {
+        if (c === '(' && source[i + 1] === '?') throw new RegexSyntaxError(`built-in pattern ${JSON.stringify(source)}: no (? groups`);
+        js += c;
+      } else if (c === '.') {
+        js += '[^\\n]';
+      } else if (c === '\\' && source[i + 1] === 'd') {
+        js += '\\d';
+        i++;
+      } else if (c === '[') {
+        const end = source.indexOf(']', i);
+        const body = end < 0 ? '' : source.slice(i + 1, end);
+        if (!/^\^?[A-Za-z0-9_-]+$/.test(body)) throw new RegexSyntaxError(`built-in pattern ${JSON.stringify(source)}: unsupported class at ${i}`);
+        js += `[${body}]`;
+        i = end;
+      } else {
+        throw new RegexSyntaxError(`built-in pattern ${JSON.stringify(source)}: ${JSON.stringify(c)} at ${i} is outside the syntax RE2 and JavaScript share`);
+      }
+    }
+    this.anywhere = new RegExp(js);
+    this.whole = new RegExp(`^(?:${js})$`);
+  }
+
+  test(text: string): boolean {
+    return this.anywhere.test(text);
+  }
+
+  testExact(text: string): boolean {
+    return this.whole.test(text);
+  }
+
+  exec(text: string): unknown[] | null {
+    return this.anywhere.exec(text);
+  }
+
+  namedGroups(): Record<string, number> {
+    return {};
+  }
+}
 
 export class RegexSyntaxError extends Error {
   override readonly name = 'RegexSyntaxError';
@@ -17,9 +91,9 @@ export class RegexSyntaxError extends Error {
 const UNSUPPORTED_PERL = /unsupported Perl syntax|invalid named capture: `\(\?<[=!]|invalid escape sequence: `\\[1-9k]/;
 const SYNTAX_HINT = 'RE2 syntax (https://github.com/google/re2/wiki/Syntax) has no lookahead, lookbehind or backreferences';
 
-function compileOrThrow(source: string): RE2JS {
+function compileOrThrow(source: string): CompiledRegex {
   try {
-    return RE2JS.compile(source);
+    return re2js().compile(source);
   } catch (err) {
     const reason = ((err as Error).message || String(err)).replace(/^error parsing regexp: /, '');
     const hint = UNSUPPORTED_PERL.test(reason) ? `; ${SYNTAX_HINT}` : '';
@@ -31,12 +105,17 @@ export class UserRegex {
   private constructor(
     /** The pattern as the user wrote it. */
     readonly source: string,
-    private compiledOrUndefined: RE2JS | undefined,
+    private compiledOrUndefined: CompiledRegex | undefined,
   ) {}
 
   /** Compiles with Go's default flags (leftmost-first, `.` not matching \n, `$` only at the end). */
   static compile(source: string): UserRegex {
     return new UserRegex(source, compileOrThrow(source));
+  }
+
+  /** A pattern we ship (a flag's default), on JavaScript's RegExp: see BuiltInRegex. */
+  static builtIn(source: string): UserRegex {
+    return new UserRegex(source, new BuiltInRegex(source));
   }
 
   /**
@@ -48,7 +127,7 @@ export class UserRegex {
     return new UserRegex(source, undefined);
   }
 
-  private get compiled(): RE2JS {
+  private get compiled(): CompiledRegex {
     this.compiledOrUndefined ??= compileOrThrow(this.source);
     return this.compiledOrUndefined;
   }

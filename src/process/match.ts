@@ -41,7 +41,7 @@ interface CompiledRule {
  * the upstream packages ship (`name: "{{.Comm}}"`, `cmdline: ['.+']`), which leaves out kernel
  * threads, whose names (kworker/0:1-events) change all the time.
  */
-export const DEFAULT_RULES: readonly ProcessNameRule[] = [{ name: '{{.Comm}}', cmdline: [UserRegex.compile('.+')] }];
+export const DEFAULT_RULES: readonly ProcessNameRule[] = [{ name: '{{.Comm}}', cmdline: [UserRegex.builtIn('.+')] }];
 
 const TEMPLATE_ACTION = /\{\{\s*([^}]*?)\s*\}\}/g;
 

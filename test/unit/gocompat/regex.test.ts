@@ -1,6 +1,11 @@
 /** User regexes: Go's RE2 syntax and semantics, errors that say what is wrong, linear time. */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
+import { RE2JS } from 're2js';
+import { collectorFactories } from '../../../src/collectors.js';
 import { RegexSyntaxError, UserRegex } from '../../../src/gocompat/user-regex.js';
+import { allFlags } from '../../../src/options.js';
 
 const re = (source: string): UserRegex => UserRegex.compile(source);
 
@@ -79,4 +84,85 @@ test('catastrophic patterns run in linear time', (t) => {
   const captures = re('^(?P<bin>\\S+) .*server\\.js');
   t.true(timed(() => t.is(captures.namedMatches(commandLine), undefined)) < 1000);
   t.true(timed(() => t.is(captures.namedMatches(`${commandLine} server.js`)?.get('bin'), 'node')) < 2000);
+});
+
+/** The strings our built-in patterns meet on this machine: mount points, fs types, devices, netstat and vmstat fields. */
+function kernelNames(): string[] {
+  const read = (file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const names = new Set<string>();
+  for (const line of read('/proc/self/mountinfo').split('\n')) {
+    const f = line.split(' ');
+    if (f[4]) names.add(f[4]);
+    const dash = f.indexOf('-');
+    if (dash > 0 && f[dash + 1]) names.add(f[dash + 1] as string);
+  }
+  for (const line of read('/proc/filesystems').split('\n')) names.add(line.split('\t').pop() ?? '');
+  for (const line of read('/proc/diskstats').split('\n')) names.add(line.trim().split(/\s+/)[2] ?? '');
+  for (const file of ['/proc/net/netstat', '/proc/net/snmp']) {
+    const lines = read(file).split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const [table, ...keys] = (lines[i] as string).split(' ');
+      for (const k of keys) names.add(`${table?.replace(':', '')}_${k}`);
+    }
+  }
+  for (const line of read('/proc/net/snmp6').split('\n')) {
+    const m = /^(Ip6|Icmp6|Udp6|UdpLite6)(\S+)/.exec(line);
+    if (m) names.add(`${m[1]}_${m[2]}`);
+  }
+  for (const line of read('/proc/vmstat').split('\n')) names.add(line.split(' ')[0] ?? '');
+  for (const name of readdirSync('/sys/class/net')) names.add(name);
+  return [...names];
+}
+
+test('the patterns we ship (flag defaults, the default process rule) run on RegExp and match as RE2 does', (t) => {
+  const specs = allFlags(collectorFactories).filter((s) => s.kind === 'regex' && s.default !== undefined);
+  t.true(specs.length >= 7, specs.map((s) => s.name).join(', '));
+  const patterns = [...specs.map((s) => s.default as string), '.+'];
+  const real = kernelNames();
+  t.true(real.length > 100, `${real.length} names from this machine`);
+  const crafted = [
+    '', '\n', '\r', 'a\nb', '\u2028', '/dev', '/dev/', '/devices', '/run/credentials/', '/run/credentials/x', '/var/lib/docker',
+    '/var/lib/docker/overlay2/x/merged', '/var/lib/containers/storage/o', '/sys\n', 'loop0', 'loop', 'sda', 'sda1', 'xvda12', 'nvme0n1',
+    'nvme0n1p2', 'zram0', 'ram1', 'fd0', 'cgroup', 'cgroup2', 'cgroup3', 'overlay', 'Tcp_InErrs', 'TcpExt_ListenDrops', 'TcpExt_Listen',
+    'x_InErrors', '_InErrors', 'Ip6_InOctets', 'IpExt_OutOctets', 'Icmp_InMsgs', 'Udp6_NoPorts', 'pgfault', 'pgmajfault', 'pg\nfault',
+    'oom_kill', 'pgpgin', 'pswpout', 'kworker/0:1-events', 'node\nserver.js',
+  ];
+  const inputs = [...real, ...crafted].flatMap((s) => [s, `${s}\n`, `x${s}`, `${s}\r`]);
+  for (const pattern of patterns) {
+    const ours = UserRegex.builtIn(pattern);
+    const re2 = RE2JS.compile(pattern);
+    for (const input of inputs) {
+      t.is(ours.test(input), re2.test(input), `${pattern} test ${JSON.stringify(input)}`);
+      t.is(ours.testWhole(input), re2.testExact(input), `${pattern} testWhole ${JSON.stringify(input)}`);
+    }
+    t.true(inputs.some((input) => ours.test(input)) || pattern === '^$', `${pattern} matches something`);
+  }
+});
+
+test('a built-in pattern outside the syntax both engines share is refused', (t) => {
+  for (const pattern of ['(?i)a', 'a\\s', '[[:alpha:]]', 'a{2}', '(?P<x>a)', 'a\\.b', '[a\\]]'])
+    t.throws(() => UserRegex.builtIn(pattern), { instanceOf: RegexSyntaxError }, pattern);
+});
+
+test('with its defaults, the exporter does not load re2js', (t) => {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { collectorFactories } = await import(${JSON.stringify(new URL('../../../src/collectors.js', import.meta.url).href)});
+    const { allFlags } = await import(${JSON.stringify(new URL('../../../src/options.js', import.meta.url).href)});
+    const { parseFlags } = await import(${JSON.stringify(new URL('../../../src/cli/flags.js', import.meta.url).href)});
+    const { DEFAULT_RULES } = await import(${JSON.stringify(new URL('../../../src/process/match.js', import.meta.url).href)});
+    const flags = parseFlags(allFlags(collectorFactories), []);
+    DEFAULT_RULES[0].cmdline[0].test('node server.js');
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('re2js'));
+    const before = loaded();
+    parseFlags(allFlags(collectorFactories), ['--collector.netclass.ignored-devices=^veth']);
+    process.stdout.write(JSON.stringify({ before, after: loaded() }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.deepEqual(JSON.parse(out), { before: false, after: true }, 'loaded only for a pattern the user gives');
 });
