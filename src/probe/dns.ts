@@ -8,68 +8,13 @@ import { randomInt } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import type { CheckConfig, ProbeModule } from '../config/schema.js';
-import { DNS_CLASSES } from '../config/dns-names.js';
+import type { DnsProbeOptions } from './dns-options.js';
 import { rrString, type RrValidator, validRcode, validRrs } from './dns-records.js';
 import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import { dial, parsePort } from './tcp.js';
-import type { DnsDetails, FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult } from './types.js';
+import type { DnsDetails, FailureReason, Prober, ProbeResult } from './types.js';
 
-export type DnsCheckConfig = Extract<CheckConfig, { protocol: 'dns' }>;
-type DnsModule = NonNullable<ProbeModule['dns']>;
-
-export interface DnsProbeOptions {
-  readonly preferredIpProtocol: IpProtocol;
-  readonly ipProtocolFallback: boolean;
-  readonly sourceIpAddress?: string;
-  readonly transport: 'udp' | 'tcp';
-  readonly queryName: string;
-  readonly queryType: string;
-  readonly queryClass: keyof typeof DNS_CLASSES;
-  readonly recursionDesired: boolean;
-  /** Empty: NOERROR only. */
-  readonly validRcodes: readonly string[];
-  readonly validateAnswer: RrValidator;
-  readonly validateAuthority: RrValidator;
-  readonly validateAdditional: RrValidator;
-  readonly guard?: ProbeGuard;
-}
-
-type Validator = DnsModule['validate_answer_rrs'];
-
-function validator(v: Validator): RrValidator {
-  return {
-    failIfMatches: v.fail_if_matches_regexp,
-    failIfAllMatch: v.fail_if_all_match_regexp,
-    failIfNotMatches: v.fail_if_not_matches_regexp,
-    failIfNoneMatches: v.fail_if_none_matches_regexp,
-  };
-}
-
-function dnsOptions(f: DnsModule): DnsProbeOptions {
-  return {
-    preferredIpProtocol: f.preferred_ip_protocol,
-    ipProtocolFallback: f.ip_protocol_fallback,
-    ...(f.source_ip_address !== undefined ? { sourceIpAddress: f.source_ip_address } : {}),
-    transport: f.transport_protocol,
-    queryName: f.query_name,
-    queryType: f.query_type,
-    queryClass: f.query_class as keyof typeof DNS_CLASSES,
-    recursionDesired: f.recursion_desired,
-    validRcodes: [...f.valid_rcodes],
-    validateAnswer: validator(f.validate_answer_rrs),
-    validateAuthority: validator(f.validate_authority_rrs),
-    validateAdditional: validator(f.validate_additional_rrs),
-  };
-}
-
-export function dnsOptionsFromModule(module: ProbeModule): DnsProbeOptions {
-  // The schema refuses a dns module without its dns section.
-  if (!module.dns) throw new Error('query name must be set for DNS module');
-  return dnsOptions(module.dns);
-}
-export const dnsOptionsFromCheck = (check: DnsCheckConfig): DnsProbeOptions => dnsOptions(check);
 
 /** A DNS server target: "host", "host:port", "[v6]:port" or a bare IPv6 address; port 53 by default. */
 export function splitServer(target: string): { host: string; port: string } {

@@ -3,7 +3,7 @@
  * process's) and the detection of the system ping (the host's). The wiring makes one and hands
  * it to /probe and to the scheduled checks; tests make their own.
  */
-import { PingDetection } from './icmp.js';
+import { PingDetection } from './ping-detection.js';
 import { MAX_CONCURRENT_LOOKUPS } from './resolve.js';
 import { Slots } from './slots.js';
 

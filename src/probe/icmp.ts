@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { platform } from 'node:os';
 import type { PingConfig, PingResponse } from 'ping';
-import type { Logger } from '../lib/log.js';
 import { raceSignal } from './abort.js';
 import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
@@ -146,27 +145,6 @@ export async function detectPing(): Promise<PingAvailability> {
     return { usable: true, hasPing6, version: banner, problem: `ping to 127.0.0.1 failed (${firstLine || `exit status ${echo.exitCode}`})` };
   }
   return { usable: true, hasPing6, version: banner };
-}
-
-/**
- * The result of detectPing, run once per instance; the first call logs a warning when ICMP
- * checks cannot work. The system's ping is the process's, so the wiring makes one and hands it
- * to /probe and to the scheduled checks (in a ProbeEnvironment); call it at start-up so the
- * warning comes before the first check.
- */
-export class PingDetection {
-  private detection: Promise<PingAvailability> | undefined;
-
-  availability(log?: Logger): Promise<PingAvailability> {
-    this.detection ??= detectPing()
-      .catch((err: unknown): PingAvailability => ({ usable: false, hasPing6: false, problem: `ping detection failed: ${(err as Error).message}` }))
-      .then((found) => {
-        if (!found.usable) log?.warn('ICMP checks cannot run: they will fail with reason="permission"', { err: found.problem });
-        else if (found.problem) log?.warn('system ping looks unhealthy', { err: found.problem });
-        return found;
-      });
-    return this.detection;
-  }
 }
 
 // ---- the prober ----

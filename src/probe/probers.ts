@@ -1,16 +1,15 @@
 /**
  * The probers, one entry per protocol (blackbox_exporter's prober/ table): how a `modules:`
  * entry of /probe and a scheduled `checks:` entry become the prober's options, and the prober.
- * /probe and the uptime scheduler both find their prober here.
+ * /probe and the uptime scheduler both find their prober here. A prober's module is loaded on
+ * its first probe: the exporter without checks or /probe requests loads none of them.
  */
 import type { CheckConfig, ProbeModule } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 import type { ProbeEnvironment } from './environment.js';
-import { probeHttp } from './http/prober.js';
-import { type DnsCheckConfig, dnsOptionsFromCheck, dnsOptionsFromModule, type DnsProbeOptions, probeDns } from './dns.js';
-import { probeIcmp } from './icmp.js';
+import { type DnsCheckConfig, dnsOptionsFromCheck, dnsOptionsFromModule, type DnsProbeOptions } from './dns-options.js';
 import { type HttpCheckConfig, httpOptionsFromCheck, httpOptionsFromModule, type IcmpCheckConfig, icmpOptionsFromCheck, icmpOptionsFromModule } from './options.js';
-import { probeTcp, type TcpCheckConfig, tcpOptionsFromCheck, tcpOptionsFromModule, type TcpProbeOptions } from './tcp.js';
+import { type TcpCheckConfig, tcpOptionsFromCheck, tcpOptionsFromModule, type TcpProbeOptions } from './tcp-options.js';
 import type { HttpProbeOptions, IcmpProbeOptions, ProbeGuard, Prober, ProbeResult } from './types.js';
 
 export type Protocol = CheckConfig['protocol'] & ProbeModule['prober'];
@@ -33,7 +32,8 @@ export interface ProberEntry<P extends Protocol> {
   fromModule(module: ProbeModule, timeoutSeconds: number): OptionsOf[P];
   /** A scheduled check's options. */
   fromCheck(check: CheckOf[P]): OptionsOf[P];
-  readonly probe: Prober<OptionsOf[P]>;
+  /** The prober, its module imported on first use (import() keeps it after that). */
+  load(): Promise<Prober<OptionsOf[P]>>;
   /**
    * Called whenever a module or check of this protocol is configured, so that what keeps its
    * probes from working is logged at start-up rather than at the first probe.
@@ -45,12 +45,12 @@ export const PROBERS: { readonly [P in Protocol]: ProberEntry<P> } = {
   http: {
     fromModule: (module) => httpOptionsFromModule(module.http),
     fromCheck: httpOptionsFromCheck,
-    probe: probeHttp,
+    load: () => import('./http/prober.js').then((m) => m.probeHttp),
   },
   icmp: {
     fromModule: (module, timeoutSeconds) => icmpOptionsFromModule(module.icmp, timeoutSeconds),
     fromCheck: icmpOptionsFromCheck,
-    probe: probeIcmp,
+    load: () => import('./icmp.js').then((m) => m.probeIcmp),
     // Detects the system ping once, warning if it is missing, BusyBox or not permitted; icmp
     // probes then fail with reason "permission" without spawning anything.
     prepare: (env, log) => void env.ping.availability(log),
@@ -58,12 +58,12 @@ export const PROBERS: { readonly [P in Protocol]: ProberEntry<P> } = {
   tcp: {
     fromModule: tcpOptionsFromModule,
     fromCheck: tcpOptionsFromCheck,
-    probe: probeTcp,
+    load: () => import('./tcp.js').then((m) => m.probeTcp),
   },
   dns: {
     fromModule: dnsOptionsFromModule,
     fromCheck: dnsOptionsFromCheck,
-    probe: probeDns,
+    load: () => import('./dns.js').then((m) => m.probeDns),
   },
 };
 
@@ -71,7 +71,7 @@ export const PROBERS: { readonly [P in Protocol]: ProberEntry<P> } = {
 export type PreparedProbe = (signal: AbortSignal, log: Logger, env: ProbeEnvironment) => Promise<ProbeResult>;
 
 function prepared<P extends Protocol>(entry: ProberEntry<P>, target: string, options: OptionsOf[P]): PreparedProbe {
-  return (signal, log, env) => entry.probe(target, options, signal, log, env);
+  return (signal, log, env) => entry.load().then((probe) => probe(target, options, signal, log, env));
 }
 
 /** A scheduled check, its options built once per config load (not per run). */
@@ -91,7 +91,14 @@ export function prepareModuleProbe<P extends Protocol>(
   return prepared(entry, target, { ...entry.fromModule(module, timeoutSeconds), guard });
 }
 
-/** Runs each configured protocol's `prepare` once. */
+/**
+ * Runs each configured protocol's `prepare` once, and loads its prober now, so that the first
+ * probe's duration does not include loading it.
+ */
 export function prepareProtocols(protocols: Iterable<Protocol>, env: ProbeEnvironment, log: Logger): void {
-  for (const protocol of new Set(protocols)) PROBERS[protocol].prepare?.(env, log);
+  for (const protocol of new Set(protocols)) {
+    const entry = PROBERS[protocol];
+    entry.prepare?.(env, log);
+    (entry.load() as Promise<unknown>).catch((err: unknown) => log.error('loading the prober failed', { prober: protocol, err }));
+  }
 }

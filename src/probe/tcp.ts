@@ -6,64 +6,14 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import type { CheckConfig, ProbeModule } from '../config/schema.js';
+import type { ProberTlsConfig, TcpProbeOptions } from './tcp-options.js';
 import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
-import { loadTlsMaterial, type TlsMaterial, type TlsMaterialSources, tlsMaterialOptions, tlsMaterialSources } from './tls-material.js';
-import { converse, type ConversationFailure, type QueryStep } from './tcp-query.js';
+import { loadTlsMaterial, type TlsMaterial, tlsMaterialOptions } from './tls-material.js';
+import { converse, type ConversationFailure } from './tcp-query.js';
 import { certExpiry, peerChain, tlsVersionName } from './tls-peer.js';
-import type { FailureReason, IpProtocol, ProbeGuard, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
+import type { FailureReason, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
 
-export type TcpCheckConfig = Extract<CheckConfig, { protocol: 'tcp' }>;
-type TcpModule = ProbeModule['tcp'];
-
-/** prometheus/common's tls_config: verification, SNI, and the material read at each probe. */
-export interface ProberTlsConfig {
-  readonly insecureSkipVerify: boolean;
-  readonly serverName?: string;
-  readonly material?: TlsMaterialSources;
-}
-
-export interface TcpProbeOptions {
-  readonly preferredIpProtocol: IpProtocol;
-  readonly ipProtocolFallback: boolean;
-  readonly sourceIpAddress?: string;
-  readonly queryResponse: readonly QueryStep[];
-  /** TLS from the first byte (not a starttls step). */
-  readonly tls: boolean;
-  readonly tlsConfig: ProberTlsConfig;
-  readonly guard?: ProbeGuard;
-}
-
-type TcpFields = Omit<TcpModule, never>;
-
-export function proberTlsConfig(c: TcpModule['tls_config']): ProberTlsConfig {
-  const material = tlsMaterialSources(c);
-  return {
-    insecureSkipVerify: c.insecure_skip_verify,
-    ...(c.server_name !== undefined ? { serverName: c.server_name } : {}),
-    ...(material ? { material } : {}),
-  };
-}
-
-function tcpOptions(f: TcpFields): TcpProbeOptions {
-  return {
-    preferredIpProtocol: f.preferred_ip_protocol,
-    ipProtocolFallback: f.ip_protocol_fallback,
-    ...(f.source_ip_address !== undefined ? { sourceIpAddress: f.source_ip_address } : {}),
-    queryResponse: f.query_response.map((q) => ({
-      ...(q.expect !== undefined ? { expect: q.expect } : {}),
-      ...(q.expect_bytes !== undefined ? { expectBytes: q.expect_bytes } : {}),
-      ...(q.send !== undefined ? { send: q.send } : {}),
-      startTls: q.starttls,
-    })),
-    tls: f.tls,
-    tlsConfig: proberTlsConfig(f.tls_config),
-  };
-}
-
-export const tcpOptionsFromModule = (module: ProbeModule): TcpProbeOptions => tcpOptions(module.tcp);
-export const tcpOptionsFromCheck = (check: TcpCheckConfig): TcpProbeOptions => tcpOptions(check);
 
 /** Go's net.SplitHostPort for the forms a target takes: "host:port", "[v6]:port". */
 export function splitHostPort(target: string): { host: string; port: string } | undefined {

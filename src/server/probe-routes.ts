@@ -10,7 +10,7 @@ import { defineFlag, type FlagSpec, type ParsedFlags } from '../cli/flags.js';
 import type { Logger } from '../lib/log.js';
 import { UserRegex } from '../gocompat/user-regex.js';
 import { ProbeEnvironment } from '../probe/environment.js';
-import { parseTargetUrl } from '../probe/http/prober.js';
+import { parseTargetUrl } from '../probe/http/target-url.js';
 import { recordingProbeLogger } from '../probe/probe-log.js';
 import { probeMetricFamilies } from '../probe/probe-metrics.js';
 import { type PreparedProbe, type Protocol, prepareModuleProbe, prepareProtocols } from '../probe/probers.js';

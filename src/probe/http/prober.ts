@@ -13,6 +13,7 @@ import { loadClientMaterial } from './material.js';
 import { tlsMaterialOptions } from '../tls-material.js';
 import { classifyHttpError, logTimings, type RoundTrip, roundTrip, sumPhases } from './round-trip.js';
 import type { TlsInfo } from './tls.js';
+import { parseTargetUrl } from './target-url.js';
 import { bodyMismatch, headerMismatch, statusCodeValid, versionAndSslValid } from './validate.js';
 
 const MAX_REDIRECTS = 10;
@@ -32,13 +33,6 @@ export function isDomainOrSubdomain(sub: string, parent: string): boolean {
 /** Whether a Location value names its host (absolute or scheme-relative) rather than a path on the same one. */
 function namesHost(location: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location) || location.startsWith('//');
-}
-
-/** The URL an http probe fetches for `target`: as given, or with http:// when it has no scheme. */
-export function parseTargetUrl(target: string): URL {
-  const url = new URL(/^https?:\/\//i.test(target) ? target : `http://${target}`);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme ${JSON.stringify(url.protocol)}`);
-  return url;
 }
 
 function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { silentLogger } from '../../../src/lib/log.js';
 import { ProbeEnvironment } from '../../../src/probe/environment.js';
-import { parsePingOutput, PingDetection, pingCommand, probeIcmp } from '../../../src/probe/icmp.js';
+import { parsePingOutput, pingCommand, probeIcmp } from '../../../src/probe/icmp.js';
+import { PingDetection } from '../../../src/probe/ping-detection.js';
 import type { IcmpProbeOptions, ProbeResult } from '../../../src/probe/types.js';
 import { BUILD_ROOT, createNetns, requireNetns, runNode } from '../../helpers/netns.js';
 

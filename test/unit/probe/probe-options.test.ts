@@ -5,6 +5,8 @@ import { httpOptionsFromCheck, httpOptionsFromModule, icmpOptionsFromCheck, icmp
 import { probeMetricFamilies } from '../../../src/probe/probe-metrics.js';
 import { probeHttp } from '../../../src/probe/http/prober.js';
 import { probeIcmp } from '../../../src/probe/icmp.js';
+import { probeDns } from '../../../src/probe/dns.js';
+import { probeTcp } from '../../../src/probe/tcp.js';
 import { PROBERS } from '../../../src/probe/probers.js';
 import type { ProbeResult } from '../../../src/probe/types.js';
 
@@ -53,7 +55,7 @@ modules:
   'options-test.yml',
 );
 
-test('the probers table: each protocol builds its options from a check and a module, and names its prober', (t) => {
+test('the probers table: each protocol builds its options from a check and a module, and loads its prober', async (t) => {
   const [httpCheck, , icmpCheck] = CONFIG.checks as [HttpCheckConfig, HttpCheckConfig, IcmpCheckConfig];
   t.deepEqual(PROBERS.http.fromCheck(httpCheck), httpOptionsFromCheck(httpCheck));
   t.deepEqual(PROBERS.icmp.fromCheck(icmpCheck), icmpOptionsFromCheck(icmpCheck));
@@ -61,8 +63,10 @@ test('the probers table: each protocol builds its options from a check and a mod
   const ping = CONFIG.modules['ping']!;
   t.deepEqual(PROBERS.http.fromModule(full, 4.5), httpOptionsFromModule(full.http));
   t.deepEqual(PROBERS.icmp.fromModule(ping, 4.5), icmpOptionsFromModule(ping.icmp, 4.5));
-  t.is(PROBERS.http.probe, probeHttp);
-  t.is(PROBERS.icmp.probe, probeIcmp);
+  t.is(await PROBERS.http.load(), probeHttp);
+  t.is(await PROBERS.icmp.load(), probeIcmp);
+  t.is(await PROBERS.tcp.load(), probeTcp);
+  t.is(await PROBERS.dns.load(), probeDns);
   t.deepEqual(Object.keys(PROBERS), ['http', 'icmp', 'tcp', 'dns']);
 });
 
