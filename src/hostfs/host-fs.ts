@@ -54,8 +54,15 @@ const MAX_WAIT_MS = 10_000;
 const PER_PROCESS = /^(\d+|self|thread-self)(\/|$)/;
 /** A file of one process (by PID, not self) or of one of its threads, whose fd may be held; the PID is the first capture. */
 const PROCESS_FILE = /^(\d+)\/(task\/\d+\/)?[^/]+$/;
-/** The process files read on every scrape through the pool, whose fds are held (others, such as cmdline, are read once per process). */
-const PROCESS_POOLED_HELD_FILE = /^\d+\/(io|cgroup)$/;
+/**
+ * The process files read on every scrape through the pool, whose fds are held (others, such as
+ * cmdline, are read once per process): io and cgroup of each tracked process, and pid 1's
+ * mountinfo (the filesystem collector's mount table; pid 1 lives as long as its PID namespace,
+ * so the mount namespace the fd holds is the one it names).
+ */
+const PROCESS_POOLED_HELD_FILE = /^\d+\/(io|cgroup|mountinfo)$/;
+/** Held process files the kernel hands over a page at a time (a seq_file of records), so read to EOF. */
+const PROCESS_RECORDS_FILE = /\/mountinfo$/;
 /** The process files read synchronously on a live procfs (see above). */
 const PROCESS_COUNTERS_FILE = /^\d+\/(task\/\d+\/)?(stat|status)$/;
 /** A process's threads and open fds: listed from the task's tables, without its locks, so synchronously on a live procfs. */
@@ -303,8 +310,8 @@ export class HostFs {
     const wholeInOneRead = this.isSysfsAttribute(file);
     return this.pool.run(file, signal, () => {
       if (wholeInOneRead && this.live().sysfs) return this.kernelFiles.readAsync(file, true, signal);
-      // seq_file and cmdline reads fill the buffer up to EOF, so a short read has the whole file.
-      if (this.isHeldProcessFile(file)) return this.processFiles.readAsync(file, true, signal);
+      // io and cgroup are made whole in one go, so a short read has the whole file.
+      if (this.isHeldProcessFile(file)) return this.processFiles.readAsync(file, !PROCESS_RECORDS_FILE.test(file), signal);
       return readFileAsync(file, { wholeInOneRead, checkType: !this.inLiveKernelFs(file) }, signal);
     });
   }

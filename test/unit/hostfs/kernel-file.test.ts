@@ -1,5 +1,6 @@
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HostFs } from '../../../src/hostfs/host-fs.js';
@@ -233,4 +234,45 @@ test('retainProcesses closes the held /proc/<pid> files of the PIDs not kept, an
   // A later read opens it again.
   await host.readText(host.paths.proc(own, 'stat'));
   t.is(host.heldProcessFileCount(), 1);
+});
+
+test('a held mountinfo is read whole (past a page, as the kernel hands it a page at a time) and sees mounts made after it was opened', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let child: ChildProcess;
+  try {
+    child = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '60'], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  } catch (err) {
+    cannotRunHere(t, `unshare could not run (${(err as Error).message}); it makes a mount namespace of our own`);
+    return;
+  }
+  t.teardown(() => child.kill('SIGKILL'));
+  const pid = String(child.pid);
+  const mountinfo = `/proc/${pid}/mountinfo`;
+  // unshare has made the namespace once its mountinfo differs from ours (it execs sleep after).
+  for (let i = 0; i < 100 && readFileSync(mountinfo, 'utf8') === readFileSync('/proc/self/mountinfo', 'utf8'); i++) await new Promise((r) => setTimeout(r, 20));
+  const mount = (where: string): void => {
+    execFileSync('nsenter', ['-t', pid, '-m', 'mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', where]);
+  };
+  const host = new HostFs();
+  t.teardown(() => host.close());
+  const before = (await host.readBytes(mountinfo)).toString();
+  t.is(host.heldProcessFileCount(), 1, 'its fd is held');
+  // 40 mounts under a long path: well past the 4 kB page the kernel fills per read.
+  const deep = path.join(dir, 'm'.repeat(120));
+  const points = Array.from({ length: 40 }, (_, i) => path.join(deep, `point-${i}`));
+  for (const p of points) mkdirSync(p, { recursive: true });
+  try {
+    for (const p of points) mount(p);
+  } catch (err) {
+    cannotRunHere(t, `nsenter could not mount in the test's namespace (${(err as Error).message})`);
+    return;
+  }
+  const after = (await host.readBytes(mountinfo)).toString();
+  t.is(host.heldProcessFileCount(), 1, 'the same fd');
+  t.true(after.length > 8192, `${after.length} bytes`);
+  t.is(after, readFileSync(mountinfo, 'utf8'), 'the whole table, as a fresh open reads it');
+  for (const p of points) t.true(after.includes(` ${p} `), p);
+  t.false(before.includes(deep));
 });
