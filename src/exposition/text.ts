@@ -84,14 +84,19 @@ interface WithLast {
 
 /**
  * A sample's label names in written order: sorted, with `le`/`quantile` last, as expfmt does.
- * `withLast` holds the family's shape followed by `le` or `quantile`, built once per family.
+ * `withLast` holds the family's shape followed by `le` or `quantile`, built once per family
+ * (for histograms and summaries; anywhere else such a label is rare, and built each time).
  */
-function labelOrder(sample: Sample, shape: readonly string[], withLast: WithLast): readonly string[] {
+function labelOrder(sample: Sample, shape: readonly string[], withLast: WithLast | undefined, shapeHasQuantile: boolean): readonly string[] {
+  // Most samples: a plain series with exactly the family's labels. Checked first, because asking
+  // a label set for a label it lacks ('quantile' below) allocates once the site has seen many
+  // shapes of label set (V8's megamorphic lookup of a missing property), about 40 bytes a sample.
+  if (!shapeHasQuantile && sample.suffix === '' && hasShape(sample, shape)) return shape;
   const last = sample.suffix === '_bucket' ? 'le' : sample.suffix === '' && 'quantile' in sample.labels ? 'quantile' : undefined;
   if (last === undefined) {
     if (hasShape(sample, shape)) return shape;
   } else if (hasShapeAnd(sample, shape, last)) {
-    return (withLast[last] ??= [...shape, last]);
+    return withLast === undefined ? [...shape, last] : (withLast[last] ??= [...shape, last]);
   }
   const keys = Object.keys(sample.labels).sort();
   if (last === undefined || !(last in sample.labels)) return keys;
@@ -106,6 +111,28 @@ function compareBy(names: readonly string[], a: Sample, b: Sample): number {
     if (va !== vb) return va < vb ? -1 : 1;
   }
   return 0;
+}
+
+function allHaveShape(samples: readonly Sample[], shape: readonly string[]): boolean {
+  for (let i = 0; i < samples.length; i++) if (!hasShape(samples[i] as Sample, shape)) return false;
+  return true;
+}
+
+/** Sorts samples of one shape in place by their values in `names` order, stably (insertionSort's, without a closure). */
+function sortByLabels(items: Sample[], names: readonly string[]): void {
+  if (items.length > 32) {
+    items.sort((a, b) => compareBy(names, a, b));
+    return;
+  }
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as Sample;
+    let j = i - 1;
+    while (j >= 0 && compareBy(names, items[j] as Sample, item) > 0) {
+      items[j + 1] = items[j] as Sample;
+      j--;
+    }
+    items[j + 1] = item;
+  }
 }
 
 /** Whether every sample has exactly `shape` and they are already in order (collectors mostly add them so). */
@@ -127,9 +154,9 @@ export function sortSamples(family: MetricFamily, shape: readonly string[] = fam
   const { desc, samples } = family;
   if (desc.type === 'histogram' || desc.type === 'summary' || samples.length < 2) return samples;
   if (inOrder(samples, shape)) return samples;
-  if (samples.every((s) => hasShape(s, shape))) {
-    const sorted = [...samples];
-    insertionSort(sorted, (a, b) => compareBy(shape, a, b));
+  if (allHaveShape(samples, shape)) {
+    const sorted = samples.slice();
+    sortByLabels(sorted, shape);
     return sorted;
   }
   const keyed = samples.map((sample) => ({ sample, names: Object.keys(sample.labels).sort() }));
@@ -154,7 +181,8 @@ function writeValue(out: ByteWriter, v: number, openMetrics: boolean): void {
   // Integers below 1e6 in magnitude, most samples, are written in full by 'g'.
   if (Number.isInteger(v) && v > -1e6 && v < 1e6) {
     if (v < 0) out.byte(0x2d /* - */);
-    out.integer(Math.abs(v));
+    // As an int32, which is passed without boxing a double (|v| < 1e6, so exact).
+    out.integer(Math.abs(v) | 0);
     if (openMetrics) out.text('.0');
     return;
   }
@@ -177,12 +205,13 @@ function hasPointOrExponent(bytes: Buffer, from: number): boolean {
 function writeSamples(out: ByteWriter, name: string, family: MetricFamily, openMetrics: boolean): void {
   const shape = familyShape(family);
   const samples = sortSamples(family, shape);
-  const withLast: WithLast = {};
+  const withLast: WithLast | undefined = family.desc.type === 'histogram' || family.desc.type === 'summary' ? {} : undefined;
+  const shapeHasQuantile = shape.includes('quantile');
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i] as Sample;
     out.text(name);
     out.text(sample.suffix);
-    const keys = labelOrder(sample, shape, withLast);
+    const keys = labelOrder(sample, shape, withLast, shapeHasQuantile);
     if (keys.length > 0) {
       let sep = 0x7b; // {
       for (let j = 0; j < keys.length; j++) {
