@@ -4,7 +4,7 @@ import type { MetricDesc, MetricFamily, Sample } from '../exposition/model.js';
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Above this many families, a sink finds a family through a map rather than by a scan. */
-const SCAN_UP_TO = 8;
+const SCAN_UP_TO = 64;
 
 /**
  * Where a collector puts its series during one scrape. Once closed (the collector's deadline
