@@ -15,7 +15,7 @@ const SCAN_UP_TO = 64;
  * sample (an empty array grows to 17 slots at the first push, and most families have one series).
  */
 export class MetricSink {
-  private readonly families: MetricFamily[] = [];
+  private families: MetricFamily[] = [];
   private byName: Map<string, MetricFamily> | undefined;
   private closed = false;
 
@@ -65,7 +65,9 @@ export class MetricSink {
       return;
     }
     const created: MetricFamily = { desc: d, samples: [sample] };
-    this.families.push(created);
+    // The first family gets an array of one: a push to an empty array makes room for 17.
+    if (this.families.length === 0) this.families = [created];
+    else this.families.push(created);
     if (this.byName) this.byName.set(d.name, created);
     else if (this.families.length > SCAN_UP_TO) this.byName = new Map(this.families.map((x) => [x.desc.name, x]));
   }
