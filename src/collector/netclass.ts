@@ -164,12 +164,14 @@ export const netclassCollector: CollectorFactory = {
           // Bit 0 of flags is IFF_UP, the administrative state (`ip link set up`).
           const adminState = ints.flags === undefined ? 'unknown' : (ints.flags & 1) === 1 ? 'up' : 'down';
           sink.add(info, 1, device, text.address, text.broadcast, text.duplex, text.operstate, adminState, text.ifalias);
+          // One label set for the device's properties (they never change it).
+          const labels = { device };
           for (const [attribute, d] of PROPERTIES) {
             const value = ints[attribute];
-            if (value !== undefined) sink.add(d, value, device);
+            if (value !== undefined) sink.addSample(d, { suffix: '', labels, value });
           }
           // Mbit/s to bytes/s; an unknown speed (-1) is served as -125000 unless asked not to.
-          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.add(speedBytes, ints.speed * 125000, device);
+          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.addSample(speedBytes, { suffix: '', labels, value: ints.speed * 125000 });
         }
       },
     };
