@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { NET_CLASS_ATTRIBUTES, type NetClassInterface, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
+import { type AttributeFiles, NET_CLASS_ATTRIBUTES, type NetClassInterface, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
@@ -58,6 +58,23 @@ interface Listing {
 }
 
 /**
+ * The attribute files of one interface read this scrape: names[i] held contents[i] (undefined
+ * when it could not be read). Two arrays rather than a map of some twenty entries per interface.
+ */
+class ReadFiles implements AttributeFiles {
+  readonly contents: (string | undefined)[];
+
+  constructor(private readonly names: readonly string[]) {
+    this.contents = new Array<string | undefined>(names.length);
+  }
+
+  get(name: string): string | undefined {
+    const i = this.names.indexOf(name);
+    return i === -1 ? undefined : this.contents[i];
+  }
+}
+
+/**
  * Whether text read from a file is what procfs' single SYSFS_READ_LIMIT-byte read gives. Text
  * decoded from bytes takes at least as many bytes as they were (an invalid byte becomes a
  * 3-byte U+FFFD), so within the limit it was not cut.
@@ -87,7 +104,7 @@ async function readAttributes(
   device: string,
   listings: Map<string, Listing>,
   signal: AbortSignal,
-): Promise<Map<string, string> | undefined> {
+): Promise<ReadFiles | undefined> {
   const remembered = listings.get(device);
   let names = remembered?.names;
   let paths = remembered?.files;
@@ -105,13 +122,13 @@ async function readAttributes(
   // One read after another: most are synchronous underneath; only speed and duplex go
   // through the pool, and interfaces are still read side by side. No closure and no
   // Promise.all per attribute.
-  const files = new Map<string, string>();
+  const files = new ReadFiles(names);
   let vanished = false;
   for (let i = 0; i < names.length; i++) {
     const file = paths[i] as string;
     try {
       const text = await host.readText(file, signal);
-      files.set(names[i] as string, withinReadLimit(text) ? text : await readCut(host, file, signal));
+      files.contents[i] = withinReadLimit(text) ? text : await readCut(host, file, signal);
     } catch (err) {
       if (isNotFound(err)) vanished = true;
       if (!isUnreadableAttribute(err)) throw err;

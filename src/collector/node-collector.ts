@@ -171,7 +171,8 @@ class Merge {
       const family = all[i] as MetricFamily;
       const existing = kept > 0 ? all[kept - 1] : undefined;
       if (existing === undefined || existing.desc.name !== family.desc.name) {
-        const samples = this.dedupe(family, family);
+        // The scrape's own series are one per collector, which has a unique name: nothing to check.
+        const samples = this.isOwn(family) ? family.samples : this.dedupe(family, family);
         // The sink is dropped after the merge: its family object is taken over when nothing was dropped.
         all[kept++] = samples === family.samples ? family : { desc: family.desc, samples };
         continue;
@@ -186,6 +187,10 @@ class Merge {
     }
     all.length = kept;
     return all;
+  }
+
+  private isOwn(family: MetricFamily): boolean {
+    return this.meta.entries().includes(family);
   }
 
   /** The collector that produced `family`: looked up only to log a problem with it. */

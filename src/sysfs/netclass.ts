@@ -48,8 +48,13 @@ export interface NetClassInterface {
   readonly ints: Readonly<Partial<Record<NetClassIntAttribute, number>>>;
 }
 
+/** An interface's attribute files that could be read: name -> content (a Map will do). */
+export interface AttributeFiles {
+  get(name: string): string | undefined;
+}
+
 /** Builds an interface's record from the attribute files that could be read (name -> content). */
-export function parseNetClassInterface(files: ReadonlyMap<string, string>): NetClassInterface {
+export function parseNetClassInterface(files: AttributeFiles): NetClassInterface {
   const text: Record<NetClassTextAttribute, string> = {
     address: trimmedText(files, 'address'),
     broadcast: trimmedText(files, 'broadcast'),
@@ -65,7 +70,7 @@ export function parseNetClassInterface(files: ReadonlyMap<string, string>): NetC
   return { text, ints };
 }
 
-function trimmedText(files: ReadonlyMap<string, string>, name: NetClassTextAttribute): string {
+function trimmedText(files: AttributeFiles, name: NetClassTextAttribute): string {
   return files.get(name)?.trim() ?? '';
 }
 
