@@ -233,13 +233,36 @@ function writeSamples(out: ByteWriter, name: string, family: MetricFamily, openM
 
 const QUOTE = 0x22;
 
-function byName(a: MetricFamily, b: MetricFamily): number {
+export function byName(a: MetricFamily, b: MetricFamily): number {
   return a.desc.name < b.desc.name ? -1 : a.desc.name > b.desc.name ? 1 : 0;
+}
+
+/** The families in name order: an array already in order as it is, anything else sorted into a copy (stably). */
+function inNameOrder(families: Iterable<MetricFamily>): readonly MetricFamily[] {
+  if (Array.isArray(families)) {
+    const list = families as readonly MetricFamily[];
+    let sorted = true;
+    for (let i = 1; i < list.length && sorted; i++) sorted = byName(list[i - 1] as MetricFamily, list[i] as MetricFamily) <= 0;
+    if (sorted) return list;
+  }
+  return [...families].sort(byName);
+}
+
+/** Two lists each in name order, merged into one in name order (of equal names, `a`'s first). */
+export function mergeByName(a: readonly MetricFamily[], b: readonly MetricFamily[]): MetricFamily[] {
+  const out = new Array<MetricFamily>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byName(b[j] as MetricFamily, a[i] as MetricFamily) < 0 ? (b[j++] as MetricFamily) : (a[i++] as MetricFamily);
+  while (i < a.length) out[k++] = a[i++] as MetricFamily;
+  while (j < b.length) out[k++] = b[j++] as MetricFamily;
+  return out;
 }
 
 /** Writes families sorted by name; families without samples are left out, as client_golang does. */
 function encodeText(families: Iterable<MetricFamily>, out: ByteWriter): void {
-  for (const family of [...families].sort(byName)) {
+  for (const family of inNameOrder(families)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
     out.text('# HELP ');
@@ -256,7 +279,7 @@ function encodeText(families: Iterable<MetricFamily>, out: ByteWriter): void {
 }
 
 function encodeOpenMetrics(families: Iterable<MetricFamily>, out: ByteWriter): void {
-  for (const family of [...families].sort(byName)) {
+  for (const family of inNameOrder(families)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
     const isCounter = type === 'counter';
