@@ -125,8 +125,12 @@ export class NodeCollector {
   }
 
   private settle(run: Run, ok: boolean, err: unknown, countdown: Countdown): void {
-    this.end(run, ok, err);
-    if (--countdown.left === 0) countdown.done();
+    try {
+      this.end(run, ok, err);
+    } finally {
+      // Counted down whatever happens, so the scrape never waits for a run that ended.
+      if (--countdown.left === 0) countdown.done();
+    }
   }
 
   /** Ends a run once: closes its sink and notes (and logs) how it went. */
