@@ -107,12 +107,16 @@ export const diskstatsCollector: CollectorFactory = {
     const filter = filterFromFlags(flags, DEVICE_FLAGS);
     // Started now, so a bad directory is logged at start; never rejects.
     const udevDirChecked = udevDataDir(flags.get(UDEV_FLAG), log);
+    // The last scrape's parse, whose device names are reused while the kernel lists the same.
+    let last: DiskStats[] | undefined;
+    const parse = (text: string) => parseDiskstats(text, last);
     return {
       async update(sink, signal) {
         const file = paths.proc('diskstats');
-        const disks = await host.parseFile(file, parseDiskstats, signal).catch((err: Error) => {
+        const disks = await host.parseFile(file, parse, signal).catch((err: Error) => {
           throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
         });
+        last = disks;
         const kept = disks.filter((d) => !filter.ignored(d.device));
         const udevDir = await udevDirChecked;
         const extras = await Promise.all(
@@ -126,10 +130,12 @@ export const diskstatsCollector: CollectorFactory = {
           const serial = prop('SCSI_IDENT_SERIAL') || prop('ID_SERIAL_SHORT') || prop('ID_SERIAL');
           sink.add(info, 1, dev, String(disk.major), String(disk.minor), prop('ID_PATH'), prop('ID_WWN'), prop('ID_MODEL'),
             serial, prop('ID_REVISION'), rotation);
-          disk.stats.forEach((value, s) => {
+          // One label set for the disk's counters (they never change it).
+          const labels = { device: dev };
+          for (let s = 0; s < disk.stats.length; s++) {
             const [d, factor] = STATS[s] as readonly [MetricDesc, number];
-            sink.add(d, value * factor, dev);
-          });
+            sink.addSample(d, { suffix: '', labels, value: (disk.stats[s] as number) * factor });
+          }
           if (prop('ID_FS_TYPE') !== '') {
             sink.add(filesystemInfo, 1, dev, prop('ID_FS_TYPE'), prop('ID_FS_USAGE'), prop('ID_FS_UUID'), prop('ID_FS_VERSION'));
           }

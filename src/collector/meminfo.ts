@@ -1,5 +1,5 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { parseMeminfo } from '../procfs/meminfo.js';
+import { type MeminfoFields, parseMeminfoFields } from '../procfs/meminfo.js';
 import type { CollectorFactory } from './collector.js';
 
 /** The /proc/meminfo keys node_exporter ≥ 1.9 exports as `<key>_bytes`. */
@@ -45,13 +45,44 @@ export const MEMINFO_METRIC_NAMES: readonly string[] = [...metricsByKey.values()
 export const meminfoCollector: CollectorFactory = {
   name: 'meminfo',
   defaultEnabled: true,
-  create: ({ host, host: { paths } }) => ({
-    async update(sink, signal) {
-      const meminfo = await host.parseFile(paths.proc('meminfo'), parseMeminfo, signal);
-      meminfo.forEach(({ value, inKiB }, key) => {
-        const metric = metricsByKey.get(key);
-        if (metric) sink.add(metric.desc, metric.bytes && inKiB ? value * 1024 : value);
-      });
-    },
-  }),
+  create: ({ host, host: { paths } }) => {
+    // The last scrape's fields and what to serve from them, reused while the keys stay the same.
+    let last: { fields: MeminfoFields; plan: readonly Planned[] } | undefined;
+    const parse = (text: string) => parseMeminfoFields(text, last?.fields);
+    return {
+      async update(sink, signal) {
+        const fields = await host.parseFile(paths.proc('meminfo'), parse, signal);
+        const plan = fields.keys === last?.fields.keys ? last.plan : planOf(fields.keys);
+        last = { fields, plan };
+        for (const { metric, from } of plan) {
+          const value = fields.values[from] as number;
+          sink.add(metric.desc, metric.bytes && fields.inKiB[from] ? value * 1024 : value);
+        }
+      },
+    };
+  },
 };
+
+/** A series to serve: its metric, and the line its value is on. */
+interface Planned {
+  readonly metric: MeminfoMetric;
+  readonly from: number;
+}
+
+/** The known keys in the order of their first line, each with the value of its last (as parseMeminfo's map has them). */
+function planOf(keys: readonly string[]): Planned[] {
+  const plan: Planned[] = [];
+  const at = new Map<string, number>();
+  keys.forEach((key, i) => {
+    const metric = metricsByKey.get(key);
+    if (!metric) return;
+    const first = at.get(key);
+    if (first === undefined) {
+      at.set(key, plan.length);
+      plan.push({ metric, from: i });
+    } else {
+      plan[first] = { metric, from: i };
+    }
+  });
+  return plan;
+}

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { defineFlag } from '../cli/flags.js';
 import path from 'node:path';
 import { desc, type MetricDesc } from '../exposition/model.js';
-import { NET_CLASS_ATTRIBUTES, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
+import { type AttributeFiles, NET_CLASS_ATTRIBUTES, type NetClassInterface, type NetClassIntAttribute, SYSFS_READ_LIMIT, isUnreadableAttribute, parseNetClassInterface } from '../sysfs/netclass.js';
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
 import { NoDataError, isNotFound, isPermissionDenied } from '../hostfs/errors.js';
@@ -58,6 +58,38 @@ interface Listing {
 }
 
 /**
+ * The attribute files of one interface read this scrape: names[i] held contents[i] (undefined
+ * when it could not be read). Two arrays rather than a map of some twenty entries per interface.
+ */
+class ReadFiles implements AttributeFiles {
+  readonly contents: (string | undefined)[];
+
+  constructor(private readonly names: readonly string[]) {
+    this.contents = new Array<string | undefined>(names.length);
+  }
+
+  get(name: string): string | undefined {
+    const i = this.names.indexOf(name);
+    return i === -1 ? undefined : this.contents[i];
+  }
+}
+
+/**
+ * Whether text read from a file is what procfs' single SYSFS_READ_LIMIT-byte read gives. Text
+ * decoded from bytes takes at least as many bytes as they were (an invalid byte becomes a
+ * 3-byte U+FFFD), so within the limit it was not cut.
+ */
+function withinReadLimit(text: string): boolean {
+  return text.length <= SYSFS_READ_LIMIT / 3 || Buffer.byteLength(text, 'utf8') <= SYSFS_READ_LIMIT;
+}
+
+/** A longer attribute (an ifalias can be 255 bytes), read again as bytes and cut as procfs cuts it. */
+async function readCut(host: HostFs, file: string, signal: AbortSignal): Promise<string> {
+  const content = await host.readBytes(file, signal);
+  return content.toString('utf8', 0, Math.min(content.length, SYSFS_READ_LIMIT));
+}
+
+/**
  * The known attribute files of one interface that can be read now, or undefined when the
  * interface went away after the listing (containers' veths come and go between the two).
  *
@@ -72,7 +104,7 @@ async function readAttributes(
   device: string,
   listings: Map<string, Listing>,
   signal: AbortSignal,
-): Promise<Map<string, string> | undefined> {
+): Promise<ReadFiles | undefined> {
   const remembered = listings.get(device);
   let names = remembered?.names;
   let paths = remembered?.files;
@@ -87,19 +119,21 @@ async function readAttributes(
     names = entries.filter((e) => e.isFile() && NET_CLASS_ATTRIBUTES.has(e.name)).map((e) => e.name);
     paths = names.map((name) => joinPath(dir, name));
   }
-  const files = new Map<string, string>();
+  // One read after another: most are synchronous underneath; only speed and duplex go
+  // through the pool, and interfaces are still read side by side. No closure and no
+  // Promise.all per attribute.
+  const files = new ReadFiles(names);
   let vanished = false;
-  await Promise.all(
-    names.map(async (name, i) => {
-      try {
-        const content = await host.readBytes(paths[i] as string, signal);
-        files.set(name, content.toString('utf8', 0, Math.min(content.length, SYSFS_READ_LIMIT)));
-      } catch (err) {
-        if (isNotFound(err)) vanished = true;
-        if (!isUnreadableAttribute(err)) throw err;
-      }
-    }),
-  );
+  for (let i = 0; i < names.length; i++) {
+    const file = paths[i] as string;
+    try {
+      const text = await host.readText(file, signal);
+      files.contents[i] = withinReadLimit(text) ? text : await readCut(host, file, signal);
+    } catch (err) {
+      if (isNotFound(err)) vanished = true;
+      if (!isUnreadableAttribute(err)) throw err;
+    }
+  }
   if (remembered && (vanished || files.get('ifindex') !== remembered.ifindex)) {
     listings.delete(device);
     return readAttributes(host, dir, device, listings, signal);
@@ -125,29 +159,36 @@ export const netclassCollector: CollectorFactory = {
         const entries = await host.listDirEntries(classDir).catch(noDataIfAbsent);
         // Interfaces are symlinks into /sys/devices; regular files such as bonding_masters are not.
         const devices = entries.filter((e) => !e.isFile() && !ignored.test(e.name)).map((e) => e.name);
-        for (const gone of [...listings.keys()].filter((d) => !devices.includes(d))) listings.delete(gone);
+        for (const known of listings.keys()) if (!devices.includes(known)) listings.delete(known);
         const read = await Promise.all(devices.map((d) => readAttributes(host, joinPath(classDir, d), d, listings, signal)));
         // Everything is parsed before anything is added, so a malformed file yields no partial set.
-        const interfaces = devices.flatMap((device, i) => {
+        const parsed = new Array<NetClassInterface | undefined>(devices.length);
+        for (let i = 0; i < devices.length; i++) {
           const files = read[i];
-          if (files === undefined) return [];
+          if (files === undefined) continue;
           try {
-            return [{ device, ...parseNetClassInterface(files) }];
+            parsed[i] = parseNetClassInterface(files);
           } catch (err) {
-            throw new Error(`parsing ${path.join(classDir, device)}: ${(err as Error).message}`, { cause: err });
+            throw new Error(`parsing ${path.join(classDir, devices[i] as string)}: ${(err as Error).message}`, { cause: err });
           }
-        });
-        for (const { device, text, ints } of interfaces) {
+        }
+        for (let i = 0; i < devices.length; i++) {
+          const iface = parsed[i];
+          if (iface === undefined) continue;
+          const device = devices[i] as string;
+          const { text, ints } = iface;
           sink.add(up, text.operstate === 'up' ? 1 : 0, device);
           // Bit 0 of flags is IFF_UP, the administrative state (`ip link set up`).
           const adminState = ints.flags === undefined ? 'unknown' : (ints.flags & 1) === 1 ? 'up' : 'down';
           sink.add(info, 1, device, text.address, text.broadcast, text.duplex, text.operstate, adminState, text.ifalias);
+          // One label set for the device's properties (they never change it).
+          const labels = { device };
           for (const [attribute, d] of PROPERTIES) {
             const value = ints[attribute];
-            if (value !== undefined) sink.add(d, value, device);
+            if (value !== undefined) sink.addSample(d, { suffix: '', labels, value });
           }
           // Mbit/s to bytes/s; an unknown speed (-1) is served as -125000 unless asked not to.
-          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.add(speedBytes, ints.speed * 125000, device);
+          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.addSample(speedBytes, { suffix: '', labels, value: ints.speed * 125000 });
         }
       },
     };

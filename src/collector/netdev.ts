@@ -1,6 +1,6 @@
 import { desc } from '../exposition/model.js';
 import type { Logger } from '../lib/log.js';
-import { NET_DEV_COUNTERS, parseNetDev } from '../procfs/netdev.js';
+import { NET_DEV_COUNTERS, type NetDevCounters, parseNetDev } from '../procfs/netdev.js';
 import { parseUint } from '../procfs/parse.js';
 import type { CollectorFactory } from './collector.js';
 import type { HostFs } from '../hostfs/host-fs.js';
@@ -52,13 +52,20 @@ export const netdevCollector: CollectorFactory = {
         const devices = await host.parseFile(file, parseNetDev, signal).catch((err: Error) => {
           throw isNotFound(err) ? new NoDataError(`${file} not found`) : err;
         });
-        const kept = [...devices].filter(([device]) => !filter.ignored(device));
-        const noHandler = await Promise.all(kept.map(([device]) => readNoHandler(host, device, log, signal)));
-        kept.forEach(([device, values], i) => {
-          for (const [key, d] of counters) sink.add(d, values[key], device);
+        const kept: string[] = [];
+        for (const device of devices.keys()) if (!filter.ignored(device)) kept.push(device);
+        // In the order they are served in, so that the writer has nothing to sort.
+        kept.sort();
+        const noHandler = await Promise.all(kept.map((device) => readNoHandler(host, device, log, signal)));
+        for (let i = 0; i < kept.length; i++) {
+          const device = kept[i] as string;
+          const values = devices.get(device) as NetDevCounters;
+          // One label set for the device's series (they never change it).
+          const labels = { device };
+          for (const [key, d] of counters) sink.addSample(d, { suffix: '', labels, value: values[key] });
           const dropped = noHandler[i];
-          if (dropped !== undefined) sink.add(receiveNoHandler, dropped, device);
-        });
+          if (dropped !== undefined) sink.addSample(receiveNoHandler, { suffix: '', labels, value: dropped });
+        }
       },
     };
   },

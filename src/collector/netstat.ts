@@ -1,6 +1,6 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { defineFlag } from '../cli/flags.js';
-import { netstatHeaderNames, parseNetstatTables, parseSnmp6Counters, splitSnmp6Name, type NetstatTable } from '../procfs/netstat.js';
+import { netstatHeaderNames, parseNetstatTables, parseSnmp6Counters, splitSnmp6Name, type NetstatTable, type Snmp6Counters } from '../procfs/netstat.js';
 import type { CollectorFactory } from './collector.js';
 import { NoDataError } from '../hostfs/errors.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -40,16 +40,21 @@ export const netstatCollector: CollectorFactory = {
       const { protocol, field } = splitSnmp6Name(name);
       return descOf(protocol, field);
     };
-    const parseTables = (file: string, signal: AbortSignal) => host.parseFileIfExists(paths.proc('net', file), parseNetstatTables, signal);
+    // The last scrape's parse of each file: its names are reused while the kernel prints the same.
+    let last: { netstat?: NetstatTable[]; snmp?: NetstatTable[]; snmp6?: Snmp6Counters } = {};
+    const parseNetstat = (text: string) => parseNetstatTables(text, last.netstat);
+    const parseSnmp = (text: string) => parseNetstatTables(text, last.snmp);
+    const parseSnmp6 = (text: string) => parseSnmp6Counters(text, last.snmp6);
     return {
       async update(sink, signal) {
         // All three files are parsed in full before anything is added, so a corrupt one fails
         // the scrape whatever the field filter keeps.
         const [netstat, snmp, snmp6] = await Promise.all([
-          parseTables('netstat', signal),
-          parseTables('snmp', signal),
-          host.parseFileIfExists(paths.proc('net', 'snmp6'), parseSnmp6Counters, signal), // absent when IPv6 is disabled
+          host.parseFileIfExists(paths.proc('net', 'netstat'), parseNetstat, signal),
+          host.parseFileIfExists(paths.proc('net', 'snmp'), parseSnmp, signal),
+          host.parseFileIfExists(paths.proc('net', 'snmp6'), parseSnmp6, signal), // absent when IPv6 is disabled
         ]);
+        last = { netstat, snmp, snmp6 };
         if (!netstat || !snmp) throw new NoDataError(`${paths.proc('net', netstat ? 'snmp' : 'netstat')} does not exist`);
         // Like node_exporter's merged map, a repeated key is served once (the last value).
         const served = new Map<MetricDesc, number>();

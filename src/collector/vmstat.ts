@@ -1,7 +1,7 @@
 import { desc, type MetricDesc } from '../exposition/model.js';
 import { BoundedCache } from './bounded-cache.js';
 import { defineFlag } from '../cli/flags.js';
-import { parseVmstat } from '../procfs/vmstat.js';
+import { parseVmstatFields, type VmstatFields } from '../procfs/vmstat.js';
 import type { CollectorFactory } from './collector.js';
 
 const FIELDS_FLAG = defineFlag({
@@ -24,12 +24,18 @@ export const vmstatCollector: CollectorFactory = {
     const byField = new BoundedCache<MetricDesc | null>(4096);
     const describe = (field: string) =>
       fieldPattern.test(field) ? desc(`node_vmstat_${field}`, `/proc/vmstat information field ${field}.`, 'untyped') : null;
+    // The last scrape's fields and their descs (null: filtered out), to reuse while the names stay the same.
+    let last: { fields: VmstatFields; descs: ReadonlyArray<MetricDesc | null> } | undefined;
+    const parse = (text: string) => parseVmstatFields(text, last?.fields);
     return {
       async update(sink, signal) {
         // Every line is parsed, matched or not, so a corrupt file fails whatever the filter.
-        for (const [field, value] of await host.parseFile(paths.proc('vmstat'), parseVmstat, signal)) {
-          const d = byField.get(field, describe);
-          if (d) sink.add(d, value);
+        const fields = await host.parseFile(paths.proc('vmstat'), parse, signal);
+        const descs = fields.names === last?.fields.names ? last.descs : fields.names.map((name) => byField.get(name, describe));
+        last = { fields, descs };
+        for (let i = 0; i < descs.length; i++) {
+          const d = descs[i];
+          if (d) sink.add(d, fields.values[i] as number);
         }
       },
     };

@@ -84,14 +84,19 @@ interface WithLast {
 
 /**
  * A sample's label names in written order: sorted, with `le`/`quantile` last, as expfmt does.
- * `withLast` holds the family's shape followed by `le` or `quantile`, built once per family.
+ * `withLast` holds the family's shape followed by `le` or `quantile`, built once per family
+ * (for histograms and summaries; anywhere else such a label is rare, and built each time).
  */
-function labelOrder(sample: Sample, shape: readonly string[], withLast: WithLast): readonly string[] {
+function labelOrder(sample: Sample, shape: readonly string[], withLast: WithLast | undefined, shapeHasQuantile: boolean): readonly string[] {
+  // Most samples: a plain series with exactly the family's labels. Checked first, because asking
+  // a label set for a label it lacks ('quantile' below) allocates once the site has seen many
+  // shapes of label set (V8's megamorphic lookup of a missing property), about 40 bytes a sample.
+  if (!shapeHasQuantile && sample.suffix === '' && hasShape(sample, shape)) return shape;
   const last = sample.suffix === '_bucket' ? 'le' : sample.suffix === '' && 'quantile' in sample.labels ? 'quantile' : undefined;
   if (last === undefined) {
     if (hasShape(sample, shape)) return shape;
   } else if (hasShapeAnd(sample, shape, last)) {
-    return (withLast[last] ??= [...shape, last]);
+    return withLast === undefined ? [...shape, last] : (withLast[last] ??= [...shape, last]);
   }
   const keys = Object.keys(sample.labels).sort();
   if (last === undefined || !(last in sample.labels)) return keys;
@@ -106,6 +111,28 @@ function compareBy(names: readonly string[], a: Sample, b: Sample): number {
     if (va !== vb) return va < vb ? -1 : 1;
   }
   return 0;
+}
+
+function allHaveShape(samples: readonly Sample[], shape: readonly string[]): boolean {
+  for (let i = 0; i < samples.length; i++) if (!hasShape(samples[i] as Sample, shape)) return false;
+  return true;
+}
+
+/** Sorts samples of one shape in place by their values in `names` order, stably (insertionSort's, without a closure). */
+function sortByLabels(items: Sample[], names: readonly string[]): void {
+  if (items.length > 32) {
+    items.sort((a, b) => compareBy(names, a, b));
+    return;
+  }
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as Sample;
+    let j = i - 1;
+    while (j >= 0 && compareBy(names, items[j] as Sample, item) > 0) {
+      items[j + 1] = items[j] as Sample;
+      j--;
+    }
+    items[j + 1] = item;
+  }
 }
 
 /** Whether every sample has exactly `shape` and they are already in order (collectors mostly add them so). */
@@ -127,9 +154,9 @@ export function sortSamples(family: MetricFamily, shape: readonly string[] = fam
   const { desc, samples } = family;
   if (desc.type === 'histogram' || desc.type === 'summary' || samples.length < 2) return samples;
   if (inOrder(samples, shape)) return samples;
-  if (samples.every((s) => hasShape(s, shape))) {
-    const sorted = [...samples];
-    insertionSort(sorted, (a, b) => compareBy(shape, a, b));
+  if (allHaveShape(samples, shape)) {
+    const sorted = samples.slice();
+    sortByLabels(sorted, shape);
     return sorted;
   }
   const keyed = samples.map((sample) => ({ sample, names: Object.keys(sample.labels).sort() }));
@@ -154,7 +181,8 @@ function writeValue(out: ByteWriter, v: number, openMetrics: boolean): void {
   // Integers below 1e6 in magnitude, most samples, are written in full by 'g'.
   if (Number.isInteger(v) && v > -1e6 && v < 1e6) {
     if (v < 0) out.byte(0x2d /* - */);
-    out.integer(Math.abs(v));
+    // As an int32, which is passed without boxing a double (|v| < 1e6, so exact).
+    out.integer(Math.abs(v) | 0);
     if (openMetrics) out.text('.0');
     return;
   }
@@ -177,12 +205,13 @@ function hasPointOrExponent(bytes: Buffer, from: number): boolean {
 function writeSamples(out: ByteWriter, name: string, family: MetricFamily, openMetrics: boolean): void {
   const shape = familyShape(family);
   const samples = sortSamples(family, shape);
-  const withLast: WithLast = {};
+  const withLast: WithLast | undefined = family.desc.type === 'histogram' || family.desc.type === 'summary' ? {} : undefined;
+  const shapeHasQuantile = shape.includes('quantile');
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i] as Sample;
     out.text(name);
     out.text(sample.suffix);
-    const keys = labelOrder(sample, shape, withLast);
+    const keys = labelOrder(sample, shape, withLast, shapeHasQuantile);
     if (keys.length > 0) {
       let sep = 0x7b; // {
       for (let j = 0; j < keys.length; j++) {
@@ -204,13 +233,36 @@ function writeSamples(out: ByteWriter, name: string, family: MetricFamily, openM
 
 const QUOTE = 0x22;
 
-function byName(a: MetricFamily, b: MetricFamily): number {
+export function byName(a: MetricFamily, b: MetricFamily): number {
   return a.desc.name < b.desc.name ? -1 : a.desc.name > b.desc.name ? 1 : 0;
+}
+
+/** The families in name order: an array already in order as it is, anything else sorted into a copy (stably). */
+function inNameOrder(families: Iterable<MetricFamily>): readonly MetricFamily[] {
+  if (Array.isArray(families)) {
+    const list = families as readonly MetricFamily[];
+    let sorted = true;
+    for (let i = 1; i < list.length && sorted; i++) sorted = byName(list[i - 1] as MetricFamily, list[i] as MetricFamily) <= 0;
+    if (sorted) return list;
+  }
+  return [...families].sort(byName);
+}
+
+/** Two lists each in name order, merged into one in name order (of equal names, `a`'s first). */
+export function mergeByName(a: readonly MetricFamily[], b: readonly MetricFamily[]): MetricFamily[] {
+  const out = new Array<MetricFamily>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byName(b[j] as MetricFamily, a[i] as MetricFamily) < 0 ? (b[j++] as MetricFamily) : (a[i++] as MetricFamily);
+  while (i < a.length) out[k++] = a[i++] as MetricFamily;
+  while (j < b.length) out[k++] = b[j++] as MetricFamily;
+  return out;
 }
 
 /** Writes families sorted by name; families without samples are left out, as client_golang does. */
 function encodeText(families: Iterable<MetricFamily>, out: ByteWriter): void {
-  for (const family of [...families].sort(byName)) {
+  for (const family of inNameOrder(families)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
     out.text('# HELP ');
@@ -227,7 +279,7 @@ function encodeText(families: Iterable<MetricFamily>, out: ByteWriter): void {
 }
 
 function encodeOpenMetrics(families: Iterable<MetricFamily>, out: ByteWriter): void {
-  for (const family of [...families].sort(byName)) {
+  for (const family of inNameOrder(families)) {
     if (family.samples.length === 0) continue;
     const { name, help, type } = family.desc;
     const isCounter = type === 'counter';

@@ -22,32 +22,37 @@ export interface DiskStats {
  * blank line has none), fields past the 17th are ignored, and a non-numeric field among the
  * first 20 fails the whole file.
  */
-export function parseDiskstats(text: string): DiskStats[] {
+export function parseDiskstats(text: string, previous?: readonly DiskStats[]): DiskStats[] {
   const disks: DiskStats[] = [];
   const scan = new FieldScanner(text);
   for (let index = 0; scan.nextLine(); index++) {
-    let count = 0;
+    // Counted first, so the counters go straight into an array of their size, and a line
+    // that is left out gets none (its fields are still checked).
+    const fieldCount = Math.min(scan.remainingFields(), 3 + MAX_DISK_STATS);
+    const listed = fieldCount >= 3 + MIN_DISK_STATS;
+    const stats = listed ? new Array<number>(fieldCount - 3) : undefined;
+    let major = 0;
+    let minor = 0;
     let deviceStart = 0;
     let deviceEnd = 0;
-    const numbers: number[] = [];
-    while (count < 3 + MAX_DISK_STATS && scan.nextField()) {
+    for (let count = 0; count < fieldCount && scan.nextField(); count++) {
       if (count === 2) {
         deviceStart = scan.start;
         deviceEnd = scan.end;
-      } else {
-        let value = plainDigits(text, scan.start, scan.end);
-        if (Number.isNaN(value)) value = parseUint(scan.field(), `line ${index + 1} field ${count + 1}`);
-        numbers.push(value);
+        continue;
       }
-      count++;
+      let value = plainDigits(text, scan.start, scan.end);
+      if (Number.isNaN(value)) value = parseUint(scan.field(), `line ${index + 1} field ${count + 1}`);
+      if (count === 0) major = value;
+      else if (count === 1) minor = value;
+      else if (stats) stats[count - 3] = value;
     }
-    if (count < 3 + MIN_DISK_STATS) continue;
-    disks.push({
-      major: numbers[0] as number,
-      minor: numbers[1] as number,
-      device: text.slice(deviceStart, deviceEnd),
-      stats: numbers.slice(2),
-    });
+    if (!stats) continue;
+    // The kernel lists the same devices in the same order on every read: a name equal to the
+    // previous parse's at the same place is taken from there rather than sliced again.
+    const known = previous?.[disks.length]?.device;
+    const same = known !== undefined && deviceEnd - deviceStart === known.length && text.startsWith(known, deviceStart);
+    disks.push({ major, minor, device: same ? known : text.slice(deviceStart, deviceEnd), stats });
   }
   return disks;
 }

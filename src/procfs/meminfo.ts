@@ -8,13 +8,37 @@ export interface MeminfoValue {
   readonly inKiB: boolean;
 }
 
+/** /proc/meminfo as columns, one entry a line in file order (duplicates kept): keys[i] has values[i]. */
+export interface MeminfoFields {
+  readonly keys: readonly string[];
+  /** The numbers as printed, before any unit conversion. */
+  readonly values: readonly number[];
+  /** Whether the line carried the `kB` unit (the only unit the kernel prints). */
+  readonly inKiB: readonly boolean[];
+}
+
 /**
  * /proc/meminfo: "MemTotal:       24684096 kB" or, for counts, "HugePages_Total:       0".
  * Returns every line keyed as printed without the colon (e.g. `Active(anon)`); a later
  * duplicate wins. Blank lines are skipped (some 3.10 kernels print them).
  */
 export function parseMeminfo(text: string): ReadonlyMap<string, MeminfoValue> {
+  const { keys, values, inKiB } = parseMeminfoFields(text);
   const result = new Map<string, MeminfoValue>();
+  for (let i = 0; i < keys.length; i++) result.set(keys[i] as string, { value: values[i] as number, inKiB: inKiB[i] as boolean });
+  return result;
+}
+
+/**
+ * parseMeminfo as columns. The kernel prints the same keys in the same order on every read, so
+ * a key equal to `previous.keys` at the same place is taken from there instead of being sliced
+ * out of the text again, and `previous.keys` itself is returned when all are equal.
+ */
+export function parseMeminfoFields(text: string, previous?: MeminfoFields): MeminfoFields {
+  const known = previous?.keys ?? [];
+  let keys: string[] | undefined;
+  const values: number[] = [];
+  const inKiB: boolean[] = [];
   const scan = new FieldScanner(text);
   while (scan.nextLine()) {
     if (!scan.nextField()) continue;
@@ -23,18 +47,29 @@ export function parseMeminfo(text: string): ReadonlyMap<string, MeminfoValue> {
     if (more > 2 || text.charCodeAt(labelEnd - 1) !== 58 || labelEnd - labelStart === 1) { // ':'
       throw new ParseError(`malformed line ${JSON.stringify(scan.line())}`);
     }
-    const key = text.slice(labelStart, labelEnd - 1);
+    const i = values.length;
+    const same = keys === undefined && i < known.length && sameKey(text, labelStart, labelEnd - 1, known[i] as string);
+    const key = same ? (known[i] as string) : text.slice(labelStart, labelEnd - 1);
+    // The keys so far were those of `previous`: copied once, at the first that differs.
+    if (!same && keys === undefined) keys = known.slice(0, i);
+    keys?.push(key);
     if (more === 0) parseUint(undefined, key); // throws: no number
     scan.nextField();
     const { start: numberStart, end: numberEnd } = scan;
-    let inKiB = false;
+    let kib = false;
     if (more === 2) {
       scan.nextField();
       if (!scan.fieldIs('kB')) throw new ParseError(`${key}: unsupported unit ${JSON.stringify(scan.field())}`);
-      inKiB = true;
+      kib = true;
     }
-    result.set(key, { value: uintAt(text, numberStart, numberEnd, key), inKiB });
+    values.push(uintAt(text, numberStart, numberEnd, key));
+    inKiB.push(kib);
   }
-  if (result.size === 0) throw new ParseError('no fields');
-  return result;
+  if (values.length === 0) throw new ParseError('no fields');
+  return { keys: keys ?? (values.length === known.length ? known : known.slice(0, values.length)), values, inKiB };
+}
+
+/** Whether text[start, end) is `key`. */
+function sameKey(text: string, start: number, end: number, key: string): boolean {
+  return end - start === key.length && text.startsWith(key, start);
 }

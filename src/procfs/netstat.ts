@@ -35,8 +35,12 @@ export function parseNetstat(text: string): NetStatistic[] {
   );
 }
 
-/** parseNetstat's tables, read by index: no per-field strings (values are parsed in place). */
-export function parseNetstatTables(text: string): NetstatTable[] {
+/**
+ * parseNetstat's tables, read by index: no per-field strings (values are parsed in place). The
+ * kernel prints the same header lines on every read, so a header equal to that of `previous`
+ * at the same place is taken from there (with its protocol) instead of being sliced again.
+ */
+export function parseNetstatTables(text: string, previous?: readonly NetstatTable[]): NetstatTable[] {
   // Counted first, so an unpaired last line is reported whatever the lines before it hold.
   const scan = new FieldScanner(text);
   let lineCount = 0;
@@ -63,22 +67,25 @@ export function parseNetstatTables(text: string): NetstatTable[] {
     // The header without surrounding blanks, as fields() would see it.
     let headerEnd = lines.lineEnd;
     while (headerEnd > headStart && isSpace(text.charCodeAt(headerEnd - 1))) headerEnd--;
-    const header = text.slice(headStart, headerEnd);
+    const known = previous?.[tables.length];
+    const reuse = known !== undefined && headerEnd - headStart === known.header.length && text.startsWith(known.header, headStart);
+    const header = reuse ? known.header : text.slice(headStart, headerEnd);
     nextNonBlankLine(lines);
     if (!sameText(text, headStart, headEnd, lines.start, lines.end)) {
       throw new ParseError(`values of ${header.slice(0, headEnd - headStart)} follow a line for ${JSON.stringify(lines.field())}`);
     }
-    const protocol = text.slice(headStart, headEnd - 1);
+    const protocol = reuse ? known.protocol : text.slice(headStart, headEnd - 1);
     const valueCount = lines.remainingFields();
     if (valueCount !== nameCount) throw new ParseError(`${protocol}: has ${nameCount} names but ${valueCount} values`);
-    const values: number[] = [];
-    while (lines.nextField()) {
+    // Sized once: a TcpExt line has well over a hundred values.
+    const values = new Array<number>(valueCount);
+    for (let j = 0; lines.nextField(); j++) {
       let value = plainIntAt(text, lines.start, lines.end);
       if (Number.isNaN(value)) {
-        const field = fields(header)[values.length + 1] as string;
+        const field = fields(header)[j + 1] as string;
         value = parseInt10(lines.field(), `${protocol} ${field}`);
       }
-      values.push(value);
+      values[j] = value;
     }
     tables.push({ protocol, header, values });
   }
@@ -88,6 +95,11 @@ export function parseNetstatTables(text: string): NetstatTable[] {
 function nextNonBlankLine(scan: FieldScanner): boolean {
   while (scan.nextLine()) if (scan.nextField()) return true;
   return false;
+}
+
+/** Whether text[start, end) is `s`. */
+function sameAs(text: string, start: number, end: number, s: string): boolean {
+  return end - start === s.length && text.startsWith(s, start);
 }
 
 /** Whether text[aStart, aEnd) and text[bStart, bEnd) are the same characters. */
@@ -122,9 +134,14 @@ export function splitSnmp6Name(name: string): { protocol: string; field: string 
   return { protocol: name.slice(0, six + 1), field: name.slice(six + 1) };
 }
 
-/** parseSnmp6's counters, read by index. */
-export function parseSnmp6Counters(text: string): Snmp6Counters {
-  const names: string[] = [];
+/**
+ * parseSnmp6's counters, read by index. A name equal to that of `previous` at the same place is
+ * taken from there, and `previous.names` itself is returned when all are equal (the kernel
+ * prints the same names on every read).
+ */
+export function parseSnmp6Counters(text: string, previous?: Snmp6Counters): Snmp6Counters {
+  const known = previous?.names ?? [];
+  let names: string[] | undefined;
   const values: number[] = [];
   const scan = new FieldScanner(text);
   while (scan.nextLine()) {
@@ -134,12 +151,16 @@ export function parseSnmp6Counters(text: string): Snmp6Counters {
     scan.nextField();
     const six = text.indexOf('6', nameStart);
     if (six === -1 || six >= nameEnd) continue;
-    const name = text.slice(nameStart, nameEnd);
+    const i = values.length;
+    const same = names === undefined && i < known.length && sameAs(text, nameStart, nameEnd, known[i] as string);
+    const name = same ? (known[i] as string) : text.slice(nameStart, nameEnd);
+    // The names so far were those of `previous`: copied once, at the first that differs.
+    if (!same && names === undefined) names = known.slice(0, i);
     let value = plainIntAt(text, scan.start, scan.end);
     if (Number.isNaN(value)) value = parseInt10(scan.field(), name);
-    names.push(name);
+    names?.push(name);
     values.push(value);
   }
-  if (names.length === 0) throw new ParseError('no statistics');
-  return { names, values };
+  if (values.length === 0) throw new ParseError('no statistics');
+  return { names: names ?? (values.length === known.length ? known : known.slice(0, values.length)), values };
 }

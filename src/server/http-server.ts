@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { NodeCollector } from '../collector/node-collector.js';
 import { desc, type MetricFamily } from '../exposition/model.js';
-import { contentTypeOf, encodeFormat, negotiateFormat } from '../exposition/text.js';
+import { byName, contentTypeOf, encodeFormat, mergeByName, negotiateFormat } from '../exposition/text.js';
 import type { Logger } from '../lib/log.js';
 import type { SelfMetrics } from './self-metrics.js';
 
@@ -160,6 +160,11 @@ export function createApp(opts: ServerOptions): express.Express {
   // The last body's size: the next one is written into a buffer about that large.
   let lastBodyBytes = 0;
   const scrapes = new Set<ScrapeInFlight>();
+  // The same on every scrape.
+  const info: MetricFamily = {
+    desc: buildInfo,
+    samples: [{ suffix: '', labels: { version: opts.version, revision: 'unknown', nodeversion: process.version }, value: 1 }],
+  };
   const problems = (): string[] => [...overdueScrapes(scrapes, Date.now()), ...(opts.healthProblems?.() ?? [])];
 
   app.get(opts.telemetryPath, async (req: Request, res: Response) => {
@@ -193,12 +198,12 @@ export function createApp(opts: ServerOptions): express.Express {
           return [];
         }) : Promise.resolve([]),
       ]);
-      const info: MetricFamily = {
-        desc: buildInfo,
-        samples: [{ suffix: '', labels: { version: opts.version, revision: 'unknown', nodeversion: process.version }, value: 1 }],
-      };
       const format = negotiateFormat(req.get('Accept'));
-      let body: Buffer = encodeFormat(format, [...host, ...own, info], lastBodyBytes + (lastBodyBytes >> 4) + 1024);
+      // The collectors' families come in name order; the exporter's own (a fresh array) are put
+      // in order and merged in, so the writer finds the whole list in order and copies nothing.
+      own.push(info);
+      own.sort(byName);
+      let body: Buffer = encodeFormat(format, mergeByName(host, own), lastBodyBytes + (lastBodyBytes >> 4) + 1024);
       lastBodyBytes = body.length;
       res.set('Content-Type', contentTypeOf(format));
       if (acceptsGzip(req.get('Accept-Encoding'))) {

@@ -33,6 +33,8 @@ export function parseStatusBytes(status: string, field: string): number | undefi
 }
 
 
+const HEAP_SPACE_METRICS = ['nodejs_heap_space_size_total_bytes', 'nodejs_heap_space_size_used_bytes', 'nodejs_heap_space_size_available_bytes'] as const;
+
 /** Families whose values cannot change while the process runs: converted once. */
 const CONSTANT_METRICS: ReadonlySet<string> = new Set(['process_start_time_seconds', 'process_max_fds', 'nodejs_version_info']);
 
@@ -60,11 +62,14 @@ export class SelfMetrics {
   private readonly descs = new Map<string, MetricDesc>();
   /** CONSTANT_METRICS, once converted. */
   private readonly constants = new Map<string, MetricFamily>();
+  /** In place of prom-client's heap space gauges (undefined where it has none). */
+  private readonly heapSpaces: HeapSpaceFamilies | undefined;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
     this.lagMonitor = this.refreshEventLoopLagOnATimer();
     this.replaceCostlyCollects();
+    this.heapSpaces = this.takeOverHeapSpaces();
     this.requests = new client.Counter({
       name: 'promhttp_metric_handler_requests_total',
       help: 'Total number of scrapes by HTTP status code.',
@@ -169,6 +174,14 @@ export class SelfMetrics {
     });
   }
 
+  /** Removes prom-client's heap space gauges, to be served by HeapSpaceFamilies with the same help. */
+  private takeOverHeapSpaces(): HeapSpaceFamilies | undefined {
+    const helps = HEAP_SPACE_METRICS.map((name) => (this.registry.getSingleMetric(name) as { help?: string } | undefined)?.help);
+    if (helps.some((h) => h === undefined)) return undefined;
+    for (const name of HEAP_SPACE_METRICS) this.registry.removeSingleMetric(name);
+    return new HeapSpaceFamilies(helps as [string, string, string]);
+  }
+
   /** Stops the event-loop-lag timer and histogram (prom-client's own histogram cannot be reached). */
   close(): void {
     clearInterval(this.lagMonitor.timer);
@@ -198,7 +211,57 @@ export class SelfMetrics {
       if (CONSTANT_METRICS.has(item.name) && family.samples.length > 0) this.constants.set(item.name, family);
       out.push(family);
     }
+    if (this.heapSpaces) out.push(...this.heapSpaces.families());
     return out;
+  }
+}
+
+/**
+ * prom-client's nodejs_heap_space_size_{total,used,available}_bytes, read straight from V8's
+ * heap space statistics: prom-client sets three labelled gauges per space on every scrape (a
+ * label object, a hash string and a value object each) and then copies them out again.
+ */
+class HeapSpaceFamilies {
+  private readonly descs: readonly [MetricDesc, MetricDesc, MetricDesc];
+  /** Each space's label set, built once (V8 has a handful of spaces). */
+  private readonly labels = new Map<string, Readonly<Record<string, string>>>();
+
+  constructor(helps: readonly [string, string, string]) {
+    this.descs = [
+      desc(HEAP_SPACE_METRICS[0], helps[0], 'gauge', ['space']),
+      desc(HEAP_SPACE_METRICS[1], helps[1], 'gauge', ['space']),
+      desc(HEAP_SPACE_METRICS[2], helps[2], 'gauge', ['space']),
+    ];
+  }
+
+  families(): MetricFamily[] {
+    const spaces = v8.getHeapSpaceStatistics();
+    const total = new Array<Sample>(spaces.length);
+    const used = new Array<Sample>(spaces.length);
+    const available = new Array<Sample>(spaces.length);
+    for (let i = 0; i < spaces.length; i++) {
+      const space = spaces[i] as v8.HeapSpaceInfo;
+      const labels = this.labelsOf(space.space_name);
+      total[i] = { suffix: '', labels, value: space.space_size };
+      used[i] = { suffix: '', labels, value: space.space_used_size };
+      available[i] = { suffix: '', labels, value: space.space_available_size };
+    }
+    return [
+      { desc: this.descs[0], samples: total },
+      { desc: this.descs[1], samples: used },
+      { desc: this.descs[2], samples: available },
+    ];
+  }
+
+  /** prom-client's label: the name up to "_space" ("new_space" → "new"; the whole name if there is none, as substr(0, -1) gives ""). */
+  private labelsOf(spaceName: string): Readonly<Record<string, string>> {
+    let labels = this.labels.get(spaceName);
+    if (labels === undefined) {
+      labels = Object.freeze({ space: spaceName.substr(0, spaceName.indexOf('_space')) });
+      if (this.labels.size >= 64) this.labels.clear();
+      this.labels.set(spaceName, labels);
+    }
+    return labels;
   }
 }
 
@@ -235,8 +298,9 @@ function hasLabelNames(labels: Record<string, string | number>, names: readonly 
 export function fromPromClient(m: PromClientMetric, previous?: MetricDesc): MetricFamily {
   const type = (TYPES.has(m.type) ? m.type : 'untyped') as MetricType;
   let reuse = previous !== undefined && previous.help === m.help && previous.type === type;
-  const samples: Sample[] = [];
-  for (const v of m.values) {
+  const samples = new Array<Sample>(m.values.length);
+  for (let i = 0; i < m.values.length; i++) {
+    const v = m.values[i] as PromClientMetric['values'][number];
     // prom-client does not change a value's labels object after creating it: shared, not copied.
     let labels: Readonly<Record<string, string>>;
     if (allStrings(v.labels)) labels = v.labels;
@@ -250,7 +314,7 @@ export function fromPromClient(m: PromClientMetric, previous?: MetricDesc): Metr
     }
     if (reuse && !hasLabelNames(v.labels, (previous as MetricDesc).labelNames)) reuse = false;
     const suffix = v.metricName && v.metricName.startsWith(m.name) ? v.metricName.slice(m.name.length) : '';
-    samples.push({ suffix, labels, value: v.value });
+    samples[i] = { suffix, labels, value: v.value };
   }
   if (reuse) return { desc: previous as MetricDesc, samples };
   const labelNames = new Set<string>();

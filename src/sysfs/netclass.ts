@@ -48,15 +48,30 @@ export interface NetClassInterface {
   readonly ints: Readonly<Partial<Record<NetClassIntAttribute, number>>>;
 }
 
+/** An interface's attribute files that could be read: name -> content (a Map will do). */
+export interface AttributeFiles {
+  get(name: string): string | undefined;
+}
+
 /** Builds an interface's record from the attribute files that could be read (name -> content). */
-export function parseNetClassInterface(files: ReadonlyMap<string, string>): NetClassInterface {
-  const text = Object.fromEntries(NET_CLASS_TEXT_ATTRIBUTES.map((a) => [a, files.get(a)?.trim() ?? '']));
+export function parseNetClassInterface(files: AttributeFiles): NetClassInterface {
+  const text: Record<NetClassTextAttribute, string> = {
+    address: trimmedText(files, 'address'),
+    broadcast: trimmedText(files, 'broadcast'),
+    duplex: trimmedText(files, 'duplex'),
+    ifalias: trimmedText(files, 'ifalias'),
+    operstate: trimmedText(files, 'operstate'),
+  };
   const ints: Partial<Record<NetClassIntAttribute, number>> = {};
   for (const a of NET_CLASS_INT_ATTRIBUTES) {
     const content = files.get(a);
     if (content !== undefined) ints[a] = parseSysfsInt(content.trim(), a);
   }
-  return { text: text as Record<NetClassTextAttribute, string>, ints };
+  return { text, ints };
+}
+
+function trimmedText(files: AttributeFiles, name: NetClassTextAttribute): string {
+  return files.get(name)?.trim() ?? '';
 }
 
 /** Go's integer literal syntax, single underscores between digits included. */
