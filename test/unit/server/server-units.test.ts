@@ -84,27 +84,31 @@ test('the exporter\'s own metrics keep prom-client\'s event-loop-lag names, each
   t.true(names.includes('promhttp_metric_handler_requests_total'));
 });
 
-test.serial('process_open_fds counts this process\'s open fds, as a listing of /proc/<pid>/fd does', async (t) => {
-  const fs = await import('node:fs');
-  const { SelfMetrics } = await import('../../../src/server/self-metrics.js');
-  const { countOwnOpenFds } = await import('../../../src/hostfs/host-fs.js');
-  const self = new SelfMetrics();
-  t.teardown(() => self.close());
-  const listed = (): number => fs.readdirSync(`/proc/${process.pid}/fd`).length - 1; // less the listing's own fd
-  const openFds = async (): Promise<number | undefined> =>
-    (await self.families()).find((f) => f.desc.name === 'process_open_fds')?.samples[0]?.value;
-  const before = listed();
-  t.is(countOwnOpenFds(), before);
-  t.is(await openFds(), before);
-  const opened = Array.from({ length: 7 }, () => fs.openSync('/proc/self/stat', 'r'));
-  try {
-    t.is(listed(), before + 7);
-    t.is(countOwnOpenFds(), before + 7);
-    t.is(await openFds(), before + 7);
-  } finally {
+// In a child process of its own: AVA runs test files as threads of one process, whose fds
+// other files' tests open and close at any moment.
+test('process_open_fds counts this process\'s open fds, as a listing of /proc/<pid>/fd does', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const url = (file: string): string => JSON.stringify(new URL(file, import.meta.url).href);
+  const script = `
+    import fs from 'node:fs';
+    const { SelfMetrics } = await import(${url('../../../src/server/self-metrics.js')});
+    const { countOwnOpenFds } = await import(${url('../../../src/hostfs/host-fs.js')});
+    const self = new SelfMetrics();
+    const listed = () => fs.readdirSync('/proc/self/fd').length - 1; // less the listing's own fd
+    const openFds = async () => (await self.families()).find((f) => f.desc.name === 'process_open_fds')?.samples[0]?.value;
+    const before = [listed(), countOwnOpenFds(), await openFds()];
+    const opened = Array.from({ length: 7 }, () => fs.openSync('/proc/self/stat', 'r'));
+    const during = [listed(), countOwnOpenFds(), await openFds()];
     for (const fd of opened) fs.closeSync(fd);
-  }
-  t.is(await openFds(), before);
+    const after = [listed(), countOwnOpenFds(), await openFds()];
+    self.close();
+    process.stdout.write(JSON.stringify({ before, during, after }));`;
+  const { before, during, after } = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })) as Record<string, number[]>;
+  const n = before?.[0] as number;
+  t.true(n > 3, `${n} fds at start`);
+  t.deepEqual(before, [n, n, n], 'listing, countOwnOpenFds, process_open_fds');
+  t.deepEqual(during, [n + 7, n + 7, n + 7]);
+  t.deepEqual(after, [n, n, n]);
 });
 
 test('memory figures are read from /proc/self/status fields in bytes', async (t) => {
