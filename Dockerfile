@@ -42,5 +42,5 @@ EXPOSE 9100
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL || 'http://127.0.0.1:9100/-/healthy', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The V8 flags of build/src/main.js's first line (see there), as the bin and `npm start` pass them.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "--no-concurrent-marking", "build/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "--single-threaded", "build/src/main.js"]
 CMD ["--web.listen-address=:9100"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --no-concurrent-marking
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --single-threaded
 /**
  * Command-line entry: flags, start, shutdown, and exit codes: 2 for bad usage (flags, config
  * file, a collector refusing its configuration), 1 for failures (a bug included) and for a
@@ -8,9 +8,11 @@
  *
  * The V8 flags on the first line hold the heap near what the exporter keeps alive: by default V8
  * lets a busy process's young generation grow to 2 x 16 MB and its old generation to several times
- * its live size, which is most of a sidecar's memory (README "Benchmarks"); marking on the main
- * thread (incrementally, between tasks) costs less CPU on a small machine than a marking thread
- * beside it. `npm start` and the image's ENTRYPOINT pass the same flags (test/deploy/launchers.test.ts).
+ * its live size, which is most of a sidecar's memory (README "Benchmarks"). --single-threaded
+ * keeps V8's garbage collection and optimising compiler on the main thread: for a process this
+ * small, handing work to background threads and waking them costs more CPU than it saves, and
+ * their allocations cost RSS. `npm start` and the image's ENTRYPOINT pass the same flags
+ * (test/deploy/launchers.test.ts).
  */
 import { allFlags, ignoredFlagsGiven, withNodeExporterFlags } from './options.js';
 import { collectorFactoriesSharing } from './collectors.js';

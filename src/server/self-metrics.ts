@@ -51,6 +51,8 @@ const EVENT_LOOP_LAG = {
 } as const;
 type Histogram = ReturnType<typeof monitorEventLoopDelay>;
 const EVENT_LOOP_REFRESH_MS = 5000;
+/** The longest timer period libuv takes (about 24.8 days): a histogram that never samples. */
+const UNUSED_HISTOGRAM_PERIOD_MS = 2 ** 31 - 1;
 
 export class SelfMetrics {
   readonly registry = new client.Registry();
@@ -66,7 +68,9 @@ export class SelfMetrics {
   private readonly heapSpaces: HeapSpaceFamilies | undefined;
 
   constructor() {
-    client.collectDefaultMetrics({ register: this.registry });
+    // prom-client's event-loop histogram is replaced below by one of ours; its own would still
+    // wake the process every 10 ms, idle or not, so it is given a period it never reaches.
+    client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: UNUSED_HISTOGRAM_PERIOD_MS });
     this.lagMonitor = this.refreshEventLoopLagOnATimer();
     this.replaceCostlyCollects();
     this.heapSpaces = this.takeOverHeapSpaces();
