@@ -167,6 +167,16 @@ export function createApp(opts: ServerOptions): express.Express {
   };
   const problems = (): string[] => [...overdueScrapes(scrapes, Date.now()), ...(opts.healthProblems?.() ?? [])];
 
+  const self = opts.selfMetrics;
+  if (self) {
+    // Every request is work whose event-loop delay is measured (see EventLoopLag).
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      self.requestStarted();
+      res.once('close', () => self.requestEnded());
+      next();
+    });
+  }
+
   app.get(opts.telemetryPath, async (req: Request, res: Response) => {
     const self = opts.selfMetrics;
     if (opts.maxRequests > 0 && inFlight >= opts.maxRequests) {

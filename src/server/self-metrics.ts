@@ -54,9 +54,78 @@ const EVENT_LOOP_REFRESH_MS = 5000;
 /** The longest timer period libuv takes (about 24.8 days): a histogram that never samples. */
 const UNUSED_HISTOGRAM_PERIOD_MS = 2 ** 31 - 1;
 
+/** How long the event loop is still sampled after the last request ended. */
+const SAMPLE_AFTER_WORK_MS = 1000;
+
+/**
+ * prom-client derives seven statistics from an event-loop-delay histogram on every scrape,
+ * about 1 ms of work each time. The same gauges are kept here, refreshed every 5 s off the
+ * scrape path. The delay is sampled every 10 ms, prom-client's resolution (so the figures mean
+ * what they mean in other Node.js services), while the exporter works: from a request's
+ * arrival until a second after the last one ended. Sampling an idle loop would wake the process
+ * 100 times a second, ~0.6% of a core on a VM, for a loop with nothing to delay it. Each refresh
+ * describes the samples since the last one; one without samples leaves the gauges as they were.
+ */
+class EventLoopLag {
+  private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly refreshTimer: NodeJS.Timeout;
+  private readonly stopTimer: NodeJS.Timeout;
+  private running = 0;
+  private sampling = false;
+
+  constructor(private readonly gauges: readonly [client.Gauge, ((h: Histogram) => number) | undefined][]) {
+    this.refreshTimer = setInterval(() => this.refresh(), EVENT_LOOP_REFRESH_MS).unref();
+    this.stopTimer = setTimeout(() => this.stopIfIdle(), SAMPLE_AFTER_WORK_MS).unref();
+    this.start();
+  }
+
+  workStarted(): void {
+    this.running++;
+    this.start();
+  }
+
+  workEnded(): void {
+    this.running = Math.max(0, this.running - 1);
+    if (this.running === 0) this.stopTimer.refresh();
+  }
+
+  /** Whether the loop is being sampled now (for tests). */
+  get isSampling(): boolean {
+    return this.sampling;
+  }
+
+  close(): void {
+    clearInterval(this.refreshTimer);
+    clearTimeout(this.stopTimer);
+    this.histogram.disable();
+    this.sampling = false;
+  }
+
+  private start(): void {
+    if (this.sampling) return;
+    this.sampling = true;
+    this.histogram.enable();
+  }
+
+  private stopIfIdle(): void {
+    if (this.running > 0 || !this.sampling) return;
+    this.sampling = false;
+    this.histogram.disable();
+  }
+
+  private refresh(): void {
+    const started = process.hrtime.bigint();
+    const [lag] = this.gauges[0] ?? [];
+    setImmediate(() => lag?.set(Number(process.hrtime.bigint() - started) / 1e9));
+    if (this.histogram.count === 0) return;
+    for (const [gauge, stat] of this.gauges) if (stat) gauge.set(stat(this.histogram) / 1e9);
+    this.histogram.reset();
+  }
+}
+
 export class SelfMetrics {
   readonly registry = new client.Registry();
-  private readonly lagMonitor: { timer: NodeJS.Timeout; histogram: Histogram };
+  private readonly lagMonitor: EventLoopLag;
   readonly requests: client.Counter<'code'>;
   readonly inFlight: client.Gauge;
   readonly errors: client.Counter<'cause'>;
@@ -71,7 +140,7 @@ export class SelfMetrics {
     // prom-client's event-loop histogram is replaced below by one of ours; its own would still
     // wake the process every 10 ms, idle or not, so it is given a period it never reaches.
     client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: UNUSED_HISTOGRAM_PERIOD_MS });
-    this.lagMonitor = this.refreshEventLoopLagOnATimer();
+    this.lagMonitor = this.monitorEventLoopLag();
     this.replaceCostlyCollects();
     this.heapSpaces = this.takeOverHeapSpaces();
     this.requests = new client.Counter({
@@ -108,27 +177,15 @@ export class SelfMetrics {
     }
   }
 
-  /**
-   * prom-client derives seven statistics from an event-loop-delay histogram on every scrape,
-   * about 1 ms of work each time. The same gauges are kept here, refreshed every 5 s off the
-   * scrape path, each describing the last 5 s.
-   */
-  private refreshEventLoopLagOnATimer(): { timer: NodeJS.Timeout; histogram: Histogram } {
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
+  /** prom-client's event-loop-lag gauges, taken over by an EventLoopLag. */
+  private monitorEventLoopLag(): EventLoopLag {
     const gauges: [client.Gauge, ((h: Histogram) => number) | undefined][] = [];
     for (const [name, stat] of Object.entries(EVENT_LOOP_LAG)) {
       const existing = this.registry.getSingleMetric(name) as { help?: string } | undefined;
       this.registry.removeSingleMetric(name);
       gauges.push([new client.Gauge({ name, help: existing?.help ?? name, registers: [this.registry] }), stat]);
     }
-    const refresh = (): void => {
-      const started = process.hrtime.bigint();
-      setImmediate(() => gauges[0]?.[0].set(Number(process.hrtime.bigint() - started) / 1e9));
-      for (const [gauge, stat] of gauges) if (stat) gauge.set(stat(histogram) / 1e9);
-      histogram.reset();
-    };
-    return { timer: setInterval(refresh, EVENT_LOOP_REFRESH_MS).unref(), histogram };
+    return new EventLoopLag(gauges);
   }
 
   /**
@@ -186,10 +243,23 @@ export class SelfMetrics {
     return new HeapSpaceFamilies(helps as [string, string, string]);
   }
 
-  /** Stops the event-loop-lag timer and histogram (prom-client's own histogram cannot be reached). */
+  /** A request arrived: the event loop's delay is sampled until a second after the last one ends. */
+  requestStarted(): void {
+    this.lagMonitor.workStarted();
+  }
+
+  requestEnded(): void {
+    this.lagMonitor.workEnded();
+  }
+
+  /** Whether the event loop's delay is being sampled now. */
+  get sampling(): boolean {
+    return this.lagMonitor.isSampling;
+  }
+
+  /** Stops the event-loop-lag timers and histogram. */
   close(): void {
-    clearInterval(this.lagMonitor.timer);
-    this.lagMonitor.histogram.disable();
+    this.lagMonitor.close();
   }
 
   /**

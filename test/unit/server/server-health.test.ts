@@ -16,7 +16,7 @@ import { NodeCollector } from '../../../src/collector/node-collector.js';
 import { startExporter } from '../../../src/exporter.js';
 import { desc } from '../../../src/exposition/model.js';
 import { parseFlags } from '../../../src/cli/flags.js';
-import { createLogger } from '../../../src/lib/log.js';
+import { createLogger, silentLogger } from '../../../src/lib/log.js';
 import { SelfMetrics } from '../../../src/server/self-metrics.js';
 import { createApp, type ServerOptions } from '../../../src/server/http-server.js';
 import { valueOf } from '../../helpers/collect.js';
@@ -211,4 +211,26 @@ test('close() cuts a request still running after the drain time and says which',
   t.like(cut[0], { method: 'GET', path: '/metrics' }, 'the path without its query string');
   t.true((cut[0]?.seconds ?? 0) >= 0.4);
   t.is(await scrape, 'ECONNRESET');
+});
+
+test('the event loop\'s delay is sampled while requests run and for a second after, not while idle', async (t) => {
+  const self = new SelfMetrics();
+  t.teardown(() => self.close());
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  t.true(self.sampling, 'from the start');
+  await sleep(1300);
+  t.false(self.sampling, 'idle for a second');
+  const { port } = await serve(t, { selfMetrics: self, nodeCollector: new NodeCollector(new Map([['fake', sleepyCollector(1500)]]), silentLogger) });
+  const scrape = httpGet(port, '/metrics', { timeoutMs: 15_000 });
+  await sleep(100);
+  t.true(self.sampling, 'a request arrived');
+  await sleep(1200);
+  t.true(self.sampling, 'still running after more than a second');
+  t.is((await scrape).status, 200);
+  await sleep(500);
+  t.true(self.sampling, 'within a second of its end');
+  await sleep(900);
+  t.false(self.sampling, 'a second after its end');
+  const text = (await httpGet(port, '/metrics', { timeoutMs: 15_000 })).body.toString();
+  t.true((valueOf(text, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) >= 0, 'the gauges are served');
 });
