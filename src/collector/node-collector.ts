@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { desc, type MetricFamily, type Sample } from '../exposition/model.js';
+import { byName as byFamilyName } from '../exposition/text.js';
 import type { Logger } from '../lib/log.js';
 import type { Collector } from './collector.js';
 import { MetricSink } from './sink.js';
@@ -46,9 +47,6 @@ function byName<T extends readonly [string, unknown]>(a: T, b: T): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-function byFamilyName(a: MetricFamily, b: MetricFamily): number {
-  return a.desc.name < b.desc.name ? -1 : a.desc.name > b.desc.name ? 1 : 0;
-}
 
 export class NodeCollector {
   /** The collectors by name, so that the scrape's own series come out already in order. */
