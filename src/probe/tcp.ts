@@ -5,13 +5,13 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { ProberTlsConfig, TcpProbeOptions } from './tcp-options.js';
 import { resolveAdmitted } from './resolve.js';
 import { ResultBuilder } from './result.js';
 import { loadTlsMaterial, type TlsMaterial, tlsMaterialOptions } from './tls-material.js';
 import { converse, type ConversationFailure } from './tcp-query.js';
-import { certExpiry, peerChain, tlsVersionName } from './tls-peer.js';
+import { certificateExpiries, tlsVersionName } from './tls-peer.js';
 import type { FailureReason, Prober, ProbeResult, TcpDetails, TcpTlsDetails } from './types.js';
 
 
@@ -30,25 +30,13 @@ export function parsePort(port: string): number | undefined {
 /** Go's time.Time{}.Unix(): what blackbox reports for a chain expiry it has no chain for. */
 export const GO_ZERO_TIME_UNIX = -62135596800;
 
-function earliest(certs: readonly DetailedPeerCertificate[]): number {
-  const times = certs.map(certExpiry).filter((t): t is number => t !== undefined);
-  return times.length > 0 ? Math.min(...times) : GO_ZERO_TIME_UNIX;
-}
-
-/**
- * blackbox's TLS series of a connection. Go's PeerCertificates are what the server sent, while
- * Node's chain, once verified, ends with the trusted root from the CA file; a self-signed root
- * at the end of a verified chain is taken as that (servers rarely send their root).
- */
+/** blackbox's TLS series of a connection: the certificates the server sent, and the verified chain. */
 export function tcpTlsDetails(socket: TLSSocket): TcpTlsDetails {
-  const certs = peerChain(socket.getPeerCertificate(true));
-  const last = certs.at(-1);
-  const rootFromStore = socket.authorized && certs.length > 1 && last !== undefined && last.issuerCertificate === last;
-  const presented = rootFromStore ? certs.slice(0, -1) : certs;
+  const expiries = certificateExpiries(socket);
   return {
     version: tlsVersionName(socket.getProtocol()) ?? 'unknown',
-    earliestExpiry: earliest(presented),
-    lastChainExpiry: socket.authorized ? earliest(certs) : GO_ZERO_TIME_UNIX,
+    earliestExpiry: expiries.sent ?? GO_ZERO_TIME_UNIX,
+    lastChainExpiry: expiries.verified ?? GO_ZERO_TIME_UNIX,
   };
 }
 

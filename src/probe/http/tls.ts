@@ -1,6 +1,6 @@
 /** What the HTTP prober reports of a TLS connection: the version and the certificate chain's expiry. */
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import { certExpiry, peerChain, tlsVersionName } from '../tls-peer.js';
+import type { TLSSocket } from 'node:tls';
+import { certificateExpiries, tlsVersionName } from '../tls-peer.js';
 
 export interface TlsInfo {
   readonly earliestExpiry?: number;
@@ -8,20 +8,13 @@ export interface TlsInfo {
   readonly version?: string;
 }
 
-/** Expiry (Unix seconds) of each certificate in the chain Node reports, leaf first. */
-function chainExpiries(leaf: DetailedPeerCertificate): number[] {
-  return peerChain(leaf)
-    .map(certExpiry)
-    .filter((t): t is number => t !== undefined);
-}
-
+/** The certificates the server sent (probe_ssl_earliest_cert_expiry) and, once verified, the chain (probe_ssl_last_chain_expiry_timestamp_seconds). */
 export function readTlsInfo(socket: TLSSocket): TlsInfo {
-  const expiries = chainExpiries(socket.getPeerCertificate(true));
-  const earliest = expiries.length > 0 ? Math.min(...expiries) : undefined;
+  const { sent, verified } = certificateExpiries(socket);
   const version = tlsVersionName(socket.getProtocol());
   return {
-    ...(earliest !== undefined ? { earliestExpiry: earliest } : {}),
-    ...(earliest !== undefined && socket.authorized ? { verifiedChainExpiry: earliest } : {}),
+    ...(sent !== undefined ? { earliestExpiry: sent } : {}),
+    ...(verified !== undefined ? { verifiedChainExpiry: verified } : {}),
     ...(version !== undefined ? { version } : {}),
   };
 }
