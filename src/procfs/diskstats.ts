@@ -1,4 +1,4 @@
-import { FieldScanner, parseUint, plainDigits } from './parse.js';
+import { FieldScanner, parseUint, plainDigits, textIs } from './parse.js';
 
 /** Fewest counters a line must have to be listed: the 11 every kernel since 2.6 writes per disk. */
 export const MIN_DISK_STATS = 11;
@@ -51,7 +51,7 @@ export function parseDiskstats(text: string, previous?: readonly DiskStats[]): D
     // The kernel lists the same devices in the same order on every read: a name equal to the
     // previous parse's at the same place is taken from there rather than sliced again.
     const known = previous?.[disks.length]?.device;
-    const same = known !== undefined && deviceEnd - deviceStart === known.length && text.startsWith(known, deviceStart);
+    const same = known !== undefined && textIs(text, deviceStart, deviceEnd, known);
     disks.push({ major, minor, device: same ? known : text.slice(deviceStart, deviceEnd), stats });
   }
   return disks;

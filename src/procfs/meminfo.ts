@@ -1,4 +1,4 @@
-import { FieldScanner, parseUint, uintAt } from './parse.js';
+import { FieldScanner, parseUint, ReusedNames, uintAt } from './parse.js';
 import { ParseError } from '../lib/parse-error.js';
 
 export interface MeminfoValue {
@@ -29,14 +29,9 @@ export function parseMeminfo(text: string): ReadonlyMap<string, MeminfoValue> {
   return result;
 }
 
-/**
- * parseMeminfo as columns. The kernel prints the same keys in the same order on every read, so
- * a key equal to `previous.keys` at the same place is taken from there instead of being sliced
- * out of the text again, and `previous.keys` itself is returned when all are equal.
- */
+/** parseMeminfo as columns, the keys reused from `previous` (ReusedNames). */
 export function parseMeminfoFields(text: string, previous?: MeminfoFields): MeminfoFields {
-  const known = previous?.keys ?? [];
-  let keys: string[] | undefined;
+  const keys = new ReusedNames(text, previous?.keys);
   const values: number[] = [];
   const inKiB: boolean[] = [];
   const scan = new FieldScanner(text);
@@ -47,12 +42,7 @@ export function parseMeminfoFields(text: string, previous?: MeminfoFields): Memi
     if (more > 2 || text.charCodeAt(labelEnd - 1) !== 58 || labelEnd - labelStart === 1) { // ':'
       throw new ParseError(`malformed line ${JSON.stringify(scan.line())}`);
     }
-    const i = values.length;
-    const same = keys === undefined && i < known.length && sameKey(text, labelStart, labelEnd - 1, known[i] as string);
-    const key = same ? (known[i] as string) : text.slice(labelStart, labelEnd - 1);
-    // The keys so far were those of `previous`: copied once, at the first that differs.
-    if (!same && keys === undefined) keys = known.slice(0, i);
-    keys?.push(key);
+    const key = keys.take(labelStart, labelEnd - 1);
     if (more === 0) parseUint(undefined, key); // throws: no number
     scan.nextField();
     const { start: numberStart, end: numberEnd } = scan;
@@ -66,10 +56,5 @@ export function parseMeminfoFields(text: string, previous?: MeminfoFields): Memi
     inKiB.push(kib);
   }
   if (values.length === 0) throw new ParseError('no fields');
-  return { keys: keys ?? (values.length === known.length ? known : known.slice(0, values.length)), values, inKiB };
-}
-
-/** Whether text[start, end) is `key`. */
-function sameKey(text: string, start: number, end: number, key: string): boolean {
-  return end - start === key.length && text.startsWith(key, start);
+  return { keys: keys.names(), values, inKiB };
 }

@@ -1,4 +1,4 @@
-import { FieldScanner, fields, isSpace, parseInt10, plainIntAt } from './parse.js';
+import { FieldScanner, fields, isSpace, parseInt10, plainIntAt, ReusedNames, textIs } from './parse.js';
 import { ParseError } from '../lib/parse-error.js';
 
 /** One counter of /proc/net/{netstat,snmp,snmp6}: `Tcp` + `ActiveOpens` = 42. */
@@ -68,7 +68,7 @@ export function parseNetstatTables(text: string, previous?: readonly NetstatTabl
     let headerEnd = lines.lineEnd;
     while (headerEnd > headStart && isSpace(text.charCodeAt(headerEnd - 1))) headerEnd--;
     const known = previous?.[tables.length];
-    const reuse = known !== undefined && headerEnd - headStart === known.header.length && text.startsWith(known.header, headStart);
+    const reuse = known !== undefined && textIs(text, headStart, headerEnd, known.header);
     const header = reuse ? known.header : text.slice(headStart, headerEnd);
     nextNonBlankLine(lines);
     if (!sameText(text, headStart, headEnd, lines.start, lines.end)) {
@@ -95,11 +95,6 @@ export function parseNetstatTables(text: string, previous?: readonly NetstatTabl
 function nextNonBlankLine(scan: FieldScanner): boolean {
   while (scan.nextLine()) if (scan.nextField()) return true;
   return false;
-}
-
-/** Whether text[start, end) is `s`. */
-function sameAs(text: string, start: number, end: number, s: string): boolean {
-  return end - start === s.length && text.startsWith(s, start);
 }
 
 /** Whether text[aStart, aEnd) and text[bStart, bEnd) are the same characters. */
@@ -134,14 +129,9 @@ export function splitSnmp6Name(name: string): { protocol: string; field: string 
   return { protocol: name.slice(0, six + 1), field: name.slice(six + 1) };
 }
 
-/**
- * parseSnmp6's counters, read by index. A name equal to that of `previous` at the same place is
- * taken from there, and `previous.names` itself is returned when all are equal (the kernel
- * prints the same names on every read).
- */
+/** parseSnmp6's counters, read by index, the names reused from `previous` (ReusedNames). */
 export function parseSnmp6Counters(text: string, previous?: Snmp6Counters): Snmp6Counters {
-  const known = previous?.names ?? [];
-  let names: string[] | undefined;
+  const names = new ReusedNames(text, previous?.names);
   const values: number[] = [];
   const scan = new FieldScanner(text);
   while (scan.nextLine()) {
@@ -151,16 +141,11 @@ export function parseSnmp6Counters(text: string, previous?: Snmp6Counters): Snmp
     scan.nextField();
     const six = text.indexOf('6', nameStart);
     if (six === -1 || six >= nameEnd) continue;
-    const i = values.length;
-    const same = names === undefined && i < known.length && sameAs(text, nameStart, nameEnd, known[i] as string);
-    const name = same ? (known[i] as string) : text.slice(nameStart, nameEnd);
-    // The names so far were those of `previous`: copied once, at the first that differs.
-    if (!same && names === undefined) names = known.slice(0, i);
+    const name = names.take(nameStart, nameEnd);
     let value = plainIntAt(text, scan.start, scan.end);
     if (Number.isNaN(value)) value = parseInt10(scan.field(), name);
-    names?.push(name);
     values.push(value);
   }
   if (values.length === 0) throw new ParseError('no statistics');
-  return { names: names ?? (values.length === known.length ? known : known.slice(0, values.length)), values };
+  return { names: names.names(), values };
 }

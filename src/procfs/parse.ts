@@ -41,6 +41,45 @@ export function isSpace(c: number): boolean {
   );
 }
 
+/** Whether text[start, end) is `s`, without slicing it out. */
+export function textIs(text: string, start: number, end: number, s: string): boolean {
+  return end - start === s.length && text.startsWith(s, start);
+}
+
+/**
+ * The names of a file the kernel prints with the same names in the same order on every read
+ * (/proc/vmstat, /proc/meminfo, /proc/net/snmp6), taken one by one from the text: a name equal
+ * to the previous read's at the same place is that string, not a new slice, and when all are,
+ * names() is the previous array itself. A caller reading the file every scrape then allocates
+ * little beyond the values.
+ */
+export class ReusedNames {
+  private taken = 0;
+  /** The names so far, once one differed from the previous read's (copied then). */
+  private changed: string[] | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly previous: readonly string[] = [],
+  ) {}
+
+  /** text[start, end) as the next name. */
+  take(start: number, end: number): string {
+    const i = this.taken++;
+    const known = this.previous[i];
+    if (this.changed === undefined && known !== undefined && textIs(this.text, start, end, known)) return known;
+    this.changed ??= this.previous.slice(0, i);
+    const name = this.text.slice(start, end);
+    this.changed.push(name);
+    return name;
+  }
+
+  names(): readonly string[] {
+    if (this.changed) return this.changed;
+    return this.taken === this.previous.length ? this.previous : this.previous.slice(0, this.taken);
+  }
+}
+
 /**
  * Walks a file's text line by line and, within a line, field by field (runs of whitespace
  * separate fields, as in fields()), by index: a parser reads the fields it needs without the
@@ -109,7 +148,7 @@ export class FieldScanner {
   }
 
   fieldIs(s: string): boolean {
-    return this.end - this.start === s.length && this.text.startsWith(s, this.start);
+    return textIs(this.text, this.start, this.end, s);
   }
 
   /** parseUint of the current field. */

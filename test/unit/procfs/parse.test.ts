@@ -1,5 +1,5 @@
 import test from 'ava';
-import { FieldScanner, fields, intAt, parseInt10, parseUint, uintAt } from '../../../src/procfs/parse.js';
+import { FieldScanner, fields, intAt, parseInt10, parseUint, ReusedNames, textIs, uintAt } from '../../../src/procfs/parse.js';
 
 /** The fields of every line as FieldScanner sees them. */
 function scanAll(text: string): string[][] {
@@ -52,4 +52,27 @@ test('uintAt and intAt give what parseUint and parseInt10 give, errors included'
     same(() => uintAt(text, start, end, 'f'), () => parseUint(s, 'f'));
     same(() => intAt(text, start, end, 'f'), () => parseInt10(s, 'f'));
   }
+});
+
+test('textIs compares a range of the text with a string', (t) => {
+  t.true(textIs('a pgfault 3', 2, 9, 'pgfault'));
+  t.false(textIs('a pgfault 3', 2, 9, 'pgfaul'));
+  t.false(textIs('a pgfault 3', 2, 8, 'pgfault'));
+});
+
+test('ReusedNames: the previous read\'s strings while the text repeats them, its array when all do, a copy from the first change', (t) => {
+  const take = (text: string, previous?: readonly string[]): readonly string[] => {
+    const names = new ReusedNames(text, previous);
+    for (const m of text.matchAll(/\S+/g)) names.take(m.index, m.index + m[0].length);
+    return names.names();
+  };
+  const first = take('a bb ccc');
+  t.deepEqual(first, ['a', 'bb', 'ccc']);
+  t.is(take('a bb ccc', first), first, 'the same names: the same array');
+  const fewer = take('a bb', first);
+  t.deepEqual(fewer, ['a', 'bb']);
+  const changed = take('a bX ccc dd', first);
+  t.deepEqual(changed, ['a', 'bX', 'ccc', 'dd']);
+  t.is(changed[0], first[0]);
+  t.deepEqual(first, ['a', 'bb', 'ccc'], 'the previous array is not changed');
 });
