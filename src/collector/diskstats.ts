@@ -134,7 +134,7 @@ export const diskstatsCollector: CollectorFactory = {
           const labels = { device: dev };
           for (let s = 0; s < disk.stats.length; s++) {
             const [d, factor] = STATS[s] as readonly [MetricDesc, number];
-            sink.addSample(d, { suffix: '', labels, value: (disk.stats[s] as number) * factor });
+            sink.addWithLabels(d, labels, (disk.stats[s] as number) * factor);
           }
           if (prop('ID_FS_TYPE') !== '') {
             sink.add(filesystemInfo, 1, dev, prop('ID_FS_TYPE'), prop('ID_FS_USAGE'), prop('ID_FS_UUID'), prop('ID_FS_VERSION'));

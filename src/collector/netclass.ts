@@ -185,10 +185,10 @@ export const netclassCollector: CollectorFactory = {
           const labels = { device };
           for (const [attribute, d] of PROPERTIES) {
             const value = ints[attribute];
-            if (value !== undefined) sink.addSample(d, { suffix: '', labels, value });
+            if (value !== undefined) sink.addWithLabels(d, labels, value);
           }
           // Mbit/s to bytes/s; an unknown speed (-1) is served as -125000 unless asked not to.
-          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.addSample(speedBytes, { suffix: '', labels, value: ints.speed * 125000 });
+          if (ints.speed !== undefined && (ints.speed >= 0 || !ignoreInvalidSpeed)) sink.addWithLabels(speedBytes, labels, ints.speed * 125000);
         }
       },
     };

@@ -62,9 +62,9 @@ export const netdevCollector: CollectorFactory = {
           const values = devices.get(device) as NetDevCounters;
           // One label set for the device's series (they never change it).
           const labels = { device };
-          for (const [key, d] of counters) sink.addSample(d, { suffix: '', labels, value: values[key] });
+          for (const [key, d] of counters) sink.addWithLabels(d, labels, values[key]);
           const dropped = noHandler[i];
-          if (dropped !== undefined) sink.addSample(receiveNoHandler, { suffix: '', labels, value: dropped });
+          if (dropped !== undefined) sink.addWithLabels(receiveNoHandler, labels, dropped);
         }
       },
     };

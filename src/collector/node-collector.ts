@@ -98,8 +98,8 @@ export class NodeCollector {
     const meta = new MetricSink();
     for (const run of runs) {
       const labels = this.labels.get(run.name) as Readonly<Record<string, string>>;
-      meta.addSample(scrapeDuration, { suffix: '', labels, value: run.seconds });
-      meta.addSample(scrapeSuccess, { suffix: '', labels, value: run.ok ? 1 : 0 });
+      meta.addWithLabels(scrapeDuration, labels, run.seconds);
+      meta.addWithLabels(scrapeSuccess, labels, run.ok ? 1 : 0);
     }
     return new Merge(runs, meta, this.log).families();
   }

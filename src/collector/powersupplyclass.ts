@@ -54,7 +54,7 @@ export const powerSupplyClassCollector: CollectorFactory = {
         for (const s of supplies) {
           const name = s.info['power_supply'] as string;
           for (const [metric, value] of s.values) sink.add(valueDesc(metric), value, name);
-          sink.addSample(infoDesc, { suffix: '', labels: s.info, value: 1 });
+          sink.addWithLabels(infoDesc, s.info, 1);
         }
       },
     };

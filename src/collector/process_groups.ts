@@ -89,7 +89,7 @@ class GroupLabels {
 }
 
 function addGroup(sink: MetricSink, labels: GroupLabels, name: string, g: GroupStats, provides: ReadonlySet<OptionalFamily>): void {
-  const add = (d: MetricDesc, value: number, extra?: string) => sink.addSample(d, { suffix: '', labels: labels.of(name, d, extra), value });
+  const add = (d: MetricDesc, value: number, extra?: string) => sink.addWithLabels(d, labels.of(name, d, extra), value);
   add(numProcs, g.procs);
   add(cpuSeconds, g.counters.cpuUserMs / 1000, 'user');
   if (provides.has('cpuSystem')) add(cpuSeconds, g.counters.cpuSystemMs / 1000, 'system');

@@ -39,6 +39,15 @@ export class MetricSink {
     this.push(d, { suffix: '', labels, value });
   }
 
+  /**
+   * Adds one series with a label set the caller built: one set shared by a device's series
+   * instead of one each, or labels `d` does not declare (a power supply's info).
+   */
+  addWithLabels(d: MetricDesc, labels: Readonly<Record<string, string>>, value: number): void {
+    if (this.closed) return;
+    this.push(d, { suffix: '', labels, value });
+  }
+
   /** Adds a pre-built sample (histogram parts, or labels not known at declaration time). */
   addSample(d: MetricDesc, sample: Sample): void {
     if (this.closed) return;
