@@ -10,23 +10,14 @@ const socketsUsed = desc('node_sockstat_sockets_used', 'Number of IPv4 sockets i
 /** The keys node_exporter exports, in its order; `inuse` is exported (as 0) even when absent. */
 const KEYS = ['inuse', 'orphan', 'tw', 'alloc', 'mem', 'memory'] as const;
 
-const newMap = (): Map<string, MetricDesc> => new Map();
-
 /** The gauges by protocol and key, kept between scrapes (the kernel prints the same lines each time). */
 class Gauges {
-  /** Per protocol, its gauges by key: looked up without building a `protocol_key` string. */
-  private readonly byProtocol = new BoundedCache<Map<string, MetricDesc>>(256);
+  private readonly byName = new BoundedCache<MetricDesc>(1024);
 
   get(protocol: string, key: string): MetricDesc {
-    const byKey = this.byProtocol.get(protocol, newMap);
-    let d = byKey.get(key);
-    if (d === undefined) {
-      d = desc(`node_sockstat_${protocol}_${key}`, `Number of ${protocol} sockets in state ${key}.`, 'gauge');
-      // A protocol has a handful of keys; one printing ever new ones starts afresh.
-      if (byKey.size >= 64) byKey.clear();
-      byKey.set(key, d);
-    }
-    return d;
+    return this.byName.get(`${protocol}_${key}`, () =>
+      desc(`node_sockstat_${protocol}_${key}`, `Number of ${protocol} sockets in state ${key}.`, 'gauge'),
+    );
   }
 }
 

@@ -178,7 +178,6 @@ export function createApp(opts: ServerOptions): express.Express {
   }
 
   app.get(opts.telemetryPath, async (req: Request, res: Response) => {
-    const self = opts.selfMetrics;
     if (opts.maxRequests > 0 && inFlight >= opts.maxRequests) {
       self?.requests.inc({ code: '503' });
       res.status(503).type('text/plain').send(`Limit of concurrent requests reached (${opts.maxRequests}), try again later.\n`);

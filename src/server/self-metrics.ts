@@ -9,6 +9,7 @@ import client from 'prom-client';
 import { formatGoFloat } from '../gocompat/go-float.js';
 import { desc, type MetricDesc, type MetricFamily, type MetricType, type Sample } from '../exposition/model.js';
 import { countOwnOpenFds, readOwnProcFile } from '../hostfs/host-fs.js';
+import { BoundedCache } from '../collector/bounded-cache.js';
 
 /** RLIMIT_AS from /proc/self/limits; "unlimited" is reported as Go's process collector does, 2^64-1. */
 export function parseAddressSpaceLimit(limits: string): number | undefined {
@@ -298,7 +299,7 @@ export class SelfMetrics {
 class HeapSpaceFamilies {
   private readonly descs: readonly [MetricDesc, MetricDesc, MetricDesc];
   /** Each space's label set, built once (V8 has a handful of spaces). */
-  private readonly labels = new Map<string, Readonly<Record<string, string>>>();
+  private readonly labels = new BoundedCache<Readonly<Record<string, string>>>(64);
 
   constructor(helps: readonly [string, string, string]) {
     this.descs = [
@@ -329,13 +330,7 @@ class HeapSpaceFamilies {
 
   /** prom-client's label: the name up to "_space" ("new_space" → "new"; the whole name if there is none, as substr(0, -1) gives ""). */
   private labelsOf(spaceName: string): Readonly<Record<string, string>> {
-    let labels = this.labels.get(spaceName);
-    if (labels === undefined) {
-      labels = Object.freeze({ space: spaceName.substr(0, spaceName.indexOf('_space')) });
-      if (this.labels.size >= 64) this.labels.clear();
-      this.labels.set(spaceName, labels);
-    }
-    return labels;
+    return this.labels.get(spaceName, (name) => Object.freeze({ space: name.substr(0, name.indexOf('_space')) }));
   }
 }
 
